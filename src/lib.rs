@@ -1,0 +1,1 @@
+//! xfollow: follow and unfollow accounts on X through the X API v2.
