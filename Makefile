@@ -6,7 +6,11 @@ PROFILE := debug
 TARGET  := target/$(PROFILE)
 EMULATOR := $(TARGET)/xfollow-emulator
 
-.PHONY: all build venv demo test test-rust test-emulator-py
+.PHONY: all build venv system-deps demo test test-rust test-emulator-py
+
+# Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
+# ledger, valgrind for the C tests), installed only when running as root and missing.
+SYSTEM_PACKAGES := ruby ruby-ffi ruby-minitest redis-server valgrind pkg-config
 
 all: build
 
@@ -21,7 +25,18 @@ $(VENV)/.installed: requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-test: test-rust test-emulator-py
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages: $$missing (run as root or install them)"; exit 1; \
+	  fi; \
+	fi
+
+test: system-deps test-rust test-emulator-py
 
 test-rust:
 	$(CARGO) test --workspace
