@@ -1,1 +1,22 @@
 //! xfollow: follow and unfollow accounts on X through the X API v2.
+//!
+//! The safe Rust API is [`Client`], built with [`ClientBuilder`]. The C ABI lives in
+//! `ffi` and is described by `include/xfollow.h`.
+
+mod api;
+pub mod auth;
+mod client;
+mod error;
+mod ffi;
+mod ratelimit;
+mod transport;
+pub mod validate;
+
+pub use api::{FollowOutcome, FollowState, User};
+pub use auth::{Credentials, OAuth1Credentials, Secret};
+pub use client::{Client, ClientBuilder, Endpoint};
+pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
+pub use ratelimit::{RateLimit, Window};
+
+/// The library version (from Cargo.toml).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,362 @@
+//! [`Client`] and [`ClientBuilder`]: every API call goes through [`Client::call`].
+
+use crate::api::{self, follows, users, FollowOutcome, User};
+use crate::auth::{AfterUnauthorized, Authorizer, Credentials, OAuth1Credentials, Secret};
+use crate::error::Error;
+use crate::ratelimit::RateLimit;
+use crate::transport::{self, AgentOptions};
+use crate::validate;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+/// The default API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default overall timeout of one request (connect, send, receive).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The endpoints a client calls; rate-limit snapshots are kept per endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `POST /2/users/{id}/following`.
+    Follow,
+    /// `DELETE /2/users/{source}/following/{target}`.
+    Unfollow,
+    /// `GET /2/users/me`.
+    Me,
+    /// `GET /2/users/by/username/{username}`.
+    UserByUsername,
+}
+
+/// Builds a [`Client`]. Nothing is checked until [`build`](Self::build).
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Option<Credentials>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    proxy: Option<String>,
+    ca_file: Option<PathBuf>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            credentials: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            proxy: None,
+            ca_file: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults (`https://api.x.com`, 10 s connect, 30 s overall).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The API base URL: https, or plain http for a loopback host (the emulator).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// Sign with OAuth 1.0a user context.
+    pub fn oauth1(
+        self,
+        consumer_key: impl Into<String>,
+        consumer_secret: impl Into<Secret>,
+        token: impl Into<Secret>,
+        token_secret: impl Into<Secret>,
+    ) -> Self {
+        self.credentials(Credentials::OAuth1(OAuth1Credentials::new(
+            consumer_key,
+            consumer_secret,
+            token,
+            token_secret,
+        )))
+    }
+    /// Authorize with an OAuth 2.0 user access token.
+    pub fn oauth2_token(self, token: impl Into<Secret>) -> Self {
+        self.credentials(Credentials::OAuth2(token.into()))
+    }
+    /// Set the credentials (the last call wins).
+    pub fn credentials(mut self, c: Credentials) -> Self {
+        self.credentials = Some(c);
+        self
+    }
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+    /// Overall timeout of one request (default 30 s).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+    /// An explicit proxy (`http://host:port`, `socks5://host:port`...). `*_PROXY`
+    /// environment variables are never read.
+    pub fn proxy(mut self, url: Option<String>) -> Self {
+        self.proxy = url;
+        self
+    }
+    /// A PEM file of extra root certificates, trusted beside the built-in roots.
+    pub fn ca_file(mut self, path: Option<PathBuf>) -> Self {
+        self.ca_file = path;
+        self
+    }
+
+    /// Checks everything and builds the client (no network traffic).
+    pub fn build(&self) -> Result<Client, Error> {
+        let base = transport::check_base_url(&self.base_url)?;
+        let creds = self.credentials.clone().ok_or_else(|| {
+            Error::invalid_argument(
+                "no credentials: set OAuth 1.0a credentials or an OAuth 2.0 access token",
+            )
+        })?;
+        check_credentials(&creds)?;
+        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
+            return Err(Error::invalid_argument(
+                "timeouts must be greater than zero",
+            ));
+        }
+        let agent = transport::agent(&AgentOptions {
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            proxy: self.proxy.as_deref(),
+            ca_file: self.ca_file.as_deref(),
+        })?;
+        Ok(Client {
+            agent,
+            base,
+            auth: Authorizer::new(creds),
+            own_id: OnceLock::new(),
+            own_id_lock: Mutex::new(()),
+            rate_limits: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+fn check_credentials(c: &Credentials) -> Result<(), Error> {
+    let header_safe = |what: &str, s: &str| {
+        if s.is_empty() {
+            Err(Error::invalid_argument(format!("{what} is empty")))
+        } else if s.bytes().any(|b| b.is_ascii_control()) {
+            Err(Error::invalid_argument(format!(
+                "{what} contains control characters"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    match c {
+        Credentials::OAuth1(o) => {
+            header_safe("consumer key", &o.consumer_key)?;
+            header_safe("consumer secret", o.consumer_secret.expose())?;
+            header_safe("access token", o.token.expose())?;
+            header_safe("access token secret", o.token_secret.expose())
+        }
+        Credentials::OAuth2(t) => {
+            header_safe("OAuth 2.0 access token", t.expose())?;
+            if t.expose().bytes().any(|b| b == b' ' || !b.is_ascii()) {
+                return Err(Error::invalid_argument(
+                    "OAuth 2.0 access token must be printable ASCII without spaces",
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A client for the follows endpoints. Immutable after build, `Send + Sync`: share one
+/// per process; it holds one connection pool.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    auth: Authorizer,
+    own_id: OnceLock<String>,
+    own_id_lock: Mutex<()>,
+    rate_limits: Mutex<HashMap<Endpoint, RateLimit>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One API request, before authorization.
+pub(crate) struct ApiRequest<'a> {
+    pub endpoint: Endpoint,
+    pub method: &'static str,
+    pub path: &'a str,
+    pub json_body: Option<&'a str>,
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The base URL in use (without trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Follow `target` as `source` (`None`: the authenticated user).
+    pub fn follow(&self, source: Option<&str>, target: &str) -> Result<FollowOutcome, Error> {
+        validate::user_id("target user id", target)?;
+        let source = self.source(source)?;
+        let path = follows::follow_path(&source);
+        let body = follows::follow_body(target);
+        self.call(
+            &ApiRequest {
+                endpoint: Endpoint::Follow,
+                method: "POST",
+                path: &path,
+                json_body: Some(&body),
+            },
+            follows::parse,
+        )
+    }
+
+    /// Unfollow `target` as `source` (`None`: the authenticated user).
+    pub fn unfollow(&self, source: Option<&str>, target: &str) -> Result<FollowOutcome, Error> {
+        validate::user_id("target user id", target)?;
+        let source = self.source(source)?;
+        let path = follows::unfollow_path(&source, target);
+        self.call(
+            &ApiRequest {
+                endpoint: Endpoint::Unfollow,
+                method: "DELETE",
+                path: &path,
+                json_body: None,
+            },
+            follows::parse,
+        )
+    }
+
+    /// The authenticated user (`GET /2/users/me`).
+    pub fn me(&self) -> Result<User, Error> {
+        let u = self.call(
+            &ApiRequest {
+                endpoint: Endpoint::Me,
+                method: "GET",
+                path: users::ME_PATH,
+                json_body: None,
+            },
+            users::parse,
+        )?;
+        let _ = self.own_id.set(u.id.clone());
+        Ok(u)
+    }
+
+    /// A user by @handle (`GET /2/users/by/username/{username}`).
+    pub fn user_by_username(&self, username: &str) -> Result<User, Error> {
+        validate::username(username)?;
+        let path = users::by_username_path(username);
+        self.call(
+            &ApiRequest {
+                endpoint: Endpoint::UserByUsername,
+                method: "GET",
+                path: &path,
+                json_body: None,
+            },
+            users::parse,
+        )
+    }
+
+    /// The authenticated user's id: the OAuth 1.0a token prefix (no request), or
+    /// `GET /2/users/me` once per client for OAuth 2.0. Concurrent first callers share one
+    /// request; a failure is not cached.
+    pub fn own_user_id(&self) -> Result<String, Error> {
+        if let Some(r) = self.auth.own_user_id() {
+            return r.map(str::to_owned);
+        }
+        if let Some(id) = self.own_id.get() {
+            return Ok(id.clone());
+        }
+        let _guard = self.own_id_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = self.own_id.get() {
+            return Ok(id.clone());
+        }
+        let u = self.me()?;
+        Ok(u.id)
+    }
+
+    /// The latest rate-limit windows seen for `endpoint`, if any response carried them.
+    pub fn rate_limit(&self, endpoint: Endpoint) -> Option<RateLimit> {
+        self.rate_limits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&endpoint)
+            .copied()
+    }
+
+    fn source(&self, source: Option<&str>) -> Result<String, Error> {
+        match source {
+            Some(s) => {
+                validate::user_id("source user id", s)?;
+                Ok(s.to_owned())
+            }
+            None => self.own_user_id(),
+        }
+    }
+
+    /// The one path of every API call: build the URL, authorize, send, read the rate
+    /// limits, map errors, parse. A 401 after which the authorizer refreshed its
+    /// credentials is retried once.
+    pub(crate) fn call<T>(
+        &self,
+        req: &ApiRequest<'_>,
+        parse: impl Fn(u16, &str, RateLimit) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut url = String::with_capacity(self.base.len() + req.path.len());
+        url.push_str(&self.base);
+        url.push_str(req.path);
+        let mut retried = false;
+        loop {
+            let authorization = self.auth.authorize(req.method, &url, &[])?;
+            let raw = transport::send(&self.agent, req.method, &url, &authorization, req.json_body)
+                .inspect_err(|e| {
+                    if !e.rate_limit().is_empty() {
+                        self.remember(req.endpoint, *e.rate_limit());
+                    }
+                })?;
+            if !raw.rate_limit.is_empty() {
+                self.remember(req.endpoint, raw.rate_limit);
+            }
+            if raw.status == 401
+                && !retried
+                && self.auth.after_unauthorized()? == AfterUnauthorized::RetryOnce
+            {
+                retried = true;
+                continue;
+            }
+            if (200..300).contains(&raw.status) {
+                return parse(raw.status, &raw.body, raw.rate_limit);
+            }
+            return Err(api::error_from_status(
+                raw.status,
+                &raw.body,
+                raw.rate_limit,
+            ));
+        }
+    }
+
+    fn remember(&self, endpoint: Endpoint, rl: RateLimit) {
+        self.rate_limits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(endpoint, rl);
+    }
+}

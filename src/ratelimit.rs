@@ -1,0 +1,161 @@
+//! Rate-limit headers: the 15-minute endpoint window and the undocumented 24-hour windows.
+
+/// One rate-limit window as sent by the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    /// `*-limit`: requests allowed in the window.
+    pub limit: u64,
+    /// `*-remaining`: requests left in the window.
+    pub remaining: u64,
+    /// `*-reset`: Unix epoch seconds when the window resets.
+    pub reset: u64,
+}
+
+/// Every rate-limit window one response carried. A window is `None` when the
+/// response did not carry all three of its headers as unsigned integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimit {
+    /// `x-rate-limit-{limit,remaining,reset}`: the per-endpoint 15-minute window.
+    pub endpoint: Option<Window>,
+    /// `x-user-limit-24hour-{limit,remaining,reset}`.
+    pub user_24h: Option<Window>,
+    /// `x-app-limit-24hour-{limit,remaining,reset}`.
+    pub app_24h: Option<Window>,
+}
+
+impl RateLimit {
+    /// Reads the windows from a header lookup function (name is lower case).
+    pub fn from_lookup<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RateLimit {
+        let window = |prefix: &str| -> Option<Window> {
+            let num = |suffix: &str| -> Option<u64> {
+                get(&format!("{prefix}-{suffix}"))?.trim().parse().ok()
+            };
+            Some(Window {
+                limit: num("limit")?,
+                remaining: num("remaining")?,
+                reset: num("reset")?,
+            })
+        };
+        RateLimit {
+            endpoint: window("x-rate-limit"),
+            user_24h: window("x-user-limit-24hour"),
+            app_24h: window("x-app-limit-24hour"),
+        }
+    }
+
+    /// True when no window was present.
+    pub fn is_empty(&self) -> bool {
+        self.endpoint.is_none() && self.user_24h.is_none() && self.app_24h.is_none()
+    }
+
+    fn windows(&self) -> impl Iterator<Item = Window> {
+        [self.endpoint, self.user_24h, self.app_24h]
+            .into_iter()
+            .flatten()
+    }
+
+    /// The reset (epoch seconds) that binds: the latest reset among the windows whose
+    /// `remaining` is 0. `None` when no window is exhausted.
+    pub fn binding_reset(&self) -> Option<u64> {
+        self.windows()
+            .filter(|w| w.remaining == 0)
+            .map(|w| w.reset)
+            .max()
+    }
+
+    /// The time to wait for after a 429: [`binding_reset`](Self::binding_reset), or the
+    /// endpoint window's reset when no window says it is exhausted.
+    pub fn reset_after_429(&self) -> Option<u64> {
+        self.binding_reset().or(self.endpoint.map(|w| w.reset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(h: &[(&str, &str)]) -> RateLimit {
+        let m: HashMap<String, String> = h
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        RateLimit::from_lookup(|k| m.get(k).map(|s| s.as_str()))
+    }
+
+    #[test]
+    fn all_windows() {
+        let r = parse(&[
+            ("x-rate-limit-limit", "50"),
+            ("x-rate-limit-remaining", "49"),
+            ("x-rate-limit-reset", "1700000900"),
+            ("x-user-limit-24hour-limit", "400"),
+            ("x-user-limit-24hour-remaining", "0"),
+            ("x-user-limit-24hour-reset", "1700080000"),
+            ("x-app-limit-24hour-limit", "1000"),
+            ("x-app-limit-24hour-remaining", "0"),
+            ("x-app-limit-24hour-reset", "1700050000"),
+        ]);
+        assert_eq!(
+            r.endpoint,
+            Some(Window {
+                limit: 50,
+                remaining: 49,
+                reset: 1700000900
+            })
+        );
+        assert_eq!(
+            r.user_24h,
+            Some(Window {
+                limit: 400,
+                remaining: 0,
+                reset: 1700080000
+            })
+        );
+        assert_eq!(
+            r.app_24h,
+            Some(Window {
+                limit: 1000,
+                remaining: 0,
+                reset: 1700050000
+            })
+        );
+        assert_eq!(r.binding_reset(), Some(1700080000));
+        assert_eq!(r.reset_after_429(), Some(1700080000));
+    }
+
+    #[test]
+    fn endpoint_window_binds_when_it_is_the_only_exhausted_one() {
+        let r = parse(&[
+            ("x-rate-limit-limit", "50"),
+            ("x-rate-limit-remaining", "0"),
+            ("x-rate-limit-reset", "1700000900"),
+            ("x-user-limit-24hour-limit", "400"),
+            ("x-user-limit-24hour-remaining", "3"),
+            ("x-user-limit-24hour-reset", "1700080000"),
+        ]);
+        assert_eq!(r.binding_reset(), Some(1700000900));
+        assert_eq!(r.app_24h, None);
+    }
+
+    #[test]
+    fn missing_or_bad_headers() {
+        let r = parse(&[]);
+        assert!(r.is_empty());
+        assert_eq!(r.binding_reset(), None);
+        assert_eq!(r.reset_after_429(), None);
+        let r = parse(&[
+            ("x-rate-limit-limit", "50"),
+            ("x-rate-limit-remaining", "-1"),
+            ("x-rate-limit-reset", "1700000900"),
+        ]);
+        assert_eq!(r.endpoint, None);
+        let r = parse(&[
+            ("x-rate-limit-limit", "50"),
+            ("x-rate-limit-remaining", "7"),
+            ("x-rate-limit-reset", "1700000900"),
+        ]);
+        assert_eq!(r.binding_reset(), None);
+        assert_eq!(r.reset_after_429(), Some(1700000900));
+    }
+}

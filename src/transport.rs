@@ -1,0 +1,283 @@
+//! The HTTP agent: timeouts, TLS roots, proxy, no redirects, loopback-only plain http.
+//!
+//! Proxy rule: the library never reads `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` or
+//! `NO_PROXY`. A proxy is used only when the caller sets one explicitly (a program that
+//! wants the environment's proxy passes its value on). This keeps signed requests from
+//! being routed through a proxy nobody chose.
+
+use crate::error::{Delivery, Error, ErrorKind};
+use crate::ratelimit::RateLimit;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::Agent;
+
+/// Largest response body read (the API's bodies are a few hundred bytes).
+const MAX_BODY: u64 = 1 << 20;
+
+pub(crate) struct AgentOptions<'a> {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub proxy: Option<&'a str>,
+    pub ca_file: Option<&'a Path>,
+}
+
+pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
+    let mut tls = TlsConfig::builder();
+    if let Some(path) = o.ca_file {
+        tls = tls.root_certs(roots_with(path)?);
+    }
+    let proxy = match o.proxy {
+        Some(p) => Some(ureq::Proxy::new(p).map_err(|_| {
+            Error::invalid_argument(
+                "invalid proxy URL: expected http://, https://, socks4://, socks4a:// or socks5:// and a host",
+            )
+        })?),
+        None => None,
+    };
+    let config = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(o.connect_timeout))
+        .timeout_global(Some(o.timeout))
+        .user_agent(concat!("xfollow/", env!("CARGO_PKG_VERSION")))
+        .proxy(proxy)
+        .tls_config(tls.build())
+        .build();
+    Ok(Agent::new_with_config(config))
+}
+
+/// The webpki roots plus every certificate of a PEM file.
+fn roots_with(path: &Path) -> Result<RootCerts, Error> {
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::invalid_argument(format!("cannot read CA file {}: {e}", path.display()))
+    })?;
+    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()))
+        .collect();
+    let before = certs.len();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(_) => {
+                return Err(Error::invalid_argument(format!(
+                    "CA file {} is not valid PEM",
+                    path.display()
+                )))
+            }
+        }
+    }
+    if certs.len() == before {
+        return Err(Error::invalid_argument(format!(
+            "CA file {} holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(RootCerts::Specific(Arc::new(certs)))
+}
+
+/// Checks a base URL: https, or http for a loopback host only; no query, no fragment.
+/// Returns it without a trailing slash.
+pub(crate) fn check_base_url(s: &str) -> Result<String, Error> {
+    let bad = |why: &str| Error::invalid_argument(format!("invalid base URL: {why}"));
+    let uri: ureq::http::Uri = s.parse().map_err(|_| bad("not a URL"))?;
+    let scheme = uri.scheme_str().ok_or_else(|| bad("no scheme"))?;
+    let host = uri.host().ok_or_else(|| bad("no host"))?;
+    if uri.query().is_some() || s.contains('#') {
+        return Err(bad("it must not have a query or fragment"));
+    }
+    if s.contains('@') {
+        return Err(bad("it must not carry user information"));
+    }
+    match scheme {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(bad(
+                "plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost)",
+            ))
+        }
+        _ => return Err(bad("the scheme must be https")),
+    }
+    Ok(s.trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+/// A received response, body read in full (so that the connection goes back to the pool).
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub rate_limit: RateLimit,
+    pub body: String,
+}
+
+pub(crate) fn send(
+    agent: &Agent,
+    method: &str,
+    url: &str,
+    authorization: &str,
+    json_body: Option<&str>,
+) -> Result<RawResponse, Error> {
+    let result = match (method, json_body) {
+        ("POST", Some(body)) => agent
+            .post(url)
+            .header("authorization", authorization)
+            .content_type("application/json")
+            .send(body),
+        ("DELETE", None) => agent
+            .delete(url)
+            .header("authorization", authorization)
+            .call(),
+        ("GET", None) => agent.get(url).header("authorization", authorization).call(),
+        _ => {
+            return Err(Error::invalid_argument(format!(
+                "unsupported request shape: {method}"
+            )))
+        }
+    };
+    let mut resp = result.map_err(|e| map_ureq(e, false))?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers();
+    let rate_limit = RateLimit::from_lookup(|k| headers.get(k).and_then(|v| v.to_str().ok()));
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY)
+        .read_to_string()
+        .map_err(|e| {
+            let mut err = map_ureq(e, true);
+            err.http_status = Some(status);
+            err.rate_limit = rate_limit;
+            err
+        })?;
+    Ok(RawResponse {
+        status,
+        rate_limit,
+        body,
+    })
+}
+
+/// Maps a transport error. `in_body`: the status line was already received.
+pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
+    use ureq::Error as U;
+    use Delivery::{MaybeSent, NotSent};
+    let sent = if in_body { MaybeSent } else { NotSent };
+    match e {
+        U::Timeout(t) => {
+            let d = match t {
+                ureq::Timeout::Resolve | ureq::Timeout::Connect if !in_body => NotSent,
+                _ => MaybeSent,
+            };
+            Error::new(ErrorKind::Timeout, format!("timed out ({t})"), d)
+        }
+        U::HostNotFound => Error::new(ErrorKind::Network, "host not found", NotSent),
+        U::ConnectionFailed => Error::new(ErrorKind::Network, "connection failed", NotSent),
+        U::Io(io) => {
+            use std::io::ErrorKind as K;
+            match io.kind() {
+                K::ConnectionRefused => {
+                    Error::new(ErrorKind::Network, "connection refused", NotSent)
+                }
+                K::TimedOut | K::WouldBlock => {
+                    Error::new(ErrorKind::Timeout, format!("timed out ({io})"), MaybeSent)
+                }
+                K::UnexpectedEof if in_body => Error::new(
+                    ErrorKind::Network,
+                    "connection closed before the whole response body arrived",
+                    MaybeSent,
+                ),
+                K::ConnectionReset | K::BrokenPipe | K::UnexpectedEof | K::ConnectionAborted => {
+                    Error::new(
+                        ErrorKind::Network,
+                        format!("connection lost: {io}"),
+                        MaybeSent,
+                    )
+                }
+                _ => Error::new(ErrorKind::Network, format!("I/O error: {io}"), MaybeSent),
+            }
+        }
+        U::Tls(m) => Error::new(ErrorKind::Tls, format!("TLS error: {m}"), sent),
+        U::Rustls(r) => Error::new(ErrorKind::Tls, format!("TLS error: {r}"), sent),
+        U::Pem(_) => Error::new(ErrorKind::Tls, "TLS error: bad PEM", NotSent),
+        U::TlsRequired | U::RequireHttpsOnly(_) => Error::invalid_argument("https is required"),
+        U::InvalidProxyUrl => Error::invalid_argument("invalid proxy URL"),
+        U::ConnectProxyFailed(_) => Error::new(
+            ErrorKind::Network,
+            "the proxy refused the connection",
+            NotSent,
+        ),
+        U::BodyExceedsLimit(n) => Error::new(
+            ErrorKind::Protocol,
+            format!("response body larger than {n} bytes"),
+            MaybeSent,
+        ),
+        U::Decompress(what, io) => Error::new(
+            ErrorKind::Protocol,
+            format!("cannot decode {what} response body: {io}"),
+            MaybeSent,
+        ),
+        U::Protocol(p) => Error::new(
+            ErrorKind::Protocol,
+            format!("HTTP protocol error: {p}"),
+            MaybeSent,
+        ),
+        U::LargeResponseHeader(..) => {
+            Error::new(ErrorKind::Protocol, "response header too large", MaybeSent)
+        }
+        U::BodyStalled => Error::new(ErrorKind::Timeout, "response body stalled", MaybeSent),
+        U::BadUri(_) | U::Http(_) => Error::invalid_argument("invalid request URL"),
+        other => Error::new(
+            ErrorKind::Network,
+            format!("transport error: {other}"),
+            MaybeSent,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            check_base_url("https://api.x.com/").unwrap(),
+            "https://api.x.com"
+        );
+        assert_eq!(
+            check_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            check_base_url("http://127.1.2.3:1/").unwrap(),
+            "http://127.1.2.3:1"
+        );
+        assert_eq!(check_base_url("http://[::1]:9/").unwrap(), "http://[::1]:9");
+        assert_eq!(
+            check_base_url("http://localhost:9").unwrap(),
+            "http://localhost:9"
+        );
+        let e = check_base_url("http://api.x.com").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            e.message(),
+            "invalid base URL: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost)"
+        );
+        assert!(check_base_url("http://10.0.0.1").is_err());
+        assert!(check_base_url("ftp://127.0.0.1").is_err());
+        assert!(check_base_url("https://api.x.com/?a=b").is_err());
+        assert!(check_base_url("https://u:p@api.x.com").is_err());
+        assert!(check_base_url("api.x.com").is_err());
+        assert!(check_base_url("").is_err());
+    }
+}
