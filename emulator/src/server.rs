@@ -1,0 +1,250 @@
+//! The listener and the per-connection loop (a thread per connection, HTTP/1.1 keep-alive,
+//! pipelining-safe buffered reads), with raw socket control for the reset and truncate faults.
+
+use crate::config::Config;
+use crate::http::{self, ReadError, Response};
+use crate::routes::{self, Outcome};
+use crate::state::World;
+use std::io::{BufReader, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Everything the connection threads share.
+pub struct Shared {
+    pub world: Mutex<World>,
+    pub accepted: AtomicU64,
+    /// `--public-base`: the scheme and host clients sign with.
+    pub public_base: Option<(String, String)>,
+}
+
+pub struct Options {
+    pub host: String,
+    pub port: u16,
+    pub config: Config,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub public_base: Option<String>,
+    pub allow_remote: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: "127.0.0.1".into(),
+            port: 0,
+            config: Config::demo(),
+            tls: None,
+            public_base: None,
+            allow_remote: false,
+        }
+    }
+}
+
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// Parses `scheme://host[:port][/...]` into (scheme, host[:port]).
+pub fn parse_public_base(url: &str) -> Result<(String, String), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("--public-base {url:?}: expected scheme://host"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("--public-base {url:?}: scheme must be http or https"));
+    }
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err(format!("--public-base {url:?}: no host"));
+    }
+    Ok((scheme, host.to_ascii_lowercase()))
+}
+
+impl Server {
+    pub fn bind(opts: Options) -> Result<Server, String> {
+        let addr: SocketAddr = (opts.host.as_str(), opts.port)
+            .to_socket_addrs()
+            .map_err(|e| format!("--host {}: {e}", opts.host))?
+            .next()
+            .ok_or_else(|| format!("--host {}: no address", opts.host))?;
+        if !addr.ip().is_loopback() && !opts.allow_remote {
+            return Err(format!(
+                "refusing to bind {} (not loopback) without --allow-remote",
+                addr.ip()
+            ));
+        }
+        let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
+        let public_base = opts.public_base.as_deref().map(parse_public_base).transpose()?;
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World::new(Arc::new(opts.config))),
+            accepted: AtomicU64::new(0),
+            public_base,
+        });
+        Ok(Server { listener, shared, tls: opts.tls })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    /// `http://127.0.0.1:PORT` (or `https://`).
+    pub fn url(&self) -> String {
+        let a = self.local_addr();
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        match a.ip() {
+            IpAddr::V6(ip) => format!("{scheme}://[{ip}]:{}", a.port()),
+            IpAddr::V4(ip) => format!("{scheme}://{ip}:{}", a.port()),
+        }
+    }
+
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// Accepts connections until the process ends.
+    pub fn run(self) {
+        for stream in self.listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            self.shared.accepted.fetch_add(1, Ordering::SeqCst);
+            let shared = self.shared.clone();
+            let tls = self.tls.clone();
+            let spawned = std::thread::Builder::new()
+                .name("conn".into())
+                .spawn(move || {
+                    let _ = stream.set_nodelay(true);
+                    let Ok(peer) = stream.peer_addr() else { return };
+                    match tls {
+                        None => serve(stream, &shared, peer, false),
+                        Some(cfg) => {
+                            let Ok(conn) = rustls::ServerConnection::new(cfg) else { return };
+                            serve(rustls::StreamOwned::new(conn, stream), &shared, peer, true)
+                        }
+                    }
+                });
+            drop(spawned);
+        }
+    }
+}
+
+/// A byte stream over a TCP socket (plain or TLS).
+pub trait Conn: Read + Write {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Conn for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
+fn common_headers(resp: &mut Response) {
+    resp.headers.push(("date".into(), http_date(crate::clock::wall_now())));
+    resp.headers.push(("server".into(), "xfollow-emulator".into()));
+}
+
+fn serve<S: Conn>(stream: S, shared: &Shared, peer: SocketAddr, tls: bool) {
+    let mut r = BufReader::with_capacity(16 * 1024, stream);
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        let req = match http::read_request(&mut r, peer, tls) {
+            Ok(req) => req,
+            Err(ReadError::Closed) | Err(ReadError::Io(_)) => return,
+            Err(ReadError::Bad(status, msg)) => {
+                let mut resp = http::error_response(status, msg);
+                common_headers(&mut resp);
+                let w = r.get_mut();
+                let _ = w.write_all(&http::head_bytes(&resp, resp.body.len(), true, false));
+                let _ = w.write_all(&resp.body);
+                let _ = w.flush();
+                let _ = r.get_ref().tcp().shutdown(Shutdown::Write);
+                return;
+            }
+        };
+        let close = req.wants_close();
+        match routes::dispatch(shared, &req) {
+            Outcome::Respond(mut resp) => {
+                common_headers(&mut resp);
+                http::maybe_gzip(&req, &mut resp);
+                out.clear();
+                out.extend_from_slice(&http::head_bytes(&resp, resp.body.len(), close, false));
+                out.extend_from_slice(&resp.body);
+                let w = r.get_mut();
+                if w.write_all(&out).is_err() || w.flush().is_err() {
+                    return;
+                }
+                if close {
+                    let _ = r.get_ref().tcp().shutdown(Shutdown::Write);
+                    return;
+                }
+            }
+            Outcome::Reset => {
+                let _ = socket2::SockRef::from(r.get_ref().tcp()).set_linger(Some(Duration::ZERO));
+                return;
+            }
+            Outcome::Truncate(mut resp) => {
+                common_headers(&mut resp);
+                http::maybe_gzip(&req, &mut resp);
+                let sent = resp.body.len() / 2;
+                let w = r.get_mut();
+                let _ = w.write_all(&http::head_bytes(&resp, resp.body.len().max(1) + 16, true, false));
+                let _ = w.write_all(&resp.body[..sent]);
+                let _ = w.flush();
+                let _ = r.get_ref().tcp().shutdown(Shutdown::Write);
+                return;
+            }
+        }
+    }
+}
+
+/// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    // Civil from days (H. Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if mo <= 2 { y + 1 } else { y };
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        [(mo - 1) as usize];
+    format!("{weekday}, {d:02} {month} {y} {h:02}:{m:02}:{s:02} GMT")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1651929654), "Sat, 07 May 2022 13:20:54 GMT");
+    }
+
+    #[test]
+    fn public_base() {
+        assert_eq!(
+            parse_public_base("https://API.x.com/").unwrap(),
+            ("https".to_string(), "api.x.com".to_string())
+        );
+        assert!(parse_public_base("api.x.com").is_err());
+        assert!(parse_public_base("ftp://x").is_err());
+    }
+}
