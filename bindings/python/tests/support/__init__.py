@@ -1,0 +1,1 @@
+"""Servers and helpers shared by the test suite and the benchmark."""

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Serves real recorded X API exchanges (VCR cassettes) back to a client.
+
+The cassettes are `<repo>/../shared/xapi/recorded/*.yaml` (or `--dir`). A request is answered
+by the first not yet used interaction with the same method and path (host and query ignored);
+when all of them were used, the first one is served again. Bodies recorded gzip-compressed
+(`!!binary`) are sent as recorded with `content-encoding: gzip`; text bodies are gzip-compressed
+when the client accepts it, as X does. Unknown requests get 404 with a problem body.
+
+    python replay_server.py [--port 0] [--dir DIR]
+
+prints `listening on http://127.0.0.1:PORT` first. `GET /__requests` lists what was received
+(method, path, headers, body).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
+
+import yaml
+
+DEFAULT_DIR = Path(__file__).resolve().parents[4].parent / "shared" / "xapi" / "recorded"
+
+# Recorded headers that describe the recorded transfer, not the answer: recomputed here.
+_TRANSFER_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
+
+
+class Interaction:
+    def __init__(self, cassette: str, raw: Dict[str, Any]) -> None:
+        req, resp = raw["request"], raw["response"]
+        self.cassette = cassette
+        self.method: str = req["method"].upper()
+        self.uri: str = req["uri"]
+        self.path: str = urlsplit(self.uri).path
+        self.request_body = req.get("body")
+        self.status: int = int(resp["status"]["code"])
+        self.reason: str = resp["status"].get("message", "")
+        self.headers: List[Tuple[str, str]] = [
+            (name, str(v))
+            for name, values in (resp.get("headers") or {}).items()
+            for v in (values if isinstance(values, list) else [values])
+            if name.lower() not in _TRANSFER_HEADERS
+        ]
+        body = (resp.get("body") or {}).get("string", b"")
+        if isinstance(body, bytes):
+            self.gzipped = body[:2] == b"\x1f\x8b"
+            self.raw_body = body
+        else:
+            self.gzipped = False
+            self.raw_body = body.encode("utf-8")
+
+    @property
+    def text(self) -> str:
+        """The decoded response body."""
+        data = gzip.decompress(self.raw_body) if self.gzipped else self.raw_body
+        return data.decode("utf-8")
+
+    def header(self, name: str) -> Optional[str]:
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+def load(directory: Path = DEFAULT_DIR, pattern: str = "*.yaml") -> List[Interaction]:
+    """Every interaction of the cassettes in `directory` whose file name matches `pattern`."""
+    out: List[Interaction] = []
+    for f in sorted(Path(directory).glob(pattern)):
+        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        out.extend(Interaction(f.name, i) for i in doc.get("interactions", []))
+    return out
+
+
+class Replay:
+    def __init__(self, interactions: List[Interaction]) -> None:
+        self.interactions = interactions
+        self.used: set = set()
+        self.received: List[Dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def pick(self, method: str, path: str) -> Optional[Interaction]:
+        with self.lock:
+            matching = [i for i in self.interactions if i.method == method and i.path == path]
+            for i in matching:
+                if id(i) not in self.used:
+                    self.used.add(id(i))
+                    return i
+            return matching[0] if matching else None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "tsa_b"
+    replay: Replay
+
+    def log_message(self, fmt: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        path = urlsplit(self.path).path
+        if path == "/__requests":
+            with self.replay.lock:
+                return self._write(200, [("content-type", "application/json")],
+                                   json.dumps({"requests": self.replay.received}).encode())
+        with self.replay.lock:
+            self.replay.received.append({
+                "method": method,
+                "path": self.path,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": body.decode("utf-8", "replace"),
+            })
+        i = self.replay.pick(method, path)
+        if i is None:
+            return self._write(404, [("content-type", "application/problem+json")], json.dumps(
+                {"title": "Not Found Error", "type": "about:blank", "status": 404,
+                 "detail": "Not Found"}).encode())
+        accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
+        headers = list(i.headers)
+        payload = i.raw_body
+        if i.gzipped and not accepts_gzip:
+            payload = gzip.decompress(payload)
+        elif not i.gzipped and accepts_gzip:
+            payload = gzip.compress(payload)
+        if accepts_gzip:
+            headers.append(("content-encoding", "gzip"))
+        self._write(i.status, headers, payload, i.reason)
+
+    def _write(self, status: int, headers: List[Tuple[str, str]], payload: bytes, reason: str = "") -> None:
+        self.send_response(status, reason or None)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def serve(port: int = 0, directory: Path = DEFAULT_DIR,
+          pattern: str = "*.yaml") -> Tuple[ThreadingHTTPServer, Replay]:
+    """Starts the server in a background thread; returns (server, replay)."""
+    replay = Replay(load(directory, pattern))
+    handler = type("BoundHandler", (Handler,), {"replay": replay})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, replay
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    p.add_argument("--cassette", default="*.yaml", help="file name or glob in --dir")
+    args = p.parse_args(argv)
+    server, _ = serve(args.port, args.dir, args.cassette)
+    print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

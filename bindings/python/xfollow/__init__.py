@@ -1,0 +1,79 @@
+"""xfollow: follow and unfollow accounts on X (API v2) on behalf of users.
+
+A thin binding of libxfollow (a Rust library with a C ABI) through ctypes::
+
+    import xfollow
+
+    with xfollow.Client.oauth1(consumer_key, consumer_secret,
+                               access_token, access_token_secret) as client:
+        result = client.follow("783214")
+        print(result.following, result.pending_follow, result.rate_limit.endpoint)
+
+Errors are `xfollow.XError` subclasses carrying the HTTP status, the API's problem fields
+and the rate-limit windows. Set `XFOLLOW_LIBRARY=/path/to/libxfollow.so` to load another
+build of the library than the bundled one (it must be the same version).
+"""
+
+from . import _ffi
+from ._version import __version__
+from .client import Client
+from .errors import (
+    ApiError,
+    AuthError,
+    Forbidden,
+    InternalError,
+    InvalidArgument,
+    LibraryVersionError,
+    NetworkError,
+    NotFound,
+    ProtocolError,
+    RateLimited,
+    ServerError,
+    Timeout,
+    TlsError,
+    XError,
+)
+from .types import (
+    ApiErrorEntry,
+    FollowResult,
+    FollowState,
+    RateLimit,
+    RateLimitWindow,
+    UnfollowResult,
+    User,
+)
+
+_library = _ffi.load()
+
+library_version: str = _library.version()
+"""The version reported by the loaded libxfollow (`x_version()`)."""
+library_path: str = _library.path
+"""The path of the loaded libxfollow."""
+
+__all__ = [
+    "ApiError",
+    "ApiErrorEntry",
+    "AuthError",
+    "Client",
+    "FollowResult",
+    "FollowState",
+    "Forbidden",
+    "InternalError",
+    "InvalidArgument",
+    "LibraryVersionError",
+    "NetworkError",
+    "NotFound",
+    "ProtocolError",
+    "RateLimit",
+    "RateLimitWindow",
+    "RateLimited",
+    "ServerError",
+    "Timeout",
+    "TlsError",
+    "UnfollowResult",
+    "User",
+    "XError",
+    "__version__",
+    "library_path",
+    "library_version",
+]

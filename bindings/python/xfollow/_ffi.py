@@ -1,0 +1,297 @@
+"""The ctypes layer over libxfollow's C ABI (include/xfollow.h).
+
+One table, `_SIGNATURES`, declares `restype`/`argtypes` for every exported function; every
+function that returns an `x_result` gets `_check` as its `errcheck`, which turns a non-zero
+code into the matching `XError` subclass built from the thread-local last-error accessors
+(read on the same thread, right after the call, as the ABI requires).
+
+The library is `XFOLLOW_LIBRARY` when set, else the `libxfollow.so` bundled in this package.
+It is loaded with `ctypes.CDLL`, so the GIL is released during every foreign call.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from ctypes import (
+    POINTER,
+    Structure,
+    byref,
+    c_bool,
+    c_char_p,
+    c_int,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ._version import __version__
+from .errors import LibraryVersionError, XError, error_class
+from .types import ApiErrorEntry, RateLimit, RateLimitWindow
+
+# -- constants of include/xfollow.h ------------------------------------------------------
+X_OK = 0
+X_ERR_INVALID_ARGUMENT = 1
+X_WINDOW_ENDPOINT = 0
+X_WINDOW_USER_24H = 1
+X_WINDOW_APP_24H = 2
+X_STATE_NOT_FOLLOWING = 0
+X_STATE_FOLLOWING = 1
+X_STATE_PENDING = 2
+X_MAX_TIMEOUT_MS = 3_600_000
+
+if sys.platform == "darwin":
+    LIBRARY_FILE = "libxfollow.dylib"
+elif sys.platform == "win32":
+    LIBRARY_FILE = "xfollow.dll"
+else:
+    LIBRARY_FILE = "libxfollow.so"
+
+
+# -- opaque handles ------------------------------------------------------------------------
+class x_config(Structure):
+    """Opaque `struct x_config`."""
+
+
+class x_client(Structure):
+    """Opaque `struct x_client`."""
+
+
+class x_follow_result(Structure):
+    """Opaque `struct x_follow_result`."""
+
+
+class x_user(Structure):
+    """Opaque `struct x_user`."""
+
+
+ConfigP = POINTER(x_config)
+ClientP = POINTER(x_client)
+FollowResultP = POINTER(x_follow_result)
+UserP = POINTER(x_user)
+x_result = c_int
+x_rate_window = c_int
+x_follow_state = c_int
+u64p = POINTER(c_uint64)
+
+_CHECKED = object()  # marks functions returning x_result
+
+# name: (restype, argtypes). `_CHECKED` as restype means x_result with errcheck.
+_SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
+    # version and codes
+    "x_version": (c_char_p, []),
+    "x_version_number": (c_uint32, []),
+    "x_result_str": (c_char_p, [x_result]),
+    "x_string_free": (None, [c_void_p]),
+    "x_test_panic": (_CHECKED, []),
+    # configuration
+    "x_config_new": (_CHECKED, [POINTER(ConfigP)]),
+    "x_config_free": (None, [ConfigP]),
+    "x_config_set_base_url": (_CHECKED, [ConfigP, c_char_p]),
+    "x_config_set_oauth1": (_CHECKED, [ConfigP, c_char_p, c_char_p, c_char_p, c_char_p]),
+    "x_config_set_oauth2_token": (_CHECKED, [ConfigP, c_char_p]),
+    "x_config_set_connect_timeout_ms": (_CHECKED, [ConfigP, c_uint32]),
+    "x_config_set_timeout_ms": (_CHECKED, [ConfigP, c_uint32]),
+    "x_config_set_proxy": (_CHECKED, [ConfigP, c_char_p]),
+    "x_config_set_ca_file": (_CHECKED, [ConfigP, c_char_p]),
+    # client and calls
+    "x_client_new": (_CHECKED, [ConfigP, POINTER(ClientP)]),
+    "x_client_free": (None, [ClientP]),
+    "x_follow": (_CHECKED, [ClientP, c_char_p, c_char_p, POINTER(FollowResultP)]),
+    "x_unfollow": (_CHECKED, [ClientP, c_char_p, c_char_p, POINTER(FollowResultP)]),
+    "x_me": (_CHECKED, [ClientP, POINTER(UserP)]),
+    "x_user_by_username": (_CHECKED, [ClientP, c_char_p, POINTER(UserP)]),
+    "x_client_own_user_id": (_CHECKED, [ClientP, POINTER(c_void_p)]),
+    # follow results
+    "x_follow_result_free": (None, [FollowResultP]),
+    "x_follow_result_following": (c_bool, [FollowResultP]),
+    "x_follow_result_pending_follow": (c_bool, [FollowResultP]),
+    "x_follow_result_state": (x_follow_state, [FollowResultP]),
+    "x_follow_result_http_status": (c_int32, [FollowResultP]),
+    "x_follow_result_rate_limit": (c_bool, [FollowResultP, x_rate_window, u64p, u64p, u64p]),
+    "x_follow_result_error_count": (c_size_t, [FollowResultP]),
+    "x_follow_result_error_code": (c_int64, [FollowResultP, c_size_t]),
+    "x_follow_result_error_message": (c_char_p, [FollowResultP, c_size_t]),
+    # users
+    "x_user_free": (None, [UserP]),
+    "x_user_id": (c_char_p, [UserP]),
+    "x_user_username": (c_char_p, [UserP]),
+    "x_user_name": (c_char_p, [UserP]),
+    "x_user_rate_limit": (c_bool, [UserP, x_rate_window, u64p, u64p, u64p]),
+    # thread-local last error
+    "x_last_error_code": (x_result, []),
+    "x_last_error_message": (c_char_p, []),
+    "x_last_error_http_status": (c_int32, []),
+    "x_last_error_may_have_reached_server": (c_bool, []),
+    "x_last_error_title": (c_char_p, []),
+    "x_last_error_detail": (c_char_p, []),
+    "x_last_error_type": (c_char_p, []),
+    "x_last_error_problem_type": (c_char_p, []),
+    "x_last_error_reason": (c_char_p, []),
+    "x_last_error_required_enrollment": (c_char_p, []),
+    "x_last_error_registration_url": (c_char_p, []),
+    "x_last_error_api_error_count": (c_size_t, []),
+    "x_last_error_api_error_code": (c_int64, [c_size_t]),
+    "x_last_error_api_error_message": (c_char_p, [c_size_t]),
+    "x_last_error_rate_limit": (c_bool, [x_rate_window, u64p, u64p, u64p]),
+    "x_last_error_retry_at": (c_uint64, []),
+}
+
+
+def _text(b: Optional[bytes]) -> Optional[str]:
+    return None if b is None else b.decode("utf-8", "replace")
+
+
+def _windows(read: Callable[..., bool]) -> RateLimit:
+    """Builds a RateLimit from an `x_*_rate_limit(window, &limit, &remaining, &reset)` reader."""
+    limit, remaining, reset = c_uint64(), c_uint64(), c_uint64()
+    found: List[Optional[RateLimitWindow]] = []
+    for window in (X_WINDOW_ENDPOINT, X_WINDOW_USER_24H, X_WINDOW_APP_24H):
+        if read(window, byref(limit), byref(remaining), byref(reset)):
+            found.append(RateLimitWindow(limit.value, remaining.value, reset.value))
+        else:
+            found.append(None)
+    return RateLimit(*found)
+
+
+class Library:
+    """A loaded libxfollow with every function declared."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            self.dll = ctypes.CDLL(path)
+        except OSError as e:
+            raise ImportError(f"xfollow: cannot load libxfollow from {path}: {e}") from e
+        for name, (restype, argtypes) in _SIGNATURES.items():
+            try:
+                fn = getattr(self.dll, name)
+            except AttributeError:
+                raise ImportError(
+                    f"xfollow: {path} does not export {name}: it is not the libxfollow "
+                    f"{__version__} this package was built for"
+                ) from None
+            fn.argtypes = argtypes
+            if restype is _CHECKED:
+                fn.restype = x_result
+                fn.errcheck = self._check
+            else:
+                fn.restype = restype
+            setattr(self, name, fn)
+
+    # -- errors --------------------------------------------------------------------------
+    def _check(self, result: int, func: Any, args: Tuple[Any, ...]) -> Tuple[Any, ...]:
+        if result != X_OK:
+            raise self.last_error(result)
+        return args
+
+    def last_error(self, code: int) -> XError:
+        """The exception for `code`, with this thread's last-error details."""
+        d = self.dll
+        status = d.x_last_error_http_status()
+        count = d.x_last_error_api_error_count()
+        entries = []
+        for i in range(count):
+            c = d.x_last_error_api_error_code(i)
+            entries.append(ApiErrorEntry(None if c < 0 else c, _text(d.x_last_error_api_error_message(i))))
+        retry_at = d.x_last_error_retry_at()
+        return error_class(code)(
+            _text(d.x_last_error_message()) or _text(d.x_result_str(code)) or f"error {code}",
+            code=code,
+            http_status=status or None,
+            title=_text(d.x_last_error_title()),
+            detail=_text(d.x_last_error_detail()),
+            problem_type=_text(d.x_last_error_problem_type()),
+            type_uri=_text(d.x_last_error_type()),
+            reason=_text(d.x_last_error_reason()),
+            required_enrollment=_text(d.x_last_error_required_enrollment()),
+            registration_url=_text(d.x_last_error_registration_url()),
+            errors=tuple(entries),
+            rate_limit=_windows(d.x_last_error_rate_limit),
+            may_have_reached_server=bool(d.x_last_error_may_have_reached_server()),
+            retry_at=retry_at or None,
+        )
+
+    # -- result readers ------------------------------------------------------------------
+    def follow_result_errors(self, r: Any) -> Tuple[ApiErrorEntry, ...]:
+        n = self.x_follow_result_error_count(r)
+        out = []
+        for i in range(n):
+            c = self.x_follow_result_error_code(r, i)
+            out.append(ApiErrorEntry(None if c < 0 else c, _text(self.x_follow_result_error_message(r, i))))
+        return tuple(out)
+
+    def follow_result_rate_limit(self, r: Any) -> RateLimit:
+        fn = self.x_follow_result_rate_limit
+        return _windows(lambda w, a, b, c: fn(r, w, a, b, c))
+
+    def user_rate_limit(self, u: Any) -> RateLimit:
+        fn = self.x_user_rate_limit
+        return _windows(lambda w, a, b, c: fn(u, w, a, b, c))
+
+    def version(self) -> str:
+        return _text(self.x_version()) or ""
+
+
+def check_version(library_version: str, package_version: str, path: str) -> None:
+    """Raises LibraryVersionError unless the library is the package's version."""
+    if library_version != package_version:
+        raise LibraryVersionError(
+            f"xfollow {package_version} needs libxfollow {package_version}, but {path} is "
+            f"libxfollow {library_version or '(unknown)'}: reinstall the package "
+            f"(`pip install ./bindings/python`) or point XFOLLOW_LIBRARY at a matching build"
+        )
+
+
+def library_path() -> str:
+    """`XFOLLOW_LIBRARY`, or the library bundled in this package."""
+    env = os.environ.get("XFOLLOW_LIBRARY")
+    if env:
+        return env
+    bundled = Path(__file__).resolve().parent / LIBRARY_FILE
+    if not bundled.exists():
+        raise ImportError(
+            f"xfollow: {bundled} is missing: install the package with "
+            f"`pip install ./bindings/python` (it builds libxfollow), or set XFOLLOW_LIBRARY "
+            f"to the path of a libxfollow {__version__} build"
+        )
+    return str(bundled)
+
+
+def load(path: Optional[str] = None) -> Library:
+    """Loads and checks libxfollow (the version must be the package's)."""
+    path = path or library_path()
+    lib = Library(path)
+    check_version(lib.version(), __version__, path)
+    return lib
+
+
+def encode(value: Any, name: str, *, allow_int: bool = False) -> bytes:
+    """A str argument as UTF-8 for a `const char *` (ints allowed for ids).
+
+    A NUL would silently cut a C string short, so it is refused here; every other check
+    (UTF-8 validity, id and username syntax) is the library's.
+    """
+    if allow_int and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        kind = "a str or an int" if allow_int else "a str"
+        raise TypeError(f"{name} must be {kind}, not {type(value).__name__}")
+    if "\0" in value:
+        raise error_class(X_ERR_INVALID_ARGUMENT)(
+            f"{name} contains a NUL character", code=X_ERR_INVALID_ARGUMENT
+        )
+    return value.encode("utf-8", "surrogatepass")
+
+
+def encode_optional(value: Any, name: str, *, allow_int: bool = False) -> Optional[bytes]:
+    return None if value is None else encode(value, name, allow_int=allow_int)
+
+
+__all__: Sequence[str] = ["Library", "check_version", "library_path", "load", "encode"]
