@@ -7,7 +7,7 @@ mod api;
 pub mod auth;
 mod client;
 mod error;
-mod ffi;
+pub mod ffi;
 mod ratelimit;
 mod transport;
 pub mod validate;

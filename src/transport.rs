@@ -221,6 +221,11 @@ pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
             format!("response body larger than {n} bytes"),
             MaybeSent,
         ),
+        U::Decompress(_, io) if in_body && is_disconnect(&io) => Error::new(
+            ErrorKind::Network,
+            "connection closed before the whole response body arrived",
+            MaybeSent,
+        ),
         U::Decompress(what, io) => Error::new(
             ErrorKind::Protocol,
             format!("cannot decode {what} response body: {io}"),
@@ -242,6 +247,16 @@ pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
             MaybeSent,
         ),
     }
+}
+
+/// An I/O error that means the peer went away (ureq reports an early close as
+/// `UnexpectedEof`, also inside a gzip decoder).
+fn is_disconnect(io: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        io.kind(),
+        K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe
+    )
 }
 
 #[cfg(test)]

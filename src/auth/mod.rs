@@ -31,14 +31,15 @@ pub(crate) enum AfterUnauthorized {
 /// refreshing OAuth 2.0 token) are new variants here.
 #[derive(Debug)]
 pub(crate) enum Authorizer {
-    OAuth1(OAuth1Credentials),
+    /// OAuth 1.0a, with the seconds added to the local clock for `oauth_timestamp`.
+    OAuth1(OAuth1Credentials, i64),
     Bearer(Secret),
 }
 
 impl Authorizer {
-    pub(crate) fn new(c: Credentials) -> Authorizer {
+    pub(crate) fn new(c: Credentials, clock_offset: i64) -> Authorizer {
         match c {
-            Credentials::OAuth1(c) => Authorizer::OAuth1(c),
+            Credentials::OAuth1(c) => Authorizer::OAuth1(c, clock_offset),
             Credentials::OAuth2(t) => Authorizer::Bearer(t),
         }
     }
@@ -51,7 +52,14 @@ impl Authorizer {
         form: &[(&str, &str)],
     ) -> Result<String, Error> {
         Ok(match self {
-            Authorizer::OAuth1(c) => c.authorization(method, url, form),
+            Authorizer::OAuth1(c, 0) => c.authorization(method, url, form),
+            Authorizer::OAuth1(c, offset) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let ts = now.saturating_add_signed(*offset).max(1);
+                c.authorization_with(method, url, form, None, Some(ts))
+            }
             Authorizer::Bearer(t) => bearer::authorization(t),
         })
     }
@@ -66,7 +74,7 @@ impl Authorizer {
     /// `None` means it has to be asked for with `GET /2/users/me`.
     pub(crate) fn own_user_id(&self) -> Option<Result<&str, Error>> {
         match self {
-            Authorizer::OAuth1(c) => Some(c.user_id()),
+            Authorizer::OAuth1(c, _) => Some(c.user_id()),
             Authorizer::Bearer(_) => None,
         }
     }

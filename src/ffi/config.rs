@@ -1,0 +1,192 @@
+//! `x_config`: the single-threaded builder of a client.
+
+use super::{arg_opt_str, arg_str, boundary, check_out, fail, last_error, write_out, x_result, X_OK};
+use crate::client::ClientBuilder;
+use crate::error::Error;
+use crate::transport;
+use std::ffi::c_char;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A client configuration (opaque). Single-threaded: use it from one thread at a time.
+/// Free it with x_config_free once the clients are built; clients do not keep it.
+pub struct x_config {
+    builder: ClientBuilder,
+}
+
+/// The largest timeout accepted, in milliseconds (one hour).
+pub const X_MAX_TIMEOUT_MS: u32 = 3_600_000;
+
+unsafe fn config_mut<'a>(cfg: *mut x_config) -> Result<&'a mut x_config, Error> {
+    // SAFETY: non-NULL configs come from x_config_new and are used from one thread.
+    unsafe { cfg.as_mut() }.ok_or_else(|| Error::invalid_argument("config is NULL"))
+}
+
+fn run(f: impl FnOnce() -> Result<(), Error>) -> x_result {
+    last_error::clear();
+    match f() {
+        Ok(()) => X_OK,
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates a configuration with the defaults: base URL https://api.x.com, connect timeout
+/// 10 s, overall timeout 30 s, no proxy, no credentials. `*out` is written on success.
+#[no_mangle]
+pub unsafe extern "C" fn x_config_new(out: *mut *mut x_config) -> x_result {
+    boundary!({
+        run(|| {
+            check_out(out, "out")?;
+            let cfg = Box::new(x_config { builder: ClientBuilder::new() });
+            // SAFETY: checked non-NULL.
+            unsafe { write_out(out, Box::into_raw(cfg)) };
+            Ok(())
+        })
+    })
+}
+
+/// Frees a configuration. NULL is accepted.
+#[no_mangle]
+pub unsafe extern "C" fn x_config_free(cfg: *mut x_config) {
+    boundary!(default = (), {
+        if !cfg.is_null() {
+            // SAFETY: `cfg` came from x_config_new and is freed once.
+            drop(unsafe { Box::from_raw(cfg) });
+        }
+    })
+}
+
+fn update(cfg: &mut x_config, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
+    let b = std::mem::take(&mut cfg.builder);
+    cfg.builder = f(b);
+}
+
+/// Sets the API base URL: https, or plain http for a loopback host only (127.0.0.0/8,
+/// ::1, localhost), without query or fragment.
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_base_url(cfg: *mut x_config, url: *const c_char) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contracts of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            let url = unsafe { arg_str(url, "base_url") }?;
+            transport::check_base_url(url)?;
+            update(cfg, |b| b.base_url(url));
+            Ok(())
+        })
+    })
+}
+
+/// Sets OAuth 1.0a user-context credentials (replacing any credentials set before). The
+/// strings are copied; the copies are zeroized when the config and clients are freed.
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_oauth1(
+    cfg: *mut x_config,
+    consumer_key: *const c_char,
+    consumer_secret: *const c_char,
+    access_token: *const c_char,
+    access_token_secret: *const c_char,
+) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contracts of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            let ck = unsafe { arg_str(consumer_key, "consumer_key") }?;
+            let cs = unsafe { arg_str(consumer_secret, "consumer_secret") }?;
+            let at = unsafe { arg_str(access_token, "access_token") }?;
+            let ats = unsafe { arg_str(access_token_secret, "access_token_secret") }?;
+            update(cfg, |b| b.oauth1(ck, cs, at, ats));
+            Ok(())
+        })
+    })
+}
+
+/// Sets an OAuth 2.0 user access token (replacing any credentials set before).
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_oauth2_token(cfg: *mut x_config, access_token: *const c_char) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contracts of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            let t = unsafe { arg_str(access_token, "access_token") }?;
+            update(cfg, |b| b.oauth2_token(t));
+            Ok(())
+        })
+    })
+}
+
+fn timeout(ms: u32, what: &str) -> Result<Duration, Error> {
+    if ms == 0 || ms > X_MAX_TIMEOUT_MS {
+        return Err(Error::invalid_argument(format!(
+            "{what} must be between 1 and {X_MAX_TIMEOUT_MS} ms"
+        )));
+    }
+    Ok(Duration::from_millis(u64::from(ms)))
+}
+
+/// Sets the connect timeout in milliseconds (1 to X_MAX_TIMEOUT_MS; default 10000).
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_connect_timeout_ms(cfg: *mut x_config, ms: u32) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contract of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            let d = timeout(ms, "connect timeout")?;
+            update(cfg, |b| b.connect_timeout(d));
+            Ok(())
+        })
+    })
+}
+
+/// Sets the overall timeout of one request in milliseconds (1 to X_MAX_TIMEOUT_MS;
+/// default 30000).
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_timeout_ms(cfg: *mut x_config, ms: u32) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contract of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            let d = timeout(ms, "timeout")?;
+            update(cfg, |b| b.timeout(d));
+            Ok(())
+        })
+    })
+}
+
+/// Sets an explicit proxy URL (http://, https://, socks4://, socks4a://, socks5://), or
+/// NULL for none. The library never reads HTTP_PROXY, HTTPS_PROXY, ALL_PROXY or NO_PROXY.
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_proxy(cfg: *mut x_config, url: *const c_char) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contracts of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            let url = unsafe { arg_opt_str(url, "proxy") }?;
+            if let Some(u) = url {
+                ureq::Proxy::new(u).map_err(|_| Error::invalid_argument("invalid proxy URL"))?;
+            }
+            let url = url.map(str::to_owned);
+            update(cfg, |b| b.proxy(url));
+            Ok(())
+        })
+    })
+}
+
+/// Sets a PEM file of extra root certificates trusted beside the built-in (Mozilla)
+/// roots, or NULL for none. The file is read by x_client_new.
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_ca_file(cfg: *mut x_config, path: *const c_char) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contracts of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            let p = unsafe { arg_opt_str(path, "ca_file") }?.map(PathBuf::from);
+            update(cfg, |b| b.ca_file(p));
+            Ok(())
+        })
+    })
+}
+
+pub(crate) fn builder(cfg: &x_config) -> &ClientBuilder {
+    &cfg.builder
+}

@@ -1,0 +1,202 @@
+//! Starts the emulator (one per test) on port 0 and drives its admin API.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+use std::time::Duration;
+use xfollow::{Client, ClientBuilder};
+
+pub const ALICE: &str = "1500000000000000001";
+pub const BOB: &str = "1500000000000000002";
+pub const CAROL: &str = "1500000000000000003"; // protected
+pub const DAVE: &str = "1500000000000000004"; // suspended
+pub const ERIN: &str = "1500000000000000005";
+pub const XDEV: &str = "783214";
+
+pub const CONSUMER_KEY: &str = "demo-consumer-key";
+pub const CONSUMER_SECRET: &str = "demo-consumer-secret";
+pub const ALICE_TOKEN: &str = "1500000000000000001-aliceDemoAccessToken";
+pub const ALICE_SECRET: &str = "alice-demo-token-secret";
+pub const ALICE_OAUTH2: &str = "alice-demo-oauth2-token";
+
+/// The emulator binary: $XFOLLOW_EMULATOR, else `<target dir>/debug/xfollow-emulator`
+/// (built with `cargo build -p xfollow-emulator` when missing).
+pub fn emulator_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("XFOLLOW_EMULATOR") {
+        return PathBuf::from(p);
+    }
+    // The test binary lives in <target>/<profile>/deps/.
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>");
+    let path = profile_dir.join("xfollow-emulator");
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        if !path.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let st = Command::new(cargo)
+                .args(["build", "-p", "xfollow-emulator"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("run cargo build -p xfollow-emulator");
+            assert!(st.success(), "cargo build -p xfollow-emulator failed");
+        }
+    });
+    path
+}
+
+pub struct Emulator {
+    child: Child,
+    pub base: String,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        Self::spawn(&[])
+    }
+
+    /// Starts with the demo world changed by `patch` (merged into the top-level objects).
+    pub fn start_with(patch: Value) -> Emulator {
+        let mut world: Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/demo-world.json"))
+                .expect("demo-world.json"),
+        )
+        .expect("demo world is JSON");
+        for (k, v) in patch.as_object().expect("patch object") {
+            match (world.get_mut(k).and_then(Value::as_object_mut), v.as_object()) {
+                (Some(dst), Some(src)) => {
+                    for (k2, v2) in src {
+                        dst.insert(k2.clone(), v2.clone());
+                    }
+                }
+                _ => {
+                    world[k] = v.clone();
+                }
+            }
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "xfollow-test-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("world.json");
+        std::fs::write(&file, world.to_string()).unwrap();
+        Self::spawn(&["--config", file.to_str().unwrap()])
+    }
+
+    fn spawn(extra: &[&str]) -> Emulator {
+        let mut child = Command::new(emulator_path())
+            .args(["--port", "0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let stdout = child.stdout.take().unwrap();
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("read the emulator's first line");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        // Keep draining stdout so that the emulator never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = reader.read_to_end(&mut sink);
+        });
+        Emulator { child, base }
+    }
+
+    fn admin_agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .new_agent()
+    }
+
+    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/__emulator/{}", self.base, path);
+        let agent = Self::admin_agent();
+        let mut resp = match (method, body) {
+            ("GET", _) => agent.get(&url).call(),
+            ("POST", Some(b)) => agent.post(&url).content_type("application/json").send(b.to_string()),
+            ("POST", None) => agent.post(&url).send_empty(),
+            ("DELETE", _) => agent.delete(&url).call(),
+            _ => unreachable!(),
+        }
+        .expect("admin request");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap();
+        assert_eq!(status, 200, "admin {method} {path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub fn state(&self) -> Value {
+        self.admin("GET", "state", None)
+    }
+    pub fn reset(&self) {
+        self.admin("POST", "reset", None);
+    }
+    pub fn advance(&self, seconds: i64) {
+        self.admin("POST", "clock", Some(json!({ "advance_seconds": seconds })));
+    }
+    pub fn now(&self) -> u64 {
+        self.admin("GET", "clock", None)["now"].as_u64().unwrap()
+    }
+    pub fn accepted(&self) -> u64 {
+        self.admin("GET", "connections", None)["accepted"].as_u64().unwrap()
+    }
+    pub fn fault(&self, f: Value) {
+        self.admin("POST", "faults", Some(f));
+    }
+
+    /// Whether `source` follows `target` in the emulator's state.
+    pub fn follows(&self, source: &str, target: &str) -> bool {
+        self.edges("follows").iter().any(|(s, t)| s == source && t == target)
+    }
+    pub fn pending(&self, source: &str, target: &str) -> bool {
+        self.edges("pending").iter().any(|(s, t)| s == source && t == target)
+    }
+    pub fn edges(&self, which: &str) -> Vec<(String, String)> {
+        self.state()[which]
+            .as_array()
+            .unwrap_or_else(|| panic!("state.{which} is an array"))
+            .iter()
+            .map(|e| (e["source"].as_str().unwrap().to_owned(), e["target"].as_str().unwrap().to_owned()))
+            .collect()
+    }
+    pub fn user_counter(&self, user: &str, name: &str) -> u64 {
+        self.state()["counters"]["users"][user][name].as_u64().unwrap()
+    }
+    pub fn app_counter(&self, app: &str, name: &str) -> u64 {
+        self.state()["counters"]["apps"][app][name].as_u64().unwrap()
+    }
+
+    pub fn builder(&self) -> ClientBuilder {
+        Client::builder().base_url(self.base.clone())
+    }
+    pub fn alice_oauth1(&self) -> Client {
+        self.builder()
+            .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+            .build()
+            .unwrap()
+    }
+    pub fn alice_oauth2(&self) -> Client {
+        self.builder().oauth2_token(ALICE_OAUTH2).build().unwrap()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
