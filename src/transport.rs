@@ -40,6 +40,9 @@ pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
+        // Enough idle connections for many threads sharing one client on one host.
+        .max_idle_connections(64)
+        .max_idle_connections_per_host(32)
         .timeout_connect(Some(o.connect_timeout))
         .timeout_global(Some(o.timeout))
         .user_agent(concat!("xfollow/", env!("CARGO_PKG_VERSION")))
