@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import threading
 import urllib.error
@@ -56,6 +57,12 @@ class Emulator:
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.base_url = read_listening_line(self.proc, "xfollow-emulator")
         self.port = int(self.base_url.rsplit(":", 1)[1])
+        # With --tls, the admin API is reached through the CA the emulator wrote.
+        args = list(args)
+        self._ssl = (
+            ssl.create_default_context(cafile=args[args.index("--ca-out") + 1])
+            if "--ca-out" in args else None
+        )
 
     def _drain_stderr(self) -> None:
         assert self.proc.stderr is not None
@@ -70,7 +77,7 @@ class Emulator:
         )
         if data is not None:
             req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=10) as resp:
+        with urllib.request.urlopen(req, timeout=10, context=self._ssl) as resp:
             raw = resp.read()
         return json.loads(raw) if raw.strip() else None
 
