@@ -89,38 +89,54 @@ pub extern "C" fn x_last_error_may_have_reached_server() -> bool {
     boundary!(default = true, { with(false, |l| l.error.may_have_reached_server()) })
 }
 
-macro_rules! problem_accessor {
-    ($(#[$doc:meta])* $name:ident, $field:ident) => {
-        $(#[$doc])*
-        /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
-        #[no_mangle]
-        pub extern "C" fn $name() -> *const c_char {
-            boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.$field)) })
-        }
-    };
+/// The problem `title` of the error body (e.g. "Client Forbidden").
+/// NULL when absent. Valid until the next `x_result`-returning call on this thread.
+#[no_mangle]
+pub extern "C" fn x_last_error_title() -> *const c_char {
+    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.title)) })
 }
 
-problem_accessor!(
-    /// The problem `title` of the error body (e.g. "Client Forbidden").
-    x_last_error_title, title);
-problem_accessor!(
-    /// The problem `detail` of the error body.
-    x_last_error_detail, detail);
-problem_accessor!(
-    /// The problem `type` URI, as sent.
-    x_last_error_type, type_uri);
-problem_accessor!(
-    /// The problem type name after `/2/problems/` (e.g. "client-forbidden"), whatever the host.
-    x_last_error_problem_type, type_suffix);
-problem_accessor!(
-    /// The problem `reason` (e.g. "client-not-enrolled").
-    x_last_error_reason, reason);
-problem_accessor!(
-    /// The problem `required_enrollment`.
-    x_last_error_required_enrollment, required_enrollment);
-problem_accessor!(
-    /// The problem `registration_url`.
-    x_last_error_registration_url, registration_url);
+/// The problem `detail` of the error body.
+/// NULL when absent. Valid until the next `x_result`-returning call on this thread.
+#[no_mangle]
+pub extern "C" fn x_last_error_detail() -> *const c_char {
+    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.detail)) })
+}
+
+/// The problem `type` URI, as sent.
+/// NULL when absent. Valid until the next `x_result`-returning call on this thread.
+#[no_mangle]
+pub extern "C" fn x_last_error_type() -> *const c_char {
+    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.type_uri)) })
+}
+
+/// The problem type name after `/2/problems/` (e.g. "client-forbidden"), whatever the host.
+/// NULL when absent. Valid until the next `x_result`-returning call on this thread.
+#[no_mangle]
+pub extern "C" fn x_last_error_problem_type() -> *const c_char {
+    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.type_suffix)) })
+}
+
+/// The problem `reason` (e.g. "client-not-enrolled").
+/// NULL when absent. Valid until the next `x_result`-returning call on this thread.
+#[no_mangle]
+pub extern "C" fn x_last_error_reason() -> *const c_char {
+    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.reason)) })
+}
+
+/// The problem `required_enrollment`.
+/// NULL when absent. Valid until the next `x_result`-returning call on this thread.
+#[no_mangle]
+pub extern "C" fn x_last_error_required_enrollment() -> *const c_char {
+    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.required_enrollment)) })
+}
+
+/// The problem `registration_url`.
+/// NULL when absent. Valid until the next `x_result`-returning call on this thread.
+#[no_mangle]
+pub extern "C" fn x_last_error_registration_url() -> *const c_char {
+    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.registration_url)) })
+}
 
 /// The number of entries in the error body's `errors` array (legacy `{code, message}`
 /// entries and v2 entries).
