@@ -128,6 +128,7 @@ def _user_json(u: Dict[str, Any]) -> Dict[str, str]:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "oauthlib-check/1"
     world: World  # set on the class by serve()
 
@@ -315,7 +316,7 @@ def serve(port: int = 0, world_file: Path = DEFAULT_WORLD) -> Tuple[ThreadingHTT
     handler = type("BoundHandler", (Handler,), {"world": world})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, world
 
 

@@ -98,6 +98,7 @@ class Replay:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "tsa_b"
     replay: Replay
 
@@ -160,7 +161,7 @@ def serve(port: int = 0, directory: Path = DEFAULT_DIR,
     handler = type("BoundHandler", (Handler,), {"replay": replay})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, replay
 
 
