@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs the follow example (the command given, e.g. `valgrind ... build/bin/follow`) against
+# the emulator at $X_API_BASE_URL and checks its output and exit status.
+set -uo pipefail
+passed=0; failed=0
+ALICE=1500000000000000001 BOB=1500000000000000002 CAROL=1500000000000000003
+check() { # name, want-status, want-regex, status, output
+    if [ "$4" = "$2" ] && printf '%s' "$5" | grep -Eq -- "$3"; then
+        passed=$((passed+1))
+    else
+        failed=$((failed+1)); echo "FAILED: $1 (status $4, want $2)"; printf '%s\n' "$5"
+    fi
+}
+run() { out="$("$@" 2>&1)"; st=$?; }
+
+oauth1=(env X_CONSUMER_KEY=demo-consumer-key X_CONSUMER_SECRET=demo-consumer-secret
+        X_ACCESS_TOKEN=$ALICE-aliceDemoAccessToken X_ACCESS_TOKEN_SECRET=alice-demo-token-secret)
+oauth2=(env X_OAUTH2_ACCESS_TOKEN=alice-demo-oauth2-token)
+
+run "${oauth1[@]}" "$@" "$BOB"
+check "follow oauth1" 0 "^follow: $ALICE -> $BOB \(OAuth 1.0a\)
+following: true
+pending_follow: false
+state: following
+rate limit \(15 min\): 49/50 remaining, resets at [0-9]+
+user limit \(24 h\): 399/400 remaining" "$st" "$out"
+run "${oauth2[@]}" "$@" "$CAROL"
+check "pending follow oauth2" 0 "following: false
+pending_follow: true
+state: pending" "$st" "$out"
+run "${oauth2[@]}" "$@" --unfollow "$BOB"
+check "unfollow oauth2" 0 "^unfollow: $ALICE -> $BOB \(OAuth 2.0\)
+following: false
+pending_follow: false
+state: not following" "$st" "$out"
+run "${oauth2[@]}" "$@" 1234
+check "not found" 1 "error: follow failed: X_ERR_NOT_FOUND \(4, not found\)
+message: HTTP 404 Not Found Error: Could not find user with target_user_id: \[1234\]\.
+http status: 404
+title: Not Found Error
+detail: Could not find user with target_user_id: \[1234\]\.
+type: https://api.twitter.com/2/problems/resource-not-found
+problem: resource-not-found
+rate limit \(15 min\): [0-9]+/50 remaining" "$st" "$out"
+run "${oauth2[@]}" "$@" 12x
+check "bad id" 1 "X_ERR_INVALID_ARGUMENT.*
+message: target user id must be a user id of 1 to 19 digits
+may have reached the server: no" "$st" "$out"
+run env X_OAUTH2_ACCESS_TOKEN=nope "$@" "$BOB"
+check "bad token" 1 "X_ERR_UNAUTHORIZED.*
+message: HTTP 401 " "$st" "$out"
+run "$@"
+check "usage" 2 "usage: .* \[--unfollow\] TARGET_USER_ID" "$st" "$out"
+run env -u X_OAUTH2_ACCESS_TOKEN "$@" "$BOB"
+check "no credentials" 2 "set X_OAUTH2_ACCESS_TOKEN, or X_CONSUMER_KEY" "$st" "$out"
+run "${oauth2[@]}" X_API_BASE_URL=http://example.com "$@" "$BOB"
+check "non-loopback http" 2 "plain http is allowed only for loopback hosts" "$st" "$out"
+echo "example: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,10 @@
+/* The header compiles as C99 with -Wall -Wextra -Werror -pedantic. */
+#include "xfollow.h"
+#include "xfollow.h" /* include guard */
+
+int main(void) {
+    x_config *cfg = NULL;
+    if (x_config_new(&cfg) != X_OK) return 1;
+    x_config_free(cfg);
+    return x_version_number() == X_VERSION_NUMBER ? 0 : 1;
+}
