@@ -124,7 +124,10 @@ pub struct ApiError {
 
 /// A failed call. Messages are one line and never contain a secret.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(pub(crate) Box<Inner>);
+
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Inner {
     pub(crate) kind: ErrorKind,
     pub(crate) message: String,
     pub(crate) delivery: Delivery,
@@ -136,7 +139,7 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>, delivery: Delivery) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: one_line(&message.into()),
             delivery,
@@ -144,7 +147,7 @@ impl Error {
             problem: Problem::default(),
             errors: Vec::new(),
             rate_limit: RateLimit::default(),
-        }
+        }))
     }
 
     /// An invalid argument, detected before any traffic.
@@ -159,40 +162,40 @@ impl Error {
 
     /// The stable kind.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
     /// The one-line message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// Whether the request may have reached the server (false = provably not sent).
     pub fn may_have_reached_server(&self) -> bool {
-        self.delivery == Delivery::MaybeSent
+        self.0.delivery == Delivery::MaybeSent
     }
     /// See [`Delivery`].
     pub fn delivery(&self) -> Delivery {
-        self.delivery
+        self.0.delivery
     }
     /// The HTTP status, when a response was received.
     pub fn http_status(&self) -> Option<u16> {
-        self.http_status
+        self.0.http_status
     }
     /// The problem fields of the error body (all `None` when there were none).
     pub fn problem(&self) -> &Problem {
-        &self.problem
+        &self.0.problem
     }
     /// The `errors` array of the body (legacy codes and messages, v2 partial errors).
     pub fn errors(&self) -> &[ApiError] {
-        &self.errors
+        &self.0.errors
     }
     /// The rate-limit windows of the response (empty when there was no response).
     pub fn rate_limit(&self) -> &RateLimit {
-        &self.rate_limit
+        &self.0.rate_limit
     }
     /// On 429: the Unix time to wait for (the latest reset among exhausted windows).
     pub fn retry_at(&self) -> Option<u64> {
-        if self.kind == ErrorKind::RateLimited {
-            self.rate_limit.reset_after_429()
+        if self.0.kind == ErrorKind::RateLimited {
+            self.0.rate_limit.reset_after_429()
         } else {
             None
         }
@@ -201,20 +204,20 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("delivery", &self.delivery)
-            .field("http_status", &self.http_status)
-            .field("problem", &self.problem)
-            .field("errors", &self.errors)
-            .field("rate_limit", &self.rate_limit)
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("delivery", &self.0.delivery)
+            .field("http_status", &self.0.http_status)
+            .field("problem", &self.0.problem)
+            .field("errors", &self.0.errors)
+            .field("rate_limit", &self.0.rate_limit)
             .finish()
     }
 }

@@ -159,8 +159,8 @@ pub(crate) fn send(
         .read_to_string()
         .map_err(|e| {
             let mut err = map_ureq(e, true);
-            err.http_status = Some(status);
-            err.rate_limit = rate_limit;
+            err.0.http_status = Some(status);
+            err.0.rate_limit = rate_limit;
             err
         })?;
     Ok(RawResponse {

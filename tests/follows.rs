@@ -17,8 +17,14 @@ fn follow_oauth1() {
     assert!(o.errors.is_empty());
     let w = o.rate_limit.endpoint.unwrap();
     assert_eq!((w.limit, w.remaining), (50, 49));
-    assert_eq!(o.rate_limit.user_24h.map(|w| (w.limit, w.remaining)), Some((400, 399)));
-    assert_eq!(o.rate_limit.app_24h.map(|w| (w.limit, w.remaining)), Some((1000, 999)));
+    assert_eq!(
+        o.rate_limit.user_24h.map(|w| (w.limit, w.remaining)),
+        Some((400, 399))
+    );
+    assert_eq!(
+        o.rate_limit.app_24h.map(|w| (w.limit, w.remaining)),
+        Some((1000, 999))
+    );
     assert!(w.reset > e.now());
     assert_eq!(c.rate_limit(Endpoint::Follow), Some(o.rate_limit));
     assert!(e.follows(ALICE, BOB));
@@ -49,8 +55,20 @@ fn repeats_are_idempotent() {
         assert_eq!(c.follow(None, CAROL).unwrap().state, FollowState::Pending);
     }
     let edges = e.edges("follows");
-    assert_eq!(edges.iter().filter(|(s, t)| s == ALICE && t == ERIN).count(), 1);
-    assert_eq!(e.edges("pending").iter().filter(|(s, t)| s == ALICE && t == CAROL).count(), 1);
+    assert_eq!(
+        edges
+            .iter()
+            .filter(|(s, t)| s == ALICE && t == ERIN)
+            .count(),
+        1
+    );
+    assert_eq!(
+        e.edges("pending")
+            .iter()
+            .filter(|(s, t)| s == ALICE && t == CAROL)
+            .count(),
+        1
+    );
     assert_eq!(e.user_counter(ALICE, "follow_requests"), 5);
     for _ in 0..2 {
         let o = c.unfollow(None, ERIN).unwrap();
@@ -66,7 +84,12 @@ fn unfollow_oauth1_and_oauth2() {
     // bob follows alice in the demo world: unfollow as bob with an explicit source.
     let bob = e
         .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, "1500000000000000002-bobDemoAccessToken", "bob-demo-token-secret")
+        .oauth1(
+            CONSUMER_KEY,
+            CONSUMER_SECRET,
+            "1500000000000000002-bobDemoAccessToken",
+            "bob-demo-token-secret",
+        )
         .build()
         .unwrap();
     assert!(e.follows(BOB, ALICE));
@@ -74,7 +97,10 @@ fn unfollow_oauth1_and_oauth2() {
     assert!(!o.following);
     assert!(!o.pending_follow);
     assert_eq!(o.state, FollowState::NotFollowing);
-    assert_eq!(o.rate_limit.endpoint.map(|w| (w.limit, w.remaining)), Some((50, 49)));
+    assert_eq!(
+        o.rate_limit.endpoint.map(|w| (w.limit, w.remaining)),
+        Some((50, 49))
+    );
     assert!(!e.follows(BOB, ALICE));
     assert_eq!(bob.rate_limit(Endpoint::Unfollow), Some(o.rate_limit));
     assert_eq!(bob.rate_limit(Endpoint::Follow), None);
@@ -96,7 +122,10 @@ fn me_with_both_credentials() {
         assert_eq!(u.id, ALICE);
         assert_eq!(u.username, "alice");
         assert_eq!(u.name, "Alice");
-        assert_eq!(u.rate_limit.endpoint.map(|w| (w.limit, w.remaining)), Some((75, remaining)));
+        assert_eq!(
+            u.rate_limit.endpoint.map(|w| (w.limit, w.remaining)),
+            Some((75, remaining))
+        );
     }
 }
 
@@ -105,13 +134,19 @@ fn user_by_username() {
     let e = Emulator::start();
     let c = e.alice_oauth2();
     let u = c.user_by_username("XDevelopers").unwrap();
-    assert_eq!((u.id.as_str(), u.username.as_str(), u.name.as_str()), (XDEV, "XDevelopers", "Developers"));
+    assert_eq!(
+        (u.id.as_str(), u.username.as_str(), u.name.as_str()),
+        (XDEV, "XDevelopers", "Developers")
+    );
     assert_eq!(u.rate_limit.endpoint.map(|w| w.limit), Some(900));
     let err = c.user_by_username("nobody").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.http_status(), Some(200));
     assert_eq!(err.problem().type_suffix(), Some("resource-not-found"));
-    assert_eq!(err.message(), "HTTP 200 Not Found Error: Could not find user with username: [nobody].");
+    assert_eq!(
+        err.message(),
+        "HTTP 200 Not Found Error: Could not find user with username: [nobody]."
+    );
     assert_eq!(err.errors().len(), 1);
 }
 
@@ -137,7 +172,10 @@ fn oauth2_source_is_asked_once_even_from_many_threads() {
     });
     // Only one GET /2/users/me: its snapshot says 74 of 75 remain.
     assert_eq!(
-        c.rate_limit(Endpoint::Me).unwrap().endpoint.map(|w| (w.limit, w.remaining)),
+        c.rate_limit(Endpoint::Me)
+            .unwrap()
+            .endpoint
+            .map(|w| (w.limit, w.remaining)),
         Some((75, 74))
     );
     assert_eq!(c.own_user_id().unwrap(), ALICE);
@@ -154,7 +192,10 @@ fn wrong_source_user_is_forbidden() {
     assert_eq!(err.kind(), ErrorKind::Forbidden);
     assert_eq!(err.http_status(), Some(403));
     assert_eq!(err.problem().title.as_deref(), Some("Forbidden"));
-    assert_eq!(err.message(), "HTTP 403 Forbidden: You are not allowed to follow on behalf of another user.");
+    assert_eq!(
+        err.message(),
+        "HTTP 403 Forbidden: You are not allowed to follow on behalf of another user."
+    );
     assert!(err.may_have_reached_server());
     assert!(!e.follows(BOB, ERIN));
 }
@@ -167,7 +208,10 @@ fn unknown_target_is_not_found() {
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.http_status(), Some(404));
     assert_eq!(err.problem().type_suffix(), Some("resource-not-found"));
-    assert_eq!(err.message(), "HTTP 404 Not Found Error: Could not find user with target_user_id: [1234].");
+    assert_eq!(
+        err.message(),
+        "HTTP 404 Not Found Error: Could not find user with target_user_id: [1234]."
+    );
     assert_eq!(err.rate_limit().endpoint.map(|w| w.remaining), Some(49));
 }
 
@@ -177,11 +221,31 @@ fn bad_input_never_reaches_the_network() {
     let c = e.alice_oauth2();
     let before = e.accepted();
     let cases: [(&str, Option<&str>, &str); 5] = [
-        ("", None, "target user id must be a user id of 1 to 19 digits"),
-        ("12345678901234567890", None, "target user id must be a user id of 1 to 19 digits"),
-        ("1/../../me", None, "target user id must be a user id of 1 to 19 digits"),
-        (BOB, Some("abc"), "source user id must be a user id of 1 to 19 digits"),
-        (BOB, Some(""), "source user id must be a user id of 1 to 19 digits"),
+        (
+            "",
+            None,
+            "target user id must be a user id of 1 to 19 digits",
+        ),
+        (
+            "12345678901234567890",
+            None,
+            "target user id must be a user id of 1 to 19 digits",
+        ),
+        (
+            "1/../../me",
+            None,
+            "target user id must be a user id of 1 to 19 digits",
+        ),
+        (
+            BOB,
+            Some("abc"),
+            "source user id must be a user id of 1 to 19 digits",
+        ),
+        (
+            BOB,
+            Some(""),
+            "source user id must be a user id of 1 to 19 digits",
+        ),
     ];
     for (target, source, msg) in cases {
         for r in [c.follow(source, target), c.unfollow(source, target)] {

@@ -33,7 +33,9 @@ fn version_macros_match_cargo_toml() {
     assert_eq!(define(&h, "X_VERSION_MAJOR"), major);
     assert_eq!(define(&h, "X_VERSION_MINOR"), minor);
     assert_eq!(define(&h, "X_VERSION_PATCH"), patch);
-    let n: u32 = major.parse::<u32>().unwrap() * 10000 + minor.parse::<u32>().unwrap() * 100 + patch.parse::<u32>().unwrap();
+    let n: u32 = major.parse::<u32>().unwrap() * 10000
+        + minor.parse::<u32>().unwrap() * 100
+        + patch.parse::<u32>().unwrap();
     assert_eq!(define(&h, "X_VERSION_NUMBER"), n.to_string());
     assert_eq!(xfollow::ffi::x_version_number(), n);
 }
@@ -46,8 +48,19 @@ fn every_item_is_prefixed() {
             let name = rest.split_whitespace().next().unwrap();
             assert!(name.starts_with("X_") || name == "XFOLLOW_H", "{line}");
         }
-        if line.contains('(') && !line.starts_with(' ') && !line.starts_with('#') && !line.starts_with("/") {
-            let name = line.split('(').next().unwrap().split_whitespace().last().unwrap().trim_start_matches('*');
+        if line.contains('(')
+            && !line.starts_with(' ')
+            && !line.starts_with('#')
+            && !line.starts_with("/")
+        {
+            let name = line
+                .split('(')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .last()
+                .unwrap()
+                .trim_start_matches('*');
             assert!(name.starts_with("x_"), "{line}");
         }
     }

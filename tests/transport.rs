@@ -17,7 +17,9 @@ fn capture_server(responses: Vec<Vec<u8>>) -> (String, mpsc::Receiver<String>) {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut writer = stream;
         for resp in responses {
@@ -36,7 +38,8 @@ fn capture_server(responses: Vec<Vec<u8>>) -> (String, mpsc::Receiver<String>) {
                 .lines()
                 .find_map(|l| {
                     let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().unwrap())
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().unwrap())
                 })
                 .unwrap_or(0);
             let mut body = vec![0; len];
@@ -64,7 +67,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -96,32 +103,67 @@ fn request_shape_and_gzip_response() {
     let (base, rx) = capture_server(vec![
         response(
             "200 OK",
-            &[("content-type", "application/json"), ("content-encoding", "gzip")],
+            &[
+                ("content-type", "application/json"),
+                ("content-encoding", "gzip"),
+            ],
             &gzip_stored(body),
         ),
-        response("200 OK", &[("content-type", "application/json")], br#"{"data":{"following":false}}"#),
+        response(
+            "200 OK",
+            &[("content-type", "application/json")],
+            br#"{"data":{"following":false}}"#,
+        ),
     ]);
-    let c = Client::builder().base_url(base).oauth2_token(ALICE_OAUTH2).build().unwrap();
+    let c = Client::builder()
+        .base_url(base)
+        .oauth2_token(ALICE_OAUTH2)
+        .build()
+        .unwrap();
     let o = c.follow(Some(ALICE), BOB).unwrap();
     assert_eq!(o.state, FollowState::Following);
     let req = rx.recv().unwrap();
-    assert!(req.starts_with(&format!("POST /2/users/{ALICE}/following HTTP/1.1\r\n")), "{req}");
-    assert_eq!(header(&req, "authorization"), Some("Bearer alice-demo-oauth2-token"));
+    assert!(
+        req.starts_with(&format!("POST /2/users/{ALICE}/following HTTP/1.1\r\n")),
+        "{req}"
+    );
+    assert_eq!(
+        header(&req, "authorization"),
+        Some("Bearer alice-demo-oauth2-token")
+    );
     assert_eq!(header(&req, "content-type"), Some("application/json"));
-    assert_eq!(header(&req, "user-agent"), Some(concat!("xfollow/", env!("CARGO_PKG_VERSION"))));
-    assert!(header(&req, "accept-encoding").unwrap().contains("gzip"), "{req}");
-    assert!(req.ends_with(&format!("\r\n\r\n{{\"target_user_id\":\"{BOB}\"}}")), "{req}");
+    assert_eq!(
+        header(&req, "user-agent"),
+        Some(concat!("xfollow/", env!("CARGO_PKG_VERSION")))
+    );
+    assert!(
+        header(&req, "accept-encoding").unwrap().contains("gzip"),
+        "{req}"
+    );
+    assert!(
+        req.ends_with(&format!("\r\n\r\n{{\"target_user_id\":\"{BOB}\"}}")),
+        "{req}"
+    );
 
     let o = c.unfollow(Some(ALICE), BOB).unwrap();
     assert_eq!(o.state, FollowState::NotFollowing);
     let req = rx.recv().unwrap();
-    assert!(req.starts_with(&format!("DELETE /2/users/{ALICE}/following/{BOB} HTTP/1.1\r\n")), "{req}");
+    assert!(
+        req.starts_with(&format!(
+            "DELETE /2/users/{ALICE}/following/{BOB} HTTP/1.1\r\n"
+        )),
+        "{req}"
+    );
     assert_eq!(header(&req, "content-type"), None);
 }
 
 #[test]
 fn oauth1_header_shape_on_the_wire() {
-    let (base, rx) = capture_server(vec![response("200 OK", &[], br#"{"data":{"following":true}}"#)]);
+    let (base, rx) = capture_server(vec![response(
+        "200 OK",
+        &[],
+        br#"{"data":{"following":true}}"#,
+    )]);
     let c = Client::builder()
         .base_url(base)
         .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
@@ -130,9 +172,18 @@ fn oauth1_header_shape_on_the_wire() {
     c.follow(None, BOB).unwrap();
     let req = rx.recv().unwrap();
     let auth = header(&req, "authorization").unwrap();
-    assert!(auth.starts_with("OAuth oauth_consumer_key=\"demo-consumer-key\", oauth_nonce=\""), "{auth}");
-    assert!(auth.contains(", oauth_signature_method=\"HMAC-SHA1\", oauth_timestamp=\""), "{auth}");
-    assert!(auth.contains(&format!(", oauth_token=\"{}\", oauth_version=\"1.0\", oauth_signature=\"", ALICE_TOKEN)));
+    assert!(
+        auth.starts_with("OAuth oauth_consumer_key=\"demo-consumer-key\", oauth_nonce=\""),
+        "{auth}"
+    );
+    assert!(
+        auth.contains(", oauth_signature_method=\"HMAC-SHA1\", oauth_timestamp=\""),
+        "{auth}"
+    );
+    assert!(auth.contains(&format!(
+        ", oauth_token=\"{}\", oauth_version=\"1.0\", oauth_signature=\"",
+        ALICE_TOKEN
+    )));
     assert!(!auth.contains(ALICE_SECRET) && !auth.contains(CONSUMER_SECRET));
 }
 
@@ -143,8 +194,16 @@ fn redirects_are_never_followed() {
     let other_addr = other.local_addr().unwrap();
     other.set_nonblocking(true).unwrap();
     let location = format!("http://{other_addr}/2/users/1/following");
-    let (base, rx) = capture_server(vec![response("307 Temporary Redirect", &[("location", &location)], b"")]);
-    let c = Client::builder().base_url(base).oauth2_token(ALICE_OAUTH2).build().unwrap();
+    let (base, rx) = capture_server(vec![response(
+        "307 Temporary Redirect",
+        &[("location", &location)],
+        b"",
+    )]);
+    let c = Client::builder()
+        .base_url(base)
+        .oauth2_token(ALICE_OAUTH2)
+        .build()
+        .unwrap();
     let err = c.follow(Some(ALICE), BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert_eq!(err.http_status(), Some(307));
@@ -165,7 +224,9 @@ fn gzip_from_the_emulator() {
     .unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
-    let head = String::from_utf8_lossy(&raw[..raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap()]).to_string();
+    let head =
+        String::from_utf8_lossy(&raw[..raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap()])
+            .to_string();
     assert_eq!(header(&head, "content-encoding"), Some("gzip"));
     // ...and the client asks for and decodes it.
     let u = e.alice_oauth2().me().unwrap();
@@ -174,7 +235,9 @@ fn gzip_from_the_emulator() {
 
 #[test]
 fn one_connection_for_100_sequential_calls() {
-    let e = Emulator::start_with(serde_json::json!({"limits": {"follow_per_15min": 1000, "unfollow_per_15min": 1000}}));
+    let e = Emulator::start_with(
+        serde_json::json!({"limits": {"follow_per_15min": 1000, "unfollow_per_15min": 1000}}),
+    );
     let c = e.alice_oauth1();
     let before = e.accepted();
     for i in 0..100 {
@@ -204,7 +267,11 @@ fn sixteen_threads_share_one_client() {
                 for i in 0..10 {
                     let target = targets[(t + i) % targets.len()];
                     let o = c.follow(None, target).unwrap();
-                    let want = if target == CAROL { FollowState::Pending } else { FollowState::Following };
+                    let want = if target == CAROL {
+                        FollowState::Pending
+                    } else {
+                        FollowState::Following
+                    };
                     assert_eq!(o.state, want);
                 }
             });
@@ -217,35 +284,86 @@ fn sixteen_threads_share_one_client() {
     assert_eq!(e.app_counter("demo", "follow_requests"), 160);
     let follows = e.edges("follows");
     for t in [BOB, ERIN, XDEV] {
-        assert_eq!(follows.iter().filter(|(s, x)| s == ALICE && x == t).count(), 1);
+        assert_eq!(
+            follows.iter().filter(|(s, x)| s == ALICE && x == t).count(),
+            1
+        );
     }
-    assert_eq!(e.edges("pending").iter().filter(|(s, x)| s == ALICE && x == CAROL).count(), 1);
+    assert_eq!(
+        e.edges("pending")
+            .iter()
+            .filter(|(s, x)| s == ALICE && x == CAROL)
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn builder_checks() {
-    let err = Client::builder().base_url("http://example.com").oauth2_token("t").build().unwrap_err();
+    let err = Client::builder()
+        .base_url("http://example.com")
+        .oauth2_token("t")
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert_eq!(
         err.message(),
         "invalid base URL: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost)"
     );
     let err = Client::builder().build().unwrap_err();
-    assert_eq!(err.message(), "no credentials: set OAuth 1.0a credentials or an OAuth 2.0 access token");
-    let err = Client::builder().oauth1("k", "", "1-t", "s").build().unwrap_err();
+    assert_eq!(
+        err.message(),
+        "no credentials: set OAuth 1.0a credentials or an OAuth 2.0 access token"
+    );
+    let err = Client::builder()
+        .oauth1("k", "", "1-t", "s")
+        .build()
+        .unwrap_err();
     assert_eq!(err.message(), "consumer secret is empty");
     let err = Client::builder().oauth2_token("a\nb").build().unwrap_err();
-    assert_eq!(err.message(), "OAuth 2.0 access token contains control characters");
-    let err = Client::builder().oauth2_token("t").timeout(Duration::ZERO).build().unwrap_err();
+    assert_eq!(
+        err.message(),
+        "OAuth 2.0 access token contains control characters"
+    );
+    let err = Client::builder()
+        .oauth2_token("t")
+        .timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
     assert_eq!(err.message(), "timeouts must be greater than zero");
-    let err = Client::builder().oauth2_token("t").proxy(Some("not a url".into())).build().unwrap_err();
+    let err = Client::builder()
+        .oauth2_token("t")
+        .proxy(Some("not a url".into()))
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-    let err = Client::builder().oauth2_token("t").ca_file(Some("/nonexistent/ca.pem".into())).build().unwrap_err();
-    assert!(err.message().starts_with("cannot read CA file /nonexistent/ca.pem: "), "{}", err.message());
-    let err = Client::builder().oauth1("k", "s", "notanid-t", "s").build().unwrap().follow(None, BOB).unwrap_err();
+    let err = Client::builder()
+        .oauth2_token("t")
+        .ca_file(Some("/nonexistent/ca.pem".into()))
+        .build()
+        .unwrap_err();
+    assert!(
+        err.message()
+            .starts_with("cannot read CA file /nonexistent/ca.pem: "),
+        "{}",
+        err.message()
+    );
+    let err = Client::builder()
+        .oauth1("k", "s", "notanid-t", "s")
+        .build()
+        .unwrap()
+        .follow(None, BOB)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(!err.may_have_reached_server());
-    assert!(Client::builder().oauth2_token("t").build().unwrap().base_url() == "https://api.x.com");
+    assert!(
+        Client::builder()
+            .oauth2_token("t")
+            .build()
+            .unwrap()
+            .base_url()
+            == "https://api.x.com"
+    );
 }
 
 #[test]
@@ -266,8 +384,17 @@ fn environment_proxy_is_ignored() {
 #[test]
 fn explicit_proxy_is_used() {
     let e = Emulator::start();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let c = e.builder().oauth2_token(ALICE_OAUTH2).proxy(Some(format!("http://127.0.0.1:{port}"))).build().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = e
+        .builder()
+        .oauth2_token(ALICE_OAUTH2)
+        .proxy(Some(format!("http://127.0.0.1:{port}")))
+        .build()
+        .unwrap();
     let err = c.me().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
     assert!(!err.may_have_reached_server());

@@ -148,10 +148,10 @@ fn build(
         }
     }
     let mut e = Error::new(kind, m.trim_start(), Delivery::MaybeSent);
-    e.http_status = status;
-    e.problem = problem;
-    e.errors = errors;
-    e.rate_limit = rate_limit;
+    e.0.http_status = status;
+    e.0.problem = problem;
+    e.0.errors = errors;
+    e.0.rate_limit = rate_limit;
     e
 }
 
@@ -179,8 +179,8 @@ pub(crate) fn data_of(
 
 pub(crate) fn protocol(status: u16, msg: impl Into<String>, rate_limit: RateLimit) -> Error {
     let mut e = Error::new(ErrorKind::Protocol, msg, Delivery::MaybeSent);
-    e.http_status = Some(status);
-    e.rate_limit = rate_limit;
+    e.0.http_status = Some(status);
+    e.0.rate_limit = rate_limit;
     e
 }
 

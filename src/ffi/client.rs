@@ -2,7 +2,10 @@
 
 use super::config::{builder, x_config};
 use super::result::{x_follow_result, x_user};
-use super::{arg_opt_str, arg_str, boundary, c_string, check_out, fail, handle, last_error, write_out, x_result, X_OK};
+use super::{
+    arg_opt_str, arg_str, boundary, c_string, check_out, fail, handle, last_error, write_out,
+    x_result, X_OK,
+};
 use crate::client::Client;
 use crate::error::Error;
 use std::ffi::c_char;
@@ -36,7 +39,9 @@ pub unsafe extern "C" fn x_client_new(cfg: *const x_config, out: *mut *mut x_cli
         run(out, || {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { handle(cfg, "config") }?;
-            Ok(x_client { inner: builder(cfg).build()? })
+            Ok(x_client {
+                inner: builder(cfg).build()?,
+            })
         })
     })
 }
@@ -128,7 +133,10 @@ pub unsafe extern "C" fn x_user_by_username(
 /// The authenticated user's id, as used when a source id is NULL. `*out` is written on
 /// success only, with a string to free with x_string_free.
 #[no_mangle]
-pub unsafe extern "C" fn x_client_own_user_id(client: *const x_client, out: *mut *mut c_char) -> x_result {
+pub unsafe extern "C" fn x_client_own_user_id(
+    client: *const x_client,
+    out: *mut *mut c_char,
+) -> x_result {
     boundary!({
         last_error::clear();
         let r = check_out(out, "out").and_then(|_| {

@@ -1,6 +1,8 @@
 //! `x_config`: the single-threaded builder of a client.
 
-use super::{arg_opt_str, arg_str, boundary, check_out, fail, last_error, write_out, x_result, X_OK};
+use super::{
+    arg_opt_str, arg_str, boundary, check_out, fail, last_error, write_out, x_result, X_OK,
+};
 use crate::client::ClientBuilder;
 use crate::error::Error;
 use crate::transport;
@@ -37,7 +39,9 @@ pub unsafe extern "C" fn x_config_new(out: *mut *mut x_config) -> x_result {
     boundary!({
         run(|| {
             check_out(out, "out")?;
-            let cfg = Box::new(x_config { builder: ClientBuilder::new() });
+            let cfg = Box::new(x_config {
+                builder: ClientBuilder::new(),
+            });
             // SAFETY: checked non-NULL.
             unsafe { write_out(out, Box::into_raw(cfg)) };
             Ok(())
@@ -103,7 +107,10 @@ pub unsafe extern "C" fn x_config_set_oauth1(
 
 /// Sets an OAuth 2.0 user access token (replacing any credentials set before).
 #[no_mangle]
-pub unsafe extern "C" fn x_config_set_oauth2_token(cfg: *mut x_config, access_token: *const c_char) -> x_result {
+pub unsafe extern "C" fn x_config_set_oauth2_token(
+    cfg: *mut x_config,
+    access_token: *const c_char,
+) -> x_result {
     boundary!({
         run(|| {
             // SAFETY: pointer contracts of the C API.

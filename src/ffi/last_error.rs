@@ -79,63 +79,81 @@ pub extern "C" fn x_last_error_message() -> *const c_char {
 /// The HTTP status of the failed response, or 0 when no response was received.
 #[no_mangle]
 pub extern "C" fn x_last_error_http_status() -> i32 {
-    boundary!(default = 0, { with(0, |l| l.error.http_status().map_or(0, i32::from)) })
+    boundary!(default = 0, {
+        with(0, |l| l.error.http_status().map_or(0, i32::from))
+    })
 }
 
 /// True when the failed request may have reached the server; false when it provably
 /// never left (invalid argument, connect refused, DNS or TLS handshake failure).
 #[no_mangle]
 pub extern "C" fn x_last_error_may_have_reached_server() -> bool {
-    boundary!(default = true, { with(false, |l| l.error.may_have_reached_server()) })
+    boundary!(default = true, {
+        with(false, |l| l.error.may_have_reached_server())
+    })
 }
 
 /// The problem `title` of the error body (e.g. "Client Forbidden").
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
 pub extern "C" fn x_last_error_title() -> *const c_char {
-    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.title)) })
+    boundary!(default = ptr::null(), {
+        with(ptr::null(), |l| opt_ptr(&l.title))
+    })
 }
 
 /// The problem `detail` of the error body.
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
 pub extern "C" fn x_last_error_detail() -> *const c_char {
-    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.detail)) })
+    boundary!(default = ptr::null(), {
+        with(ptr::null(), |l| opt_ptr(&l.detail))
+    })
 }
 
 /// The problem `type` URI, as sent.
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
 pub extern "C" fn x_last_error_type() -> *const c_char {
-    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.type_uri)) })
+    boundary!(default = ptr::null(), {
+        with(ptr::null(), |l| opt_ptr(&l.type_uri))
+    })
 }
 
 /// The problem type name after `/2/problems/` (e.g. "client-forbidden"), whatever the host.
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
 pub extern "C" fn x_last_error_problem_type() -> *const c_char {
-    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.type_suffix)) })
+    boundary!(default = ptr::null(), {
+        with(ptr::null(), |l| opt_ptr(&l.type_suffix))
+    })
 }
 
 /// The problem `reason` (e.g. "client-not-enrolled").
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
 pub extern "C" fn x_last_error_reason() -> *const c_char {
-    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.reason)) })
+    boundary!(default = ptr::null(), {
+        with(ptr::null(), |l| opt_ptr(&l.reason))
+    })
 }
 
 /// The problem `required_enrollment`.
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
 pub extern "C" fn x_last_error_required_enrollment() -> *const c_char {
-    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.required_enrollment)) })
+    boundary!(default = ptr::null(), {
+        with(ptr::null(), |l| opt_ptr(&l.required_enrollment))
+    })
 }
 
 /// The problem `registration_url`.
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
 pub extern "C" fn x_last_error_registration_url() -> *const c_char {
-    boundary!(default = ptr::null(), { with(ptr::null(), |l| opt_ptr(&l.registration_url)) })
+    boundary!(default = ptr::null(), {
+        with(ptr::null(), |l| opt_ptr(&l.registration_url))
+    })
 }
 
 /// The number of entries in the error body's `errors` array (legacy `{code, message}`
@@ -149,7 +167,13 @@ pub extern "C" fn x_last_error_api_error_count() -> usize {
 #[no_mangle]
 pub extern "C" fn x_last_error_api_error_code(index: usize) -> i64 {
     boundary!(default = -1, {
-        with(-1, |l| l.error.errors().get(index).and_then(|e| e.code).unwrap_or(-1))
+        with(-1, |l| {
+            l.error
+                .errors()
+                .get(index)
+                .and_then(|e| e.code)
+                .unwrap_or(-1)
+        })
     })
 }
 
@@ -158,7 +182,9 @@ pub extern "C" fn x_last_error_api_error_code(index: usize) -> i64 {
 #[no_mangle]
 pub extern "C" fn x_last_error_api_error_message(index: usize) -> *const c_char {
     boundary!(default = ptr::null(), {
-        with(ptr::null(), |l| l.error_messages.get(index).map_or(ptr::null(), opt_ptr))
+        with(ptr::null(), |l| {
+            l.error_messages.get(index).map_or(ptr::null(), opt_ptr)
+        })
     })
 }
 
@@ -185,5 +211,7 @@ pub unsafe extern "C" fn x_last_error_rate_limit(
 /// among the exhausted windows. 0 when unknown or for other errors.
 #[no_mangle]
 pub extern "C" fn x_last_error_retry_at() -> u64 {
-    boundary!(default = 0, { with(0, |l| l.error.retry_at().unwrap_or(0)) })
+    boundary!(default = 0, {
+        with(0, |l| l.error.retry_at().unwrap_or(0))
+    })
 }

@@ -55,7 +55,9 @@ pub const X_ERR_PANIC: x_result = 12;
 /// error set) or into the given safe default for functions that do not return a code.
 macro_rules! boundary {
     ($body:block) => {
-        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| -> $crate::ffi::x_result { $body })) {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
+            || -> $crate::ffi::x_result { $body },
+        )) {
             Ok(code) => code,
             Err(_) => {
                 $crate::ffi::last_error::set($crate::error::Error::panic(
@@ -93,7 +95,10 @@ pub(crate) unsafe fn arg_str<'a>(p: *const c_char, what: &str) -> Result<&'a str
 }
 
 /// Like [`arg_str`], with NULL meaning "not given".
-pub(crate) unsafe fn arg_opt_str<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>, Error> {
+pub(crate) unsafe fn arg_opt_str<'a>(
+    p: *const c_char,
+    what: &str,
+) -> Result<Option<&'a str>, Error> {
     if p.is_null() {
         Ok(None)
     } else {
@@ -124,9 +129,7 @@ pub(crate) fn check_out<T>(out: *mut T, what: &str) -> Result<(), Error> {
 
 /// A C string copy of `s` (interior NULs, impossible in API JSON strings, are dropped).
 pub(crate) fn c_string(s: &str) -> CString {
-    CString::new(s).unwrap_or_else(|_| {
-        CString::new(s.replace('\0', "")).unwrap_or_default()
-    })
+    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).unwrap_or_default())
 }
 
 /// Frees a string returned by this library (for example by x_client_own_user_id).

@@ -39,7 +39,11 @@ pub(crate) unsafe fn window_out(
         _ => None,
     };
     let Some(w) = w else { return false };
-    for (p, v) in [(limit_out, w.limit), (remaining_out, w.remaining), (reset_out, w.reset)] {
+    for (p, v) in [
+        (limit_out, w.limit),
+        (remaining_out, w.remaining),
+        (reset_out, w.reset),
+    ] {
         if !p.is_null() {
             // SAFETY: non-NULL out-pointers point to writable uint64_t storage.
             unsafe { p.write(v) };
@@ -57,7 +61,11 @@ pub struct x_follow_result {
 
 impl x_follow_result {
     pub(crate) fn new(outcome: FollowOutcome) -> x_follow_result {
-        let messages = outcome.errors.iter().map(|e| e.message.as_deref().map(c_string)).collect();
+        let messages = outcome
+            .errors
+            .iter()
+            .map(|e| e.message.as_deref().map(c_string))
+            .collect();
         x_follow_result { outcome, messages }
     }
 }
@@ -82,14 +90,18 @@ pub unsafe extern "C" fn x_follow_result_free(r: *mut x_follow_result) {
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_following(r: *const x_follow_result) -> bool {
     // SAFETY: see fr.
-    boundary!(default = false, { unsafe { fr(r) }.is_some_and(|r| r.outcome.following) })
+    boundary!(default = false, {
+        unsafe { fr(r) }.is_some_and(|r| r.outcome.following)
+    })
 }
 
 /// `data.pending_follow` (false when absent, as after an unfollow, and for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_pending_follow(r: *const x_follow_result) -> bool {
     // SAFETY: see fr.
-    boundary!(default = false, { unsafe { fr(r) }.is_some_and(|r| r.outcome.pending_follow) })
+    boundary!(default = false, {
+        unsafe { fr(r) }.is_some_and(|r| r.outcome.pending_follow)
+    })
 }
 
 /// The state: X_STATE_FOLLOWING, X_STATE_PENDING or X_STATE_NOT_FOLLOWING (also for NULL).
@@ -109,7 +121,9 @@ pub unsafe extern "C" fn x_follow_result_state(r: *const x_follow_result) -> x_f
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_http_status(r: *const x_follow_result) -> i32 {
     // SAFETY: see fr.
-    boundary!(default = 0, { unsafe { fr(r) }.map_or(0, |r| i32::from(r.outcome.http_status)) })
+    boundary!(default = 0, {
+        unsafe { fr(r) }.map_or(0, |r| i32::from(r.outcome.http_status))
+    })
 }
 
 /// Copies one rate-limit window of the response into the out-parameters (each may be
@@ -125,7 +139,15 @@ pub unsafe extern "C" fn x_follow_result_rate_limit(
     boundary!(default = false, {
         // SAFETY: see fr and window_out.
         match unsafe { fr(r) } {
-            Some(r) => unsafe { window_out(&r.outcome.rate_limit, window, limit_out, remaining_out, reset_out) },
+            Some(r) => unsafe {
+                window_out(
+                    &r.outcome.rate_limit,
+                    window,
+                    limit_out,
+                    remaining_out,
+                    reset_out,
+                )
+            },
             None => false,
         }
     })
@@ -135,21 +157,32 @@ pub unsafe extern "C" fn x_follow_result_rate_limit(
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_error_count(r: *const x_follow_result) -> usize {
     // SAFETY: see fr.
-    boundary!(default = 0, { unsafe { fr(r) }.map_or(0, |r| r.outcome.errors.len()) })
+    boundary!(default = 0, {
+        unsafe { fr(r) }.map_or(0, |r| r.outcome.errors.len())
+    })
 }
 
 /// The legacy `code` of partial error `index`, or -1.
 #[no_mangle]
-pub unsafe extern "C" fn x_follow_result_error_code(r: *const x_follow_result, index: usize) -> i64 {
+pub unsafe extern "C" fn x_follow_result_error_code(
+    r: *const x_follow_result,
+    index: usize,
+) -> i64 {
     boundary!(default = -1, {
         // SAFETY: see fr.
-        unsafe { fr(r) }.and_then(|r| r.outcome.errors.get(index)).and_then(|e| e.code).unwrap_or(-1)
+        unsafe { fr(r) }
+            .and_then(|r| r.outcome.errors.get(index))
+            .and_then(|e| e.code)
+            .unwrap_or(-1)
     })
 }
 
 /// The `message` of partial error `index`, or NULL. Owned by the result.
 #[no_mangle]
-pub unsafe extern "C" fn x_follow_result_error_message(r: *const x_follow_result, index: usize) -> *const c_char {
+pub unsafe extern "C" fn x_follow_result_error_message(
+    r: *const x_follow_result,
+    index: usize,
+) -> *const c_char {
     boundary!(default = ptr::null(), {
         // SAFETY: see fr.
         unsafe { fr(r) }
@@ -169,7 +202,12 @@ pub struct x_user {
 
 impl x_user {
     pub(crate) fn new(user: User) -> x_user {
-        x_user { id: c_string(&user.id), username: c_string(&user.username), name: c_string(&user.name), user }
+        x_user {
+            id: c_string(&user.id),
+            username: c_string(&user.username),
+            name: c_string(&user.name),
+            user,
+        }
     }
 }
 
@@ -193,21 +231,27 @@ pub unsafe extern "C" fn x_user_free(u: *mut x_user) {
 #[no_mangle]
 pub unsafe extern "C" fn x_user_id(u: *const x_user) -> *const c_char {
     // SAFETY: see ur.
-    boundary!(default = ptr::null(), { unsafe { ur(u) }.map_or(ptr::null(), |u| u.id.as_ptr()) })
+    boundary!(default = ptr::null(), {
+        unsafe { ur(u) }.map_or(ptr::null(), |u| u.id.as_ptr())
+    })
 }
 
 /// The @handle without `@`. Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_username(u: *const x_user) -> *const c_char {
     // SAFETY: see ur.
-    boundary!(default = ptr::null(), { unsafe { ur(u) }.map_or(ptr::null(), |u| u.username.as_ptr()) })
+    boundary!(default = ptr::null(), {
+        unsafe { ur(u) }.map_or(ptr::null(), |u| u.username.as_ptr())
+    })
 }
 
 /// The display name (UTF-8). Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_name(u: *const x_user) -> *const c_char {
     // SAFETY: see ur.
-    boundary!(default = ptr::null(), { unsafe { ur(u) }.map_or(ptr::null(), |u| u.name.as_ptr()) })
+    boundary!(default = ptr::null(), {
+        unsafe { ur(u) }.map_or(ptr::null(), |u| u.name.as_ptr())
+    })
 }
 
 /// Copies one rate-limit window of the response that returned this user (see
@@ -223,7 +267,15 @@ pub unsafe extern "C" fn x_user_rate_limit(
     boundary!(default = false, {
         // SAFETY: see ur and window_out.
         match unsafe { ur(u) } {
-            Some(u) => unsafe { window_out(&u.user.rate_limit, window, limit_out, remaining_out, reset_out) },
+            Some(u) => unsafe {
+                window_out(
+                    &u.user.rate_limit,
+                    window,
+                    limit_out,
+                    remaining_out,
+                    reset_out,
+                )
+            },
             None => false,
         }
     })

@@ -42,7 +42,10 @@ mod tests {
         assert_eq!(X_VERSION_MINOR.to_string(), env!("CARGO_PKG_VERSION_MINOR"));
         assert_eq!(X_VERSION_PATCH.to_string(), env!("CARGO_PKG_VERSION_PATCH"));
         assert_eq!(X_VERSION_NUMBER, x_version_number());
-        assert_eq!(X_VERSION_NUMBER, X_VERSION_MAJOR * 10000 + X_VERSION_MINOR * 100 + X_VERSION_PATCH);
+        assert_eq!(
+            X_VERSION_NUMBER,
+            X_VERSION_MAJOR * 10000 + X_VERSION_MINOR * 100 + X_VERSION_PATCH
+        );
         // SAFETY: static NUL-terminated string.
         let v = unsafe { std::ffi::CStr::from_ptr(x_version()) };
         assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));

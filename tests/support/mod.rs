@@ -30,7 +30,10 @@ pub fn emulator_path() -> PathBuf {
     }
     // The test binary lives in <target>/<profile>/deps/.
     let exe = std::env::current_exe().expect("current_exe");
-    let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>");
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>");
     let path = profile_dir.join("xfollow-emulator");
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
@@ -60,12 +63,18 @@ impl Emulator {
     /// Starts with the demo world changed by `patch` (merged into the top-level objects).
     pub fn start_with(patch: Value) -> Emulator {
         let mut world: Value = serde_json::from_str(
-            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/demo-world.json"))
-                .expect("demo-world.json"),
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/emulator/demo-world.json"
+            ))
+            .expect("demo-world.json"),
         )
         .expect("demo world is JSON");
         for (k, v) in patch.as_object().expect("patch object") {
-            match (world.get_mut(k).and_then(Value::as_object_mut), v.as_object()) {
+            match (
+                world.get_mut(k).and_then(Value::as_object_mut),
+                v.as_object(),
+            ) {
                 (Some(dst), Some(src)) => {
                     for (k2, v2) in src {
                         dst.insert(k2.clone(), v2.clone());
@@ -79,7 +88,10 @@ impl Emulator {
         let dir = std::env::temp_dir().join(format!(
             "xfollow-test-{}-{}",
             std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("world.json");
@@ -99,7 +111,9 @@ impl Emulator {
         let stdout = child.stdout.take().unwrap();
         let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        reader.read_line(&mut line).expect("read the emulator's first line");
+        reader
+            .read_line(&mut line)
+            .expect("read the emulator's first line");
         let base = line
             .trim()
             .strip_prefix("listening on ")
@@ -127,7 +141,10 @@ impl Emulator {
         let agent = Self::admin_agent();
         let mut resp = match (method, body) {
             ("GET", _) => agent.get(&url).call(),
-            ("POST", Some(b)) => agent.post(&url).content_type("application/json").send(b.to_string()),
+            ("POST", Some(b)) => agent
+                .post(&url)
+                .content_type("application/json")
+                .send(b.to_string()),
             ("POST", None) => agent.post(&url).send_empty(),
             ("DELETE", _) => agent.delete(&url).call(),
             _ => unreachable!(),
@@ -152,7 +169,9 @@ impl Emulator {
         self.admin("GET", "clock", None)["now"].as_u64().unwrap()
     }
     pub fn accepted(&self) -> u64 {
-        self.admin("GET", "connections", None)["accepted"].as_u64().unwrap()
+        self.admin("GET", "connections", None)["accepted"]
+            .as_u64()
+            .unwrap()
     }
     pub fn fault(&self, f: Value) {
         self.admin("POST", "faults", Some(f));
@@ -160,24 +179,37 @@ impl Emulator {
 
     /// Whether `source` follows `target` in the emulator's state.
     pub fn follows(&self, source: &str, target: &str) -> bool {
-        self.edges("follows").iter().any(|(s, t)| s == source && t == target)
+        self.edges("follows")
+            .iter()
+            .any(|(s, t)| s == source && t == target)
     }
     pub fn pending(&self, source: &str, target: &str) -> bool {
-        self.edges("pending").iter().any(|(s, t)| s == source && t == target)
+        self.edges("pending")
+            .iter()
+            .any(|(s, t)| s == source && t == target)
     }
     pub fn edges(&self, which: &str) -> Vec<(String, String)> {
         self.state()[which]
             .as_array()
             .unwrap_or_else(|| panic!("state.{which} is an array"))
             .iter()
-            .map(|e| (e["source"].as_str().unwrap().to_owned(), e["target"].as_str().unwrap().to_owned()))
+            .map(|e| {
+                (
+                    e["source"].as_str().unwrap().to_owned(),
+                    e["target"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     }
     pub fn user_counter(&self, user: &str, name: &str) -> u64 {
-        self.state()["counters"]["users"][user][name].as_u64().unwrap()
+        self.state()["counters"]["users"][user][name]
+            .as_u64()
+            .unwrap()
     }
     pub fn app_counter(&self, app: &str, name: &str) -> u64 {
-        self.state()["counters"]["apps"][app][name].as_u64().unwrap()
+        self.state()["counters"]["apps"][app][name]
+            .as_u64()
+            .unwrap()
     }
 
     pub fn builder(&self) -> ClientBuilder {
