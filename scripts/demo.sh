@@ -33,7 +33,18 @@ c_oauth2() {
     unset X_OAUTH2_ACCESS_TOKEN
 }
 
-PARTS=(c_oauth1 c_oauth2)
+python_binding() {
+    echo
+    echo "== Python binding (bindings/python/examples/follow.py over the debug libxfollow), OAuth 1.0a (alice)"
+    export XFOLLOW_LIBRARY="$PWD/target/debug/libxfollow.so" PYTHONPATH="$PWD/bindings/python"
+    export X_CONSUMER_KEY=demo-consumer-key X_CONSUMER_SECRET=demo-consumer-secret
+    export X_ACCESS_TOKEN=$ALICE-aliceDemoAccessToken X_ACCESS_TOKEN_SECRET=alice-demo-token-secret
+    step python3 bindings/python/examples/follow.py "$BOB"
+    step python3 bindings/python/examples/follow.py --unfollow "$BOB"
+    unset X_CONSUMER_KEY X_CONSUMER_SECRET X_ACCESS_TOKEN X_ACCESS_TOKEN_SECRET XFOLLOW_LIBRARY PYTHONPATH
+}
+
+PARTS=(c_oauth1 c_oauth2 python_binding)
 
 if [ "${1:-}" = "--inside" ]; then
     echo "emulator: $X_API_BASE_URL"
