@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::faults::Fault;
 use crate::limits::{Endpoint, Rolling, Window};
 use base64::Engine;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -91,9 +91,12 @@ pub struct World {
     pub refresh_tokens: HashMap<String, Refresh>,
     pub codes: HashMap<String, AuthCode>,
     pub app_only: HashMap<String, usize>,
-    /// Nonce key -> real time it was seen; entries older than the 300 s window are dropped.
-    pub nonces: HashMap<String, i64>,
-    nonce_pruned_at: i64,
+    /// Nonces seen (consumer, token, nonce, timestamp), with the real times they were seen
+    /// in arrival order. A nonce can only be replayed while its timestamp is within 300 s of
+    /// the real clock, so an entry is dropped 600 s after it was seen: the store is bounded
+    /// by the request rate times 600 s.
+    pub nonces: HashSet<String>,
+    nonce_order: VecDeque<(i64, String)>,
     pub faults: Vec<Fault>,
 }
 
@@ -119,8 +122,8 @@ impl World {
             refresh_tokens: HashMap::new(),
             codes: HashMap::new(),
             app_only: HashMap::new(),
-            nonces: HashMap::new(),
-            nonce_pruned_at: 0,
+            nonces: HashSet::new(),
+            nonce_order: VecDeque::new(),
             faults: Vec::new(),
         };
         for (i, u) in cfg.users.iter().enumerate() {
@@ -193,6 +196,7 @@ impl World {
             self.app_only.insert(t.bearer.clone(), app);
         }
         self.nonces.clear();
+        self.nonce_order.clear();
         self.faults.clear();
     }
 
@@ -204,20 +208,25 @@ impl World {
         self.clock.now()
     }
 
-    /// Records a nonce; `false` when it was already used within the 300 s window.
+    /// Records a nonce; `false` when it was already used within the replay window.
     pub fn use_nonce(&mut self, key: String) -> bool {
-        let wall = clock::wall_now();
-        if wall - self.nonce_pruned_at >= 10 || self.nonces.len() > 100_000 {
-            self.nonces.retain(|_, &mut t| wall - t <= 600);
-            self.nonce_pruned_at = wall;
-        }
-        match self.nonces.entry(key) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(wall);
-                true
+        self.use_nonce_at(key, clock::wall_now())
+    }
+
+    fn use_nonce_at(&mut self, key: String, wall: i64) -> bool {
+        while let Some((seen, _)) = self.nonce_order.front() {
+            if wall - seen <= 2 * crate::auth::TIMESTAMP_SKEW {
+                break;
+            }
+            if let Some((_, k)) = self.nonce_order.pop_front() {
+                self.nonces.remove(&k);
             }
         }
+        if !self.nonces.insert(key.clone()) {
+            return false;
+        }
+        self.nonce_order.push_back((wall, key));
+        true
     }
 
     pub fn window(&mut self, ep: Endpoint, app: usize, user: Option<usize>) -> &mut Window {
@@ -264,4 +273,26 @@ pub fn random_pin(digits: usize) -> String {
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut buf)
         .expect("system randomness");
     buf.iter().map(|b| char::from(b'0' + b % 10)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_single_use_and_forgotten_after_600_s() {
+        let mut w = World::new(Arc::new(Config::demo()));
+        assert!(w.use_nonce_at("a".into(), 1000));
+        assert!(!w.use_nonce_at("a".into(), 1000));
+        assert!(w.use_nonce_at("b".into(), 1300));
+        assert!(!w.use_nonce_at("a".into(), 1600));
+        assert_eq!(w.nonces.len(), 2);
+        // 601 s after "a" was seen it is dropped; "b" stays.
+        assert!(w.use_nonce_at("c".into(), 1601));
+        assert_eq!(w.nonces.len(), 2);
+        assert!(!w.nonces.contains("a"));
+        assert!(!w.use_nonce_at("b".into(), 1601));
+        w.reset();
+        assert!(w.nonces.is_empty());
+    }
 }

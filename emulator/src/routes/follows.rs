@@ -231,7 +231,7 @@ pub fn list(w: &mut World, req: &Request, id: &str, followers: bool) -> Response
             other.filter(|&o| !w.cfg.users[o].suspended).map(|o| (seq, o))
         })
         .collect();
-    edges.sort_by(|a, b| b.0.cmp(&a.0));
+    edges.sort_by_key(|e| std::cmp::Reverse(e.0));
     let fields: Vec<String> = req
         .query_param("user.fields")
         .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
