@@ -166,6 +166,7 @@ fn serve<S: Conn>(stream: S, shared: &Shared, peer: SocketAddr, tls: bool) {
                 let _ = w.write_all(&resp.body);
                 let _ = w.flush();
                 let _ = r.get_ref().tcp().shutdown(Shutdown::Write);
+                lingering_close(&mut r);
                 return;
             }
         };
@@ -201,6 +202,20 @@ fn serve<S: Conn>(stream: S, shared: &Shared, peer: SocketAddr, tls: bool) {
                 let _ = r.get_ref().tcp().shutdown(Shutdown::Write);
                 return;
             }
+        }
+    }
+}
+
+/// After an error answer, reads (and drops) what the client is still sending for a moment, so
+/// that closing with unread data does not reset the connection before the answer is read.
+fn lingering_close<S: Conn>(r: &mut BufReader<S>) {
+    let _ = r.get_ref().tcp().set_read_timeout(Some(Duration::from_millis(500)));
+    let mut buf = [0u8; 8192];
+    let mut total = 0usize;
+    while total < 4 * 1024 * 1024 {
+        match r.get_mut().read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => total += n,
         }
     }
 }

@@ -498,3 +498,39 @@ fn gzip_when_accepted() {
     assert!(r.header("content-encoding").is_none());
     assert_eq!(r.raw, br#"{"data":{"id":"1500000000000000001","name":"Alice","username":"alice"}}"#);
 }
+
+#[test]
+fn http10_closes_and_oversized_requests_are_refused() {
+    let emu = Emu::start();
+    let mut c = emu.client();
+    c.send_raw(format!("GET /2/users/me HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer {ALICE_BEARER}\r\n\r\n").as_bytes())
+        .unwrap();
+    let r = c.read_response().unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.h("connection"), "close");
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut c.r, &mut rest).unwrap();
+    assert!(rest.is_empty());
+    // HTTP/1.0 with keep-alive stays open.
+    let mut c = emu.client();
+    for _ in 0..2 {
+        c.send_raw(
+            format!("GET /2/users/me HTTP/1.0\r\nConnection: keep-alive\r\nHost: x\r\nAuthorization: Bearer {ALICE_BEARER}\r\n\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(c.read_response().unwrap().status, 200);
+    }
+    // A body over 1 MiB.
+    let mut c = emu.client();
+    c.send_raw(b"POST /2/users/1/following HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n").unwrap();
+    let r = c.read_response().unwrap();
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json()["detail"], "body too large");
+    // A header section over 64 KiB.
+    let mut c = emu.client();
+    let big = format!("GET /2/users/me HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(70_000));
+    let _ = c.send_raw(big.as_bytes());
+    let r = c.read_response().unwrap();
+    assert_eq!(r.status, 431);
+}
