@@ -41,6 +41,7 @@ pub struct ClientBuilder {
     proxy: Option<String>,
     ca_file: Option<PathBuf>,
     clock_offset: i64,
+    gzip: bool,
 }
 
 impl Default for ClientBuilder {
@@ -53,6 +54,7 @@ impl Default for ClientBuilder {
             proxy: None,
             ca_file: None,
             clock_offset: 0,
+            gzip: false,
         }
     }
 }
@@ -121,6 +123,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Ask for gzip-compressed responses (`Accept-Encoding: gzip`). Default off: the
+    /// API's bodies are tiny. Compressed responses are decoded either way.
+    pub fn gzip(mut self, on: bool) -> Self {
+        self.gzip = on;
+        self
+    }
+
     /// Checks everything and builds the client (no network traffic).
     pub fn build(&self) -> Result<Client, Error> {
         let base = transport::check_base_url(&self.base_url)?;
@@ -140,6 +149,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             proxy: self.proxy.as_deref(),
             ca_file: self.ca_file.as_deref(),
+            gzip: self.gzip,
         })?;
         Ok(Client {
             agent,

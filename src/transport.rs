@@ -7,11 +7,13 @@
 
 use crate::error::{Delivery, Error, ErrorKind};
 use crate::ratelimit::RateLimit;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
 
 /// Largest response body read (the API's bodies are a few hundred bytes).
@@ -22,6 +24,7 @@ pub(crate) struct AgentOptions<'a> {
     pub timeout: Duration,
     pub proxy: Option<&'a str>,
     pub ca_file: Option<&'a Path>,
+    pub gzip: bool,
 }
 
 pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
@@ -40,6 +43,9 @@ pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
+        // Bodies are a few dozen bytes: asking for gzip makes them larger and costs CPU at
+        // both ends. A gzip body is decoded whether it was asked for or not.
+        .accept_encoding(if o.gzip { "gzip" } else { "identity" })
         // Enough idle connections for many threads sharing one client on one host.
         .max_idle_connections(64)
         .max_idle_connections_per_host(32)
@@ -49,7 +55,52 @@ pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
         .proxy(proxy)
         .tls_config(tls.build())
         .build();
-    Ok(Agent::new_with_config(config))
+    Ok(Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default()))
+}
+
+/// How long a resolved host name is reused.
+const DNS_TTL: Duration = Duration::from_secs(60);
+
+/// ureq resolves the host before every request, even when a pooled connection will be
+/// used, and with a timeout set it does so on a new thread. This resolver answers IP
+/// literals directly and reuses a host name's addresses for [`DNS_TTL`], so that a
+/// request on a kept-alive connection costs no lookup and no thread.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: DefaultResolver,
+    cache: Mutex<Option<(String, ResolvedSocketAddrs, Instant)>>,
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or_default();
+        let port = uri
+            .port_u16()
+            .unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
+        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            let mut v = self.empty();
+            v.push(SocketAddr::new(ip, port));
+            return Ok(v);
+        }
+        let key = format!("{host}:{port}");
+        {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((k, addrs, at)) = cache.as_ref() {
+                if *k == key && at.elapsed() < DNS_TTL {
+                    return Ok(addrs.clone());
+                }
+            }
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((key, addrs.clone(), Instant::now()));
+        Ok(addrs)
+    }
 }
 
 /// The webpki roots plus every certificate of a PEM file.
