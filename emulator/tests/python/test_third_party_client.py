@@ -177,7 +177,6 @@ def test_oauth1_three_legged_flow_with_requests_oauthlib(emu):
     r = requests.get(s.authorization_url(emu.url("/oauth/authorize")), timeout=10)
     pin = re.search(r'<code id="pin">(\d+)</code>', r.text).group(1)
     assert pin == r.headers["x-oauth-verifier"]
-    s._client.client.verifier = pin
     access = s.fetch_access_token(emu.url("/oauth/access_token"), verifier=pin)
     assert access["screen_name"] == "ann"
 
