@@ -6,7 +6,8 @@ PROFILE := debug
 TARGET  := target/$(PROFILE)
 EMULATOR := $(TARGET)/xfollow-emulator
 
-.PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python
+.PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
+        test-c test-header c-example
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
 # ledger, valgrind for the C tests), installed only when running as root and missing.
@@ -14,8 +15,37 @@ SYSTEM_PACKAGES := ruby ruby-ffi ruby-minitest redis-server valgrind pkg-config
 
 all: build
 
-build:
+# The library as a C user gets it: build/lib/libxfollow.so.0 (soname) with the
+# libxfollow.so link, libxfollow.a, and the example at build/bin/follow.
+BUILD    := build
+LIBDIR   := $(BUILD)/lib
+CC       ?= cc
+CXX      ?= c++
+CWARN    := -Wall -Wextra -Werror
+CFLAGS_X := -std=c99 $(CWARN) -pedantic -g -Iinclude
+LDFLAGS_X := -L$(LIBDIR) -lxfollow -Wl,-rpath,'$$ORIGIN/../lib'
+C_TESTS  := bindings/c/tests
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --show-leak-kinds=definite,indirect
+
+build: lib c-example
+
+lib:
 	$(CARGO) build -p xfollow -p xfollow-emulator
+	mkdir -p $(LIBDIR) $(BUILD)/bin
+	cp -f $(TARGET)/libxfollow.so $(LIBDIR)/libxfollow.so.0
+	ln -sf libxfollow.so.0 $(LIBDIR)/libxfollow.so
+	cp -f $(TARGET)/libxfollow.a $(LIBDIR)/libxfollow.a
+
+c-example: lib
+	$(CC) $(CFLAGS_X) bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/bin/follow
+
+# Regenerate include/xfollow.h from src/ffi (commit the result; a test fails when stale).
+header:
+	XFOLLOW_UPDATE_HEADER=1 $(CARGO) build -p xfollow
+
+demo: build
+	scripts/demo.sh
 
 # A local virtualenv with the Python packages the suites need.
 venv: $(VENV)/.installed
@@ -36,7 +66,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: system-deps test-rust test-emulator-py test-python
+test: system-deps test-rust test-header test-c test-emulator-py test-python
 
 # The Python package against the debug library and the emulator; one of its tests also
 # runs `pip install ./bindings/python` (a release build) into a fresh virtualenv.
@@ -45,7 +75,33 @@ test-python: build venv
 	  $(PY) -m pytest -q bindings/python/tests
 
 test-rust:
+	$(CARGO) build -p xfollow-emulator
 	$(CARGO) test --workspace
+
+# The header compiles warning-free as C99 and C++11, and only x_* symbols are exported.
+test-header: lib
+	mkdir -p $(BUILD)/test
+	$(CC) $(CFLAGS_X) $(C_TESTS)/header_c.c $(LDFLAGS_X) -o $(BUILD)/test/header_c
+	$(CXX) -std=c++11 $(CWARN) -pedantic -Iinclude $(C_TESTS)/header_cpp.cpp $(LDFLAGS_X) -o $(BUILD)/test/header_cpp
+	$(BUILD)/test/header_c && $(BUILD)/test/header_cpp
+	@bad=$$(nm -D --defined-only $(LIBDIR)/libxfollow.so.0 | awk '{print $$3}' | grep -v '^x_' || true); \
+	if [ -n "$$bad" ]; then echo "symbols exported without the x_ prefix:"; echo "$$bad"; exit 1; fi
+	@n=$$(nm -D --defined-only $(LIBDIR)/libxfollow.so.0 | grep -c ' x_'); echo "exported x_* symbols: $$n"
+	@readelf -d $(LIBDIR)/libxfollow.so.0 | grep -q 'SONAME.*\[libxfollow.so.0\]' && echo "soname: libxfollow.so.0"
+	@echo "header: C99 and C++11 OK"
+
+# C tests and the example under AddressSanitizer and under valgrind, each against its own
+# emulator.
+test-c: export RUST_BACKTRACE=0
+test-c: lib c-example
+	mkdir -p $(BUILD)/test
+	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi_asan
+	$(CC) $(CFLAGS_X) $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi
+	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/test/follow_asan
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_abi_asan
+	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_abi
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
+	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
 
 test-emulator-py: build venv
 	$(PY) -m pytest -q emulator/tests/python
