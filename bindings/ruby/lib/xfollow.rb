@@ -1,0 +1,27 @@
+# frozen_string_literal: true
+
+# xfollow: follow and unfollow accounts on X (API v2) from Ruby, over libxfollow's C ABI.
+#
+#   require "xfollow"
+#   Xfollow::Client.oauth1(consumer_key: ENV["X_CONSUMER_KEY"], consumer_secret: ENV["X_CONSUMER_SECRET"],
+#                          access_token: ENV["X_ACCESS_TOKEN"],
+#                          access_token_secret: ENV["X_ACCESS_TOKEN_SECRET"]) do |client|
+#     client.follow("783214").state # => :following
+#   end
+require_relative "xfollow/version"
+require_relative "xfollow/types"
+require_relative "xfollow/errors"
+require_relative "xfollow/native"
+require_relative "xfollow/client"
+
+module Xfollow
+  # The loaded libxfollow's version, e.g. "0.1.0".
+  def self.library_version
+    Native.x_version.dup.force_encoding(Encoding::UTF_8)
+  end
+
+  # The path of the loaded libxfollow.
+  def self.library_path
+    Native.library_path
+  end
+end

@@ -1,0 +1,214 @@
+# frozen_string_literal: true
+
+module Xfollow
+  # A client for the X API v2 follows endpoints, acting as one user.
+  #
+  # Build one with Client.oauth1 or Client.oauth2. A client holds a pool of keep-alive
+  # connections; it is immutable and safe to share between threads (every network call
+  # releases the GVL while it waits). Free it with #close, or pass a block to
+  # oauth1/oauth2; a forgotten client is freed by the garbage collector.
+  #
+  # Every method raises an Xfollow::Error subclass on failure, and TypeError for an
+  # argument of the wrong Ruby type.
+  class Client
+    STATES = {
+      Native::X_STATE_NOT_FOLLOWING => :not_following,
+      Native::X_STATE_FOLLOWING => :following,
+      Native::X_STATE_PENDING => :pending
+    }.freeze
+
+    class << self
+      # A client signing with OAuth 1.0a user context: the app's consumer key and secret,
+      # the user's access token and secret (the user's id is the token's numeric prefix).
+      #
+      #   base_url         default https://api.x.com (plain http only for loopback hosts)
+      #   timeout          seconds for one whole request (default 30)
+      #   connect_timeout  seconds to connect (default 10)
+      #   ca_file          a PEM file of extra trusted roots
+      #   proxy            an explicit proxy URL (*_PROXY variables are never read)
+      #
+      # With a block, yields the client, closes it afterwards and returns the block's value.
+      def oauth1(consumer_key:, consumer_secret:, access_token:, access_token_secret:,
+                 base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil, &block)
+        creds = [
+          Native.text_arg(consumer_key, "consumer_key"),
+          Native.text_arg(consumer_secret, "consumer_secret"),
+          Native.text_arg(access_token, "access_token"),
+          Native.text_arg(access_token_secret, "access_token_secret")
+        ]
+        build(base_url, timeout, connect_timeout, ca_file, proxy, block) do |cfg|
+          Native.x_config_set_oauth1(cfg, *creds)
+        end
+      end
+
+      # A client sending an OAuth 2.0 user access token (Authorization Code with PKCE;
+      # scopes tweet.read users.read follows.write). The user's id is fetched once with
+      # GET /2/users/me when a call needs it. Options as for oauth1.
+      def oauth2(access_token, base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil,
+                 &block)
+        token = Native.text_arg(access_token, "access_token")
+        build(base_url, timeout, connect_timeout, ca_file, proxy, block) do |cfg|
+          Native.x_config_set_oauth2_token(cfg, token)
+        end
+      end
+
+      private :new
+
+      private
+
+      def build(base_url, timeout, connect_timeout, ca_file, proxy, block)
+        base = Native.optional_text_arg(base_url, "base_url")
+        ca = Native.optional_text_arg(ca_file, "ca_file")
+        prox = Native.optional_text_arg(proxy, "proxy")
+        total_ms = Native.timeout_ms(timeout, "timeout")
+        connect_ms = Native.timeout_ms(connect_timeout, "connect_timeout")
+        cfg = Native.new_config
+        begin
+          Native.check(yield(cfg))
+          Native.check(Native.x_config_set_base_url(cfg, base)) unless base.nil?
+          Native.check(Native.x_config_set_timeout_ms(cfg, total_ms)) unless total_ms.nil?
+          Native.check(Native.x_config_set_connect_timeout_ms(cfg, connect_ms)) unless connect_ms.nil?
+          Native.check(Native.x_config_set_ca_file(cfg, ca)) unless ca.nil?
+          Native.check(Native.x_config_set_proxy(cfg, prox)) unless prox.nil?
+          out = ::FFI::MemoryPointer.new(:pointer)
+          Native.check(Native.x_client_new(cfg, out))
+          client = new(Native::ClientPointer.new(out.read_pointer))
+        ensure
+          cfg.free
+        end
+        return client unless block
+
+        begin
+          block.call(client)
+        ensure
+          client.close
+        end
+      end
+    end
+
+    def initialize(handle) # :nodoc:
+      @handle = handle
+      @lock = Mutex.new
+      @idle = ConditionVariable.new
+      @active = 0
+      @closed = false
+    end
+
+    # Follows `target_user_id` (POST /2/users/:source/following) as the authenticated user,
+    # or as `source_user_id` (which must be the authenticated user). Ids are Strings of 1 to
+    # 19 digits (Integers are accepted). Following a protected account gives
+    # `pending_follow? == true` and `state == :pending`. Repeating a follow is harmless.
+    def follow(target_user_id, source_user_id: nil)
+      target = Native.id_arg(target_user_id, "target_user_id")
+      source = Native.optional_id_arg(source_user_id, "source_user_id")
+      follow_call(:x_follow, source, target)
+    end
+
+    # Unfollows `target_user_id` (DELETE /2/users/:source/following/:target); also withdraws
+    # a pending follow request. Unfollowing someone not followed is harmless.
+    def unfollow(target_user_id, source_user_id: nil)
+      target = Native.id_arg(target_user_id, "target_user_id")
+      source = Native.optional_id_arg(source_user_id, "source_user_id")
+      follow_call(:x_unfollow, source, target)
+    end
+
+    # The authenticated user (GET /2/users/me).
+    def me
+      user_call { |h, out| Native.x_me(h, out) }
+    end
+
+    # The user with this @handle, without `@` (GET /2/users/by/username/:username; 1 to 15
+    # of A-Z a-z 0-9 _). An unknown handle raises Xfollow::NotFound.
+    def user_by_username(username)
+      name = Native.text_arg(username, "username")
+      user_call { |h, out| Native.x_user_by_username(h, name, out) }
+    end
+
+    # The authenticated user's id: the OAuth 1.0a token's prefix, or (OAuth 2.0) the id from
+    # GET /2/users/me, fetched once per client.
+    def own_user_id
+      out = ::FFI::MemoryPointer.new(:pointer)
+      with_handle { |h| Native.check(Native.x_client_own_user_id(h, out)) }
+      ptr = out.read_pointer
+      begin
+        ptr.read_string.force_encoding(Encoding::UTF_8)
+      ensure
+        Native.x_string_free(ptr)
+      end
+    end
+
+    # Frees the client, after waiting for calls running in other threads. Idempotent.
+    def close
+      @lock.synchronize do
+        @closed = true
+        @idle.wait(@lock) while @active.positive?
+        @handle.free unless @handle.nil?
+        @handle = nil
+      end
+      nil
+    end
+
+    def closed?
+      @closed
+    end
+
+    def inspect
+      "#<#{self.class} #{@closed ? 'closed' : 'open'}>"
+    end
+
+    private
+
+    def with_handle
+      handle = @lock.synchronize do
+        raise IOError, "operation on a closed Xfollow::Client" if @closed
+
+        @active += 1
+        @handle
+      end
+      begin
+        yield handle
+      ensure
+        @lock.synchronize do
+          @active -= 1
+          @idle.broadcast if @active.zero?
+        end
+      end
+    end
+
+    def follow_call(function, source, target)
+      out = ::FFI::MemoryPointer.new(:pointer)
+      with_handle { |h| Native.check(Native.public_send(function, h, source, target, out)) }
+      r = Native::FollowResultPointer.new(out.read_pointer)
+      begin
+        FollowResult.new(
+          following: Native.x_follow_result_following(r),
+          pending_follow: Native.x_follow_result_pending_follow(r),
+          state: STATES.fetch(Native.x_follow_result_state(r), :not_following),
+          rate_limit: Native.rate_limit { |*a| Native.x_follow_result_rate_limit(r, *a) },
+          errors: Array.new(Native.x_follow_result_error_count(r)) do |i|
+            Native.entry(Native.x_follow_result_error_code(r, i), Native.x_follow_result_error_message(r, i))
+          end.freeze,
+          http_status: Native.x_follow_result_http_status(r)
+        )
+      ensure
+        r.free
+      end
+    end
+
+    def user_call
+      out = ::FFI::MemoryPointer.new(:pointer)
+      with_handle { |h| Native.check(yield(h, out)) }
+      u = Native::UserPointer.new(out.read_pointer)
+      begin
+        User.new(
+          id: Native.utf8(Native.x_user_id(u)) || "",
+          username: Native.utf8(Native.x_user_username(u)) || "",
+          name: Native.utf8(Native.x_user_name(u)) || "",
+          rate_limit: Native.rate_limit { |*a| Native.x_user_rate_limit(u, *a) }
+        )
+      ensure
+        u.free
+      end
+    end
+  end
+end
