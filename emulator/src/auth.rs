@@ -55,7 +55,7 @@ fn bearer(req: &Request) -> Option<&str> {
 pub fn oauth1_params(req: &Request) -> Option<Result<Vec<(String, String)>, ()>> {
     let header = req.header("authorization");
     let from_header = match header {
-        Some(h) if h.trim_start().len() >= 5 && h.trim_start()[..5].eq_ignore_ascii_case("oauth") => {
+        Some(h) if h.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("oauth")) => {
             match oauth1::parse_authorization(h) {
                 Some(p) => Some(p),
                 None => return Some(Err(())),

@@ -534,3 +534,15 @@ fn http10_closes_and_oversized_requests_are_refused() {
     let r = c.read_response().unwrap();
     assert_eq!(r.status, 431);
 }
+
+#[test]
+fn odd_authorization_headers_are_refused_cleanly() {
+    let emu = Emu::start();
+    let mut c = emu.client();
+    for h in ["OAut\u{e9} x", "\u{e9}\u{e9}\u{e9}", "Bearer", "Basic Zm9vOmJhcg==", "OAuth oauth_consumer_key=\"%zz\""] {
+        let r = c.get("/2/users/me", h);
+        assert_eq!(r.status, 401, "{h}");
+    }
+    // The connection survived every one of them.
+    assert_eq!(c.get("/2/users/me", &bearer(ALICE_BEARER)).status, 200);
+}
