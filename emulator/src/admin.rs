@@ -86,6 +86,9 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             let Some(n) = v.get("advance_seconds").and_then(Value::as_i64) else {
                 return bad("expected {\"advance_seconds\": <integer>}");
             };
+            if n.unsigned_abs() > 100 * 366 * 86_400 {
+                return bad("advance_seconds is limited to 100 years either way");
+            }
             w.clock.advance(n);
             ok_json(json!({"now": w.now()}))
         }

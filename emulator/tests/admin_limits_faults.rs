@@ -203,6 +203,9 @@ fn admin_validation() {
     let r = j(&mut c, "POST", "/__emulator/clock", "{}");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["detail"], "expected {\"advance_seconds\": <integer>}");
+    let r = j(&mut c, "POST", "/__emulator/clock", r#"{"advance_seconds": 9223372036854775807}"#);
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["detail"], "advance_seconds is limited to 100 years either way");
     let r = j(&mut c, "POST", "/__emulator/clock", "nope");
     assert_eq!(r.status, 400);
     let r = j(&mut c, "POST", "/__emulator/faults", r#"{"route":"/x","kind":"status"}"#);
