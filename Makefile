@@ -7,7 +7,7 @@ TARGET  := target/$(PROFILE)
 EMULATOR := $(TARGET)/xfollow-emulator
 
 .PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
-        test-c test-header c-example
+        test-c test-header c-example bench
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
 # ledger, valgrind for the C tests), installed only when running as root and missing.
@@ -39,6 +39,11 @@ lib:
 
 c-example: lib
 	$(CC) $(CFLAGS_X) bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/bin/follow
+
+# Client CPU per follow (release build) against the emulator; figures go to BENCHMARKS.md.
+bench:
+	$(CARGO) build -p xfollow-emulator
+	$(CARGO) bench -p xfollow --bench follow_cpu
 
 # Regenerate include/xfollow.h from src/ffi (commit the result; a test fails when stale).
 header:
