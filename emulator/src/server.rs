@@ -65,10 +65,16 @@ pub fn parse_public_base(url: &str) -> Result<(String, String), String> {
 
 impl Server {
     pub fn bind(opts: Options) -> Result<Server, String> {
-        let addr: SocketAddr = (opts.host.as_str(), opts.port)
+        // Prefer IPv4 (`localhost` may resolve to ::1 first).
+        let addrs: Vec<SocketAddr> = (opts.host.as_str(), opts.port)
             .to_socket_addrs()
             .map_err(|e| format!("--host {}: {e}", opts.host))?
-            .next()
+            .collect();
+        let addr = addrs
+            .iter()
+            .find(|a| a.is_ipv4())
+            .or_else(|| addrs.first())
+            .copied()
             .ok_or_else(|| format!("--host {}: no address", opts.host))?;
         if !addr.ip().is_loopback() && !opts.allow_remote {
             return Err(format!(

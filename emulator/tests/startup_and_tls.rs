@@ -1,4 +1,5 @@
-//! `--tls`: the CA written to --ca-out verifies the server for 127.0.0.1 and localhost.
+//! Startup: `--tls` (the CA written to --ca-out verifies the server for 127.0.0.1 and
+//! localhost), argument errors, binding.
 
 mod common;
 use common::*;
@@ -79,4 +80,11 @@ fn tls_flag_needs_ca_out_and_remote_needs_opt_in() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("xfollow-emulator: --config /nonexistent/world.json: "));
+}
+
+#[test]
+fn host_localhost_binds_ipv4_loopback() {
+    let emu = Emu::start_args(&["--host", "localhost"], None);
+    assert!(emu.base.starts_with("http://127.0.0.1:"), "{}", emu.base);
+    assert_eq!(emu.client().get("/2/users/me", &bearer(ALICE_BEARER)).status, 200);
 }
