@@ -197,3 +197,22 @@ def test_eight_threads_share_one_client(crowd):
     assert after - before == {(ALICE, t) for t in targets}
     assert state["counters"]["users"][ALICE]["follow_requests"] == 160
     assert state["counters"]["apps"]["demo"]["follow_requests"] == 160
+
+
+def test_calls_release_the_gil(emulator):
+    """While one thread waits inside a foreign call (the emulator delays its answer by 2 s),
+    the other thread runs Python and even a second call on the same client."""
+    emulator.fault("POST /2/users/*/following", "delay", delay_ms=2000)
+    with xfollow.Client.oauth1(
+        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url
+    ) as c:
+        results = []
+        slow = threading.Thread(target=lambda: results.append(c.follow(BOB)))
+        slow.start()
+        # If the follow held the GIL, this thread could not run again before it returned.
+        threading.Event().wait(0.3)
+        assert slow.is_alive() and results == []
+        assert c.me().id == ALICE
+        assert slow.is_alive() and results == []
+        slow.join()
+    assert results[0].state is FollowState.FOLLOWING

@@ -221,12 +221,14 @@ def test_protocol_error_malformed_json(alice, emulator):
     assert alice.follow(BOB).following is True
 
 
-def test_protocol_error_truncated_body(alice, emulator):
+def test_network_error_truncated_body(alice, emulator):
     emulator.fault(FOLLOW_ROUTE, "truncate")
-    with pytest.raises(xfollow.XError) as ei:
+    with pytest.raises(xfollow.NetworkError) as ei:
         alice.follow(BOB)
-    assert type(ei.value) in (xfollow.ProtocolError, xfollow.NetworkError)
-    assert ei.value.code in (10, 6)
+    e = ei.value
+    assert type(e) is xfollow.NetworkError
+    assert (e.code, str(e)) == (6, "connection closed before the whole response body arrived")
+    assert e.may_have_reached_server is True
 
 
 def test_network_error_connection_reset(alice, emulator):

@@ -4,8 +4,8 @@
 The cassettes are `<repo>/../shared/xapi/recorded/*.yaml` (or `--dir`). A request is answered
 by the first not yet used interaction with the same method and path (host and query ignored);
 when all of them were used, the first one is served again. Bodies recorded gzip-compressed
-(`!!binary`) are sent as recorded with `content-encoding: gzip`; text bodies are gzip-compressed
-when the client accepts it, as X does. Unknown requests get 404 with a problem body.
+(`!!binary`) are sent as recorded with `content-encoding: gzip`, and text bodies gzip-compressed,
+when the client accepts gzip (or always, with `--always-gzip`); otherwise they are sent plain. Unknown requests get 404 with a problem body.
 
     python replay_server.py [--port 0] [--dir DIR]
 
@@ -80,8 +80,10 @@ def load(directory: Path = DEFAULT_DIR, pattern: str = "*.yaml") -> List[Interac
 
 
 class Replay:
-    def __init__(self, interactions: List[Interaction]) -> None:
+    def __init__(self, interactions: List[Interaction], always_gzip: bool = False) -> None:
         self.interactions = interactions
+        # Send gzip bodies even to a client that did not ask for them (as recorded).
+        self.always_gzip = always_gzip
         self.used: set = set()
         self.received: List[Dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -134,7 +136,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._write(404, [("content-type", "application/problem+json")], json.dumps(
                 {"title": "Not Found Error", "type": "about:blank", "status": 404,
                  "detail": "Not Found"}).encode())
-        accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
+        accepts_gzip = self.replay.always_gzip or "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
         headers = list(i.headers)
         payload = i.raw_body
         if i.gzipped and not accepts_gzip:
@@ -154,10 +156,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def serve(port: int = 0, directory: Path = DEFAULT_DIR,
-          pattern: str = "*.yaml") -> Tuple[ThreadingHTTPServer, Replay]:
+def serve(port: int = 0, directory: Path = DEFAULT_DIR, pattern: str = "*.yaml",
+          always_gzip: bool = False) -> Tuple[ThreadingHTTPServer, Replay]:
     """Starts the server in a background thread; returns (server, replay)."""
-    replay = Replay(load(directory, pattern))
+    replay = Replay(load(directory, pattern), always_gzip)
     handler = type("BoundHandler", (Handler,), {"replay": replay})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
@@ -170,8 +172,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     p.add_argument("--cassette", default="*.yaml", help="file name or glob in --dir")
+    p.add_argument("--always-gzip", action="store_true", help="gzip even when not asked to")
     args = p.parse_args(argv)
-    server, _ = serve(args.port, args.dir, args.cassette)
+    server, _ = serve(args.port, args.dir, args.cassette, args.always_gzip)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         threading.Event().wait()
