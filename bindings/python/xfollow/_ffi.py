@@ -185,6 +185,10 @@ class Library:
                 fn.restype = restype
             setattr(self, name, fn)
 
+    def __getattr__(self, name: str) -> Any:
+        # The x_* functions are set in __init__ from _SIGNATURES; this only types them.
+        raise AttributeError(name)
+
     # -- errors --------------------------------------------------------------------------
     def _check(self, result: int, func: Any, args: Tuple[Any, ...]) -> Tuple[Any, ...]:
         if result != X_OK:
