@@ -7,6 +7,7 @@ TARGET  := target/$(PROFILE)
 EMULATOR := $(TARGET)/xfollow-emulator
 
 .PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
+        test-ruby \
         test-c test-header c-example bench
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
@@ -71,7 +72,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: system-deps test-rust test-header test-c test-emulator-py test-python
+test: system-deps test-rust test-header test-c test-emulator-py test-python test-ruby
 
 # The Python package against the debug library and the emulator; one of its tests also
 # runs `pip install ./bindings/python` (a release build) into a fresh virtualenv.
@@ -107,6 +108,14 @@ test-c: lib c-example
 	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_abi
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
+
+# The Ruby gem's minitest suite (Debian's ruby, ruby-ffi, ruby-minitest; no bundler) against
+# the debug library and its own emulators; one test builds and installs the platform gem.
+test-ruby: export RUST_BACKTRACE=0
+test-ruby: lib
+	cd bindings/ruby && XFOLLOW_LIBRARY=$(CURDIR)/$(TARGET)/libxfollow.so \
+	  XFOLLOW_EMULATOR=$(CURDIR)/$(EMULATOR) \
+	  ruby -w -Ilib -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require File.expand_path(f) }'
 
 test-emulator-py: build venv
 	$(PY) -m pytest -q emulator/tests/python

@@ -159,32 +159,47 @@ class LifetimeTest < EmulatorTest
     assert_match(/\A#<Xfollow::FollowResult following=true, pending_follow=false, state=:following, /, r.inspect)
   end
 
+  # Records the addresses of the client handles released (by #close or by the GC).
+  module ReleaseSpy
+    FREED = Queue.new
+
+    def release(ptr)
+      FREED << ptr.address
+      super
+    end
+  end
+  Xfollow::Native::ClientPointer.singleton_class.prepend(ReleaseSpy)
+
   def test_garbage_collected_clients_are_freed
     freed = []
-    original = Xfollow::Native::ClientPointer.method(:release)
-    Xfollow::Native::ClientPointer.define_singleton_method(:release) do |ptr|
-      freed << ptr.address
-      original.call(ptr)
+    address = nil
+    # Built in a lambda of its own so that no local keeps the client alive.
+    build = lambda do
+      c = Xfollow::Client.oauth2(ALICE_OAUTH2, base_url: emulator.base_url)
+      address = c.instance_variable_get(:@handle).address
+      nil
     end
-    begin
-      address = nil
-      # Built in a block of its own so that no local keeps the client alive.
-      build = lambda do
-        c = Xfollow::Client.oauth2(ALICE_OAUTH2, base_url: emulator.base_url)
-        address = c.instance_variable_get(:@handle).address
-        nil
-      end
-      build.call
-      10.times do
-        GC.start(full_mark: true, immediate_sweep: true)
-        break if freed.include?(address)
+    build.call
+    20.times do
+      GC.start(full_mark: true, immediate_sweep: true)
+      freed << ReleaseSpy::FREED.pop until ReleaseSpy::FREED.empty?
+      break if freed.include?(address)
 
-        sleep 0.05
-      end
-      assert_includes freed, address
-    ensure
-      Xfollow::Native::ClientPointer.define_singleton_method(:release, original)
+      sleep 0.05
     end
+    assert_includes freed, address
+  end
+
+  def test_close_releases_the_handle_once
+    c = Xfollow::Client.oauth2(ALICE_OAUTH2, base_url: emulator.base_url)
+    address = c.instance_variable_get(:@handle).address
+    ReleaseSpy::FREED.clear
+    c.close
+    c.close
+    GC.start(full_mark: true, immediate_sweep: true)
+    freed = []
+    freed << ReleaseSpy::FREED.pop until ReleaseSpy::FREED.empty?
+    assert_equal [address], freed.select { |a| a == address }
   end
 
   def test_library_and_version

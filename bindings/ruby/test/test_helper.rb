@@ -82,9 +82,9 @@ class Emulator
     http.read_timeout = 10
     klass = { "GET" => Net::HTTP::Get, "POST" => Net::HTTP::Post, "DELETE" => Net::HTTP::Delete }.fetch(method)
     req = klass.new("/__emulator/#{path}")
-    unless body.nil?
+    if req.request_body_permitted?
       req["Content-Type"] = "application/json"
-      req.body = JSON.generate(body)
+      req.body = body.nil? ? "" : JSON.generate(body)
     end
     res = http.request(req)
     raise "admin #{method} #{path}: HTTP #{res.code} #{res.body}" unless res.is_a?(Net::HTTPSuccess)
