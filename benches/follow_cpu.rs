@@ -8,7 +8,8 @@
 //!   cabi1    the C ABI, OAuth 1.0a
 //!
 //! Run: make bench   (or: cargo build -p xfollow-emulator && cargo bench -p xfollow --bench follow_cpu)
-//! Env: XFOLLOW_BENCH_N (requests per case, default 5000), XFOLLOW_EMULATOR.
+//! Env: XFOLLOW_BENCH_N (requests per case, default 5000), XFOLLOW_BENCH_CASES (a comma
+//! list of rust2,rust1,cabi2,cabi1; default all), XFOLLOW_EMULATOR.
 
 use std::ffi::CString;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -41,11 +42,21 @@ impl Emulator {
             concat!(env!("CARGO_MANIFEST_DIR"), "/target/debug/xfollow-emulator").to_owned()
         });
         let mut world: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/demo-world.json")).unwrap(),
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/emulator/demo-world.json"
+            ))
+            .unwrap(),
         )
         .unwrap();
-        for k in ["follow_per_15min", "unfollow_per_15min", "me_per_15min", "follows_per_user_day",
-                  "follows_per_app_day", "unfollows_per_app_day"] {
+        for k in [
+            "follow_per_15min",
+            "unfollow_per_15min",
+            "me_per_15min",
+            "follows_per_user_day",
+            "follows_per_app_day",
+            "unfollows_per_app_day",
+        ] {
             world["limits"][k] = serde_json::json!(1_000_000_000u64);
         }
         let file = std::env::temp_dir().join(format!("xfollow-bench-{}.json", std::process::id()));
@@ -55,7 +66,9 @@ impl Emulator {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {path}: {e} (cargo build -p xfollow-emulator)"));
+            .unwrap_or_else(|e| {
+                panic!("cannot start {path}: {e} (cargo build -p xfollow-emulator)")
+            });
         let mut r = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         r.read_line(&mut line).unwrap();
@@ -63,12 +76,22 @@ impl Emulator {
             let mut sink = Vec::new();
             let _ = r.read_to_end(&mut sink);
         });
-        Emulator { child, base: line.trim().strip_prefix("listening on ").unwrap().to_owned() }
+        Emulator {
+            child,
+            base: line
+                .trim()
+                .strip_prefix("listening on ")
+                .unwrap()
+                .to_owned(),
+        }
     }
 
     fn accepted(&self) -> u64 {
-        let mut resp = ureq::get(format!("{}/__emulator/connections", self.base)).call().unwrap();
-        let v: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+        let mut resp = ureq::get(format!("{}/__emulator/connections", self.base))
+            .call()
+            .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
         v["accepted"].as_u64().unwrap()
     }
 }
@@ -159,19 +182,28 @@ mod cabi {
                         X_OK
                     );
                 } else {
-                    assert_eq!(x_config_set_oauth2_token(cfg, s("alice-demo-oauth2-token").as_ptr()), X_OK);
+                    assert_eq!(
+                        x_config_set_oauth2_token(cfg, s("alice-demo-oauth2-token").as_ptr()),
+                        X_OK
+                    );
                 }
                 assert_eq!(x_client_new(cfg, &mut client), X_OK);
                 x_config_free(cfg);
             }
-            C { client, target: s(BOB) }
+            C {
+                client,
+                target: s(BOB),
+            }
         }
 
         pub fn follow(&self, source: &CString) {
             let mut r: *mut x_follow_result = std::ptr::null_mut();
             // SAFETY: as above.
             unsafe {
-                assert_eq!(x_follow(self.client, source.as_ptr(), self.target.as_ptr(), &mut r), X_OK);
+                assert_eq!(
+                    x_follow(self.client, source.as_ptr(), self.target.as_ptr(), &mut r),
+                    X_OK
+                );
                 assert!(x_follow_result_following(r));
                 x_follow_result_free(r);
             }
@@ -188,8 +220,16 @@ mod cabi {
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing useful either.
-    let n: usize = std::env::var("XFOLLOW_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
+    let n: usize = std::env::var("XFOLLOW_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
     let e = Emulator::start();
+    let only = std::env::var("XFOLLOW_BENCH_CASES").ok();
+    let wanted = |key: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|k| k == key))
+    };
     let mut rows = Vec::new();
     let mut case = |name: &str, f: &mut dyn FnMut()| {
         let before = e.accepted();
@@ -198,27 +238,48 @@ fn main() {
         rows.push((name.to_owned(), cpu, wall, conns));
     };
 
+    // The raw loop always runs: it is the floor the others are compared with.
     let mut raw = raw_loop(&e.base);
-    case("raw HTTP/1.1 loop, pre-built request, OAuth 2.0 bearer", &mut raw);
+    case(
+        "raw HTTP/1.1 loop, pre-built request, OAuth 2.0 bearer",
+        &mut raw,
+    );
     drop(raw);
 
-    let c2 = xfollow::Client::builder().base_url(e.base.clone()).oauth2_token("alice-demo-oauth2-token").build().unwrap();
-    case("xfollow Rust API, OAuth 2.0", &mut || {
-        assert!(c2.follow(Some(ALICE), BOB).unwrap().following);
-    });
-    let c1 = xfollow::Client::builder()
+    let c2 = xfollow::Client::builder()
         .base_url(e.base.clone())
-        .oauth1("demo-consumer-key", "demo-consumer-secret", "1500000000000000001-aliceDemoAccessToken", "alice-demo-token-secret")
+        .oauth2_token("alice-demo-oauth2-token")
         .build()
         .unwrap();
-    case("xfollow Rust API, OAuth 1.0a", &mut || {
-        assert!(c1.follow(Some(ALICE), BOB).unwrap().following);
-    });
+    if wanted("rust2") {
+        case("xfollow Rust API, OAuth 2.0", &mut || {
+            assert!(c2.follow(Some(ALICE), BOB).unwrap().following);
+        });
+    }
+    let c1 = xfollow::Client::builder()
+        .base_url(e.base.clone())
+        .oauth1(
+            "demo-consumer-key",
+            "demo-consumer-secret",
+            "1500000000000000001-aliceDemoAccessToken",
+            "alice-demo-token-secret",
+        )
+        .build()
+        .unwrap();
+    if wanted("rust1") {
+        case("xfollow Rust API, OAuth 1.0a", &mut || {
+            assert!(c1.follow(Some(ALICE), BOB).unwrap().following);
+        });
+    }
     let alice = CString::new(ALICE).unwrap();
     let k2 = cabi::C::new(&e.base, false);
-    case("xfollow C ABI, OAuth 2.0", &mut || k2.follow(&alice));
+    if wanted("cabi2") {
+        case("xfollow C ABI, OAuth 2.0", &mut || k2.follow(&alice));
+    }
     let k1 = cabi::C::new(&e.base, true);
-    case("xfollow C ABI, OAuth 1.0a", &mut || k1.follow(&alice));
+    if wanted("cabi1") {
+        case("xfollow C ABI, OAuth 1.0a", &mut || k1.follow(&alice));
+    }
 
     let floor = rows[0].1;
     println!("\nclient CPU per follow (user+sys of the calling thread), n = {n} per case\n");

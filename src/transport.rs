@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
 use ureq::Agent;
 
 /// Largest response body read (the API's bodies are a few hundred bytes).
@@ -55,7 +57,93 @@ pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
         .proxy(proxy)
         .tls_config(tls.build())
         .build();
-    Ok(Agent::with_parts(config, DefaultConnector::new(), CachingResolver::default()))
+    let connector = DefaultConnector::new().chain(Coalesce);
+    Ok(Agent::with_parts(
+        config,
+        connector,
+        CachingResolver::default(),
+    ))
+}
+
+/// Wraps every connection (TCP, or TLS over TCP) in a [`CoalescingTransport`].
+#[derive(Debug)]
+struct Coalesce;
+
+impl Connector<Box<dyn Transport>> for Coalesce {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<Box<dyn Transport>>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| {
+            Box::new(CoalescingTransport {
+                inner,
+                pending: Vec::new(),
+            }) as Box<dyn Transport>
+        }))
+    }
+}
+
+/// ureq writes a request's head and its body with two separate writes, which on a
+/// no-delay socket means two TCP segments (two TLS records) per follow. This transport
+/// keeps what is written until the first read, so the whole request leaves in one write.
+#[derive(Debug)]
+struct CoalescingTransport {
+    inner: Box<dyn Transport>,
+    pending: Vec<u8>,
+}
+
+/// Pending bytes beyond which the request is written without waiting for the first read.
+const COALESCE_LIMIT: usize = 16 * 1024;
+
+impl CoalescingTransport {
+    fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let mut done = 0;
+        while done < self.pending.len() {
+            let out = self.inner.buffers().output();
+            let n = out.len().min(self.pending.len() - done);
+            out[..n].copy_from_slice(&self.pending[done..done + n]);
+            self.inner.transmit_output(n, timeout)?;
+            done += n;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+impl Transport for CoalescingTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let out = self.inner.buffers().output();
+        self.pending.extend_from_slice(&out[..amount]);
+        if self.pending.len() >= COALESCE_LIMIT {
+            self.flush(timeout)?;
+        }
+        Ok(())
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.flush(timeout)?;
+        self.inner.maybe_await_input(timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.flush(timeout)?;
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
 }
 
 /// How long a resolved host name is reused.
@@ -81,8 +169,16 @@ impl Resolver for CachingResolver {
         let host = uri.host().unwrap_or_default();
         let port = uri
             .port_u16()
-            .unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
-        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            .unwrap_or(if uri.scheme_str() == Some("http") {
+                80
+            } else {
+                443
+            });
+        if let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
             let mut v = self.empty();
             v.push(SocketAddr::new(ip, port));
             return Ok(v);
