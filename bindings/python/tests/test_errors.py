@@ -373,3 +373,18 @@ def test_invalid_configuration_types():
     with pytest.raises(xfollow.InvalidArgument):
         xfollow.Client.oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET,
                               proxy="not a url")
+
+
+def test_exceptions_pickle_with_their_details(alice, emulator):
+    """Exceptions cross process boundaries (multiprocessing, concurrent.futures) intact."""
+    import pickle
+
+    emulator.fault(FOLLOW_ROUTE, "status", status=403, body=json.dumps(ENROLLMENT_403),
+                   content_type="application/problem+json")
+    with pytest.raises(xfollow.Forbidden) as ei:
+        alice.follow(BOB)
+    copy = pickle.loads(pickle.dumps(ei.value))
+    assert type(copy) is xfollow.Forbidden
+    assert (copy.code, copy.http_status, copy.reason, copy.registration_url, str(copy)) == (
+        3, 403, "client-not-enrolled", ENROLLMENT_403["registration_url"], str(ei.value))
+    assert copy.rate_limit == ei.value.rate_limit
