@@ -102,6 +102,14 @@ def test_explicit_source_and_int_ids(alice, emulator):
     assert (ALICE, ERIN) not in _follows(emulator)
 
 
+def test_user_objects_as_ids(alice, emulator):
+    bob = alice.user_by_username("bob")
+    assert alice.follow(bob, source_user_id=alice.me()).state is FollowState.FOLLOWING
+    assert (ALICE, BOB) in _follows(emulator)
+    assert alice.unfollow(bob).state is FollowState.NOT_FOLLOWING
+    assert (ALICE, BOB) not in _follows(emulator)
+
+
 def test_me_and_user_by_username(alice, emulator):
     me = alice.me()
     assert me == User(id=ALICE, username="alice", name="Alice")

@@ -18,7 +18,15 @@ _STATES = {
     _ffi.X_STATE_PENDING: FollowState.PENDING,
 }
 
-UserId = Union[str, int]
+UserId = Union[str, int, User]
+
+
+def _id(value: Any, name: str) -> bytes:
+    return _ffi.encode(value.id if isinstance(value, User) else value, name, allow_int=True)
+
+
+def _optional_id(value: Any, name: str) -> Optional[bytes]:
+    return None if value is None else _id(value, name)
 
 
 def _lib() -> _ffi.Library:
@@ -187,12 +195,12 @@ class Client:
         """Follows `target_user_id` (`POST /2/users/{source}/following`) as the authenticated
         user, or as `source_user_id` (which must be the authenticated user).
 
-        Ids are strings of 1 to 19 digits (ints are accepted). Following a protected account
+        Ids are strings of 1 to 19 digits (ints and `User` objects are accepted). Following a protected account
         gives `pending_follow=True` and `state=FollowState.PENDING`. Repeating a follow is
         harmless: X answers with the current state.
         """
-        target = _ffi.encode(target_user_id, "target_user_id", allow_int=True)
-        source = _ffi.encode_optional(source_user_id, "source_user_id", allow_int=True)
+        target = _id(target_user_id, "target_user_id")
+        source = _optional_id(source_user_id, "source_user_id")
         lib = self._lib
         out = _ffi.FollowResultP()
         handle = self._enter()
@@ -215,8 +223,8 @@ class Client:
         """Unfollows `target_user_id` (`DELETE /2/users/{source}/following/{target}`); also
         withdraws a pending follow request. Unfollowing someone not followed is harmless.
         """
-        target = _ffi.encode(target_user_id, "target_user_id", allow_int=True)
-        source = _ffi.encode_optional(source_user_id, "source_user_id", allow_int=True)
+        target = _id(target_user_id, "target_user_id")
+        source = _optional_id(source_user_id, "source_user_id")
         lib = self._lib
         out = _ffi.FollowResultP()
         handle = self._enter()
