@@ -123,6 +123,8 @@ def one_round(client: str, emu: Emulator, n: int, warmup: int) -> dict:
     if missing:
         raise SystemExit(f"{client}: {len(missing)} follows are missing in the emulator's state")
     result["requests"] = state["counters"]["users"][ACCESS_TOKEN.split("-")[0]]["follow_requests"]
+    if result["requests"] != n + warmup:
+        raise SystemExit(f"{client}: {result['requests']} follow requests for {n + warmup} follows")
     return result
 
 
