@@ -43,7 +43,7 @@ c-example: lib
 
 # Client CPU per follow (release build) against the emulator; figures go to BENCHMARKS.md.
 bench:
-	$(CARGO) build -p xfollow-emulator
+	$(CARGO) build --release -p xfollow-emulator
 	$(CARGO) bench -p xfollow --bench follow_cpu
 
 # Regenerate include/xfollow.h from src/ffi (commit the result; a test fails when stale).

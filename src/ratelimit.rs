@@ -26,20 +26,30 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the windows from a header lookup function (name is lower case).
     pub fn from_lookup<'a>(get: impl Fn(&str) -> Option<&'a str>) -> RateLimit {
-        let window = |prefix: &str| -> Option<Window> {
-            let num = |suffix: &str| -> Option<u64> {
-                get(&format!("{prefix}-{suffix}"))?.trim().parse().ok()
-            };
+        let window = |[limit, remaining, reset]: [&str; 3]| -> Option<Window> {
+            let num = |name: &str| -> Option<u64> { get(name)?.trim().parse().ok() };
             Some(Window {
-                limit: num("limit")?,
-                remaining: num("remaining")?,
-                reset: num("reset")?,
+                limit: num(limit)?,
+                remaining: num(remaining)?,
+                reset: num(reset)?,
             })
         };
         RateLimit {
-            endpoint: window("x-rate-limit"),
-            user_24h: window("x-user-limit-24hour"),
-            app_24h: window("x-app-limit-24hour"),
+            endpoint: window([
+                "x-rate-limit-limit",
+                "x-rate-limit-remaining",
+                "x-rate-limit-reset",
+            ]),
+            user_24h: window([
+                "x-user-limit-24hour-limit",
+                "x-user-limit-24hour-remaining",
+                "x-user-limit-24hour-reset",
+            ]),
+            app_24h: window([
+                "x-app-limit-24hour-limit",
+                "x-app-limit-24hour-remaining",
+                "x-app-limit-24hour-reset",
+            ]),
         }
     }
 

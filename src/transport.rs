@@ -81,6 +81,7 @@ impl Connector<Box<dyn Transport>> for Coalesce {
             Box::new(CoalescingTransport {
                 inner,
                 pending: Vec::new(),
+                io_since_probe: false,
             }) as Box<dyn Transport>
         }))
     }
@@ -89,10 +90,16 @@ impl Connector<Box<dyn Transport>> for Coalesce {
 /// ureq writes a request's head and its body with two separate writes, which on a
 /// no-delay socket means two TCP segments (two TLS records) per follow. This transport
 /// keeps what is written until the first read, so the whole request leaves in one write.
+///
+/// It also halves the liveness probes: ureq probes a connection (a non-blocking read, with
+/// two `ioctl`s) both when it goes back to the pool and when it is taken out. The probe on
+/// return is skipped (there was I/O since the last probe); the probe on checkout, which
+/// sees both a closed connection and stray bytes, is kept.
 #[derive(Debug)]
 struct CoalescingTransport {
     inner: Box<dyn Transport>,
     pending: Vec<u8>,
+    io_since_probe: bool,
 }
 
 /// Pending bytes beyond which the request is written without waiting for the first read.
@@ -119,6 +126,7 @@ impl Transport for CoalescingTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.io_since_probe = true;
         let out = self.inner.buffers().output();
         self.pending.extend_from_slice(&out[..amount]);
         if self.pending.len() >= COALESCE_LIMIT {
@@ -128,16 +136,22 @@ impl Transport for CoalescingTransport {
     }
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.io_since_probe = true;
         self.flush(timeout)?;
         self.inner.maybe_await_input(timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.io_since_probe = true;
         self.flush(timeout)?;
         self.inner.await_input(timeout)
     }
 
     fn is_open(&mut self) -> bool {
+        if std::mem::take(&mut self.io_since_probe) {
+            // Going back to the pool right after a request: the checkout probes.
+            return true;
+        }
         self.inner.is_open()
     }
 
