@@ -227,7 +227,12 @@ fn gzip_from_the_emulator() {
             .to_string();
     assert_eq!(header(&head, "content-encoding"), Some("gzip"));
     // ...and a client built with gzip(true) asks for it and decodes it.
-    let c = e.builder().oauth2_token(ALICE_OAUTH2).gzip(true).build().unwrap();
+    let c = e
+        .builder()
+        .oauth2_token(ALICE_OAUTH2)
+        .gzip(true)
+        .build()
+        .unwrap();
     assert_eq!(c.me().unwrap().id, ALICE);
     assert_eq!(c.follow(None, BOB).unwrap().state, FollowState::Following);
     assert!(e.follows(ALICE, BOB));
@@ -398,4 +403,39 @@ fn explicit_proxy_is_used() {
     let err = c.me().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
     assert!(!err.may_have_reached_server());
+}
+
+#[test]
+fn a_connection_closed_by_the_server_is_not_reused() {
+    // Each connection answers one request (keep-alive promised) and is then closed.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            let mut len = 0;
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            let mut w = stream;
+            w.write_all(&response("200 OK", &[], br#"{"data":{"following":true}}"#)).unwrap();
+            w.shutdown(std::net::Shutdown::Both).unwrap();
+        }
+    });
+    let c = Client::builder().base_url(base).oauth2_token(ALICE_OAUTH2).build().unwrap();
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    server.join().unwrap();
 }
