@@ -7,7 +7,7 @@ TARGET  := target/$(PROFILE)
 EMULATOR := $(TARGET)/xfollow-emulator
 
 .PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
-        test-ruby \
+        test-ruby test-cpp cpp-example \
         test-c test-header c-example bench
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
@@ -72,7 +72,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: system-deps test-rust test-header test-c test-emulator-py test-python test-ruby
+test: system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp
 
 # The Python package against the debug library and the emulator; one of its tests also
 # runs `pip install ./bindings/python` (a release build) into a fresh virtualenv.
@@ -99,7 +99,7 @@ test-header: lib
 # C tests and the example under AddressSanitizer and under valgrind, each against its own
 # emulator.
 test-c: export RUST_BACKTRACE=0
-test-c: lib c-example
+test-c: lib c-example venv
 	mkdir -p $(BUILD)/test
 	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi_asan
 	$(CC) $(CFLAGS_X) $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi
@@ -108,6 +108,7 @@ test-c: lib c-example
 	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_abi
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
+	$(PY) $(C_TESTS)/oauthlib_server_check.py $(BUILD)/bin/follow
 
 # The Ruby gem's minitest suite (Debian's ruby, ruby-ffi, ruby-minitest; no bundler) against
 # the debug library and its own emulators; one test builds and installs the platform gem.
@@ -116,6 +117,28 @@ test-ruby: lib
 	cd bindings/ruby && XFOLLOW_LIBRARY=$(CURDIR)/$(TARGET)/libxfollow.so \
 	  XFOLLOW_EMULATOR=$(CURDIR)/$(EMULATOR) \
 	  ruby -w -Ilib -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require File.expand_path(f) }'
+
+# The C++ wrapper (header-only bindings/cpp/xfollow.hpp): its test program, plain and under
+# AddressSanitizer + UBSan, and its example through the C example's checks, each against
+# its own emulator.
+CXXFLAGS_X := -std=c++17 $(CWARN) -pedantic -g -Iinclude -Ibindings/cpp
+CXX_ASAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+cpp-example: lib
+	mkdir -p $(BUILD)/bin
+	$(CXX) $(CXXFLAGS_X) bindings/cpp/examples/follow.cpp $(LDFLAGS_X) -o $(BUILD)/bin/follow-cpp
+
+test-cpp: export RUST_BACKTRACE=0
+test-cpp: lib cpp-example
+	mkdir -p $(BUILD)/test
+	$(CXX) $(CXXFLAGS_X) bindings/cpp/tests/test_xfollow.cpp $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_xfollow_cpp
+	$(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/tests/test_xfollow.cpp $(LDFLAGS_X) -lpthread \
+	  -o $(BUILD)/test/test_xfollow_cpp_asan
+	$(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/examples/follow.cpp $(LDFLAGS_X) -o $(BUILD)/test/follow_cpp_asan
+	scripts/with-emulator.sh $(BUILD)/test/test_xfollow_cpp
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_xfollow_cpp_asan
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_cpp_asan
+	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/bin/follow-cpp
 
 test-emulator-py: build venv
 	$(PY) -m pytest -q emulator/tests/python

@@ -1,0 +1,495 @@
+// xfollow.hpp: a header-only C++17 wrapper of libxfollow's C ABI (xfollow.h).
+//
+//   #include <xfollow.hpp>
+//
+//   auto client = xfollow::Client::oauth1(consumer_key, consumer_secret, access_token,
+//                                         access_token_secret);
+//   xfollow::FollowResult r = client.follow("783214");   // r.state == FollowState::following
+//
+// - Handles are RAII and move-only: a Client owns one x_client (freed by its destructor);
+//   configurations, results and users are freed before the call that made them returns,
+//   and come back as plain values that own their data.
+// - Every failure throws an xfollow::Error (derived from std::runtime_error), or the
+//   subclass for its code (NotFound, RateLimited, ...), carrying the library's one-line
+//   message (never a secret), the code, the HTTP status, the API's problem fields, the
+//   body's errors[] entries and the rate-limit windows.
+// - A Client is immutable and thread-safe: call its const methods from many threads at once.
+//   Do not destroy or move it while calls are running.
+//
+// Link with -lxfollow (pkg-config --cflags --libs xfollow).
+#ifndef XFOLLOW_HPP
+#define XFOLLOW_HPP
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "xfollow.h"
+
+namespace xfollow {
+
+// The x_result codes (stable numbers, see X_ERR_* in xfollow.h).
+enum class ErrorCode : int {
+    ok = 0,  // X_OK; not used here, as <unistd.h> has an X_OK of its own (1)
+    invalid_argument = X_ERR_INVALID_ARGUMENT,
+    unauthorized = X_ERR_UNAUTHORIZED,
+    forbidden = X_ERR_FORBIDDEN,
+    not_found = X_ERR_NOT_FOUND,
+    rate_limited = X_ERR_RATE_LIMITED,
+    network = X_ERR_NETWORK,
+    timeout = X_ERR_TIMEOUT,
+    tls = X_ERR_TLS,
+    server = X_ERR_SERVER,
+    protocol = X_ERR_PROTOCOL,
+    api = X_ERR_API,
+    panic = X_ERR_PANIC,
+};
+
+// The C name of a code ("X_ERR_NOT_FOUND"), "X_ERR_UNKNOWN" for codes added later.
+inline const char *code_name(ErrorCode code) noexcept {
+    switch (code) {
+    case ErrorCode::ok: return "X_OK";
+    case ErrorCode::invalid_argument: return "X_ERR_INVALID_ARGUMENT";
+    case ErrorCode::unauthorized: return "X_ERR_UNAUTHORIZED";
+    case ErrorCode::forbidden: return "X_ERR_FORBIDDEN";
+    case ErrorCode::not_found: return "X_ERR_NOT_FOUND";
+    case ErrorCode::rate_limited: return "X_ERR_RATE_LIMITED";
+    case ErrorCode::network: return "X_ERR_NETWORK";
+    case ErrorCode::timeout: return "X_ERR_TIMEOUT";
+    case ErrorCode::tls: return "X_ERR_TLS";
+    case ErrorCode::server: return "X_ERR_SERVER";
+    case ErrorCode::protocol: return "X_ERR_PROTOCOL";
+    case ErrorCode::api: return "X_ERR_API";
+    case ErrorCode::panic: return "X_ERR_PANIC";
+    }
+    return "X_ERR_UNKNOWN";
+}
+
+// The library's static text for a code ("not found").
+inline const char *code_text(ErrorCode code) noexcept { return x_result_str(static_cast<x_result>(code)); }
+
+// One rate-limit window as the API sent it.
+struct RateLimitWindow {
+    std::uint64_t limit = 0;      // requests allowed in the window
+    std::uint64_t remaining = 0;  // requests left
+    std::uint64_t reset = 0;      // Unix time (seconds) at which the window resets
+    bool operator==(const RateLimitWindow &o) const noexcept {
+        return limit == o.limit && remaining == o.remaining && reset == o.reset;
+    }
+    bool operator!=(const RateLimitWindow &o) const noexcept { return !(*this == o); }
+};
+
+// Every window one response carried; a window is empty when absent.
+struct RateLimit {
+    std::optional<RateLimitWindow> endpoint;  // x-rate-limit-*: the endpoint's 15-minute window
+    std::optional<RateLimitWindow> user_24h;  // x-user-limit-24hour-*: the user's 24-hour window
+    std::optional<RateLimitWindow> app_24h;   // x-app-limit-24hour-*: the app's 24-hour window
+
+    bool empty() const noexcept { return !endpoint && !user_24h && !app_24h; }
+    // The latest reset among the exhausted windows (remaining == 0), if any.
+    std::optional<std::uint64_t> binding_reset() const noexcept {
+        std::optional<std::uint64_t> latest;
+        for (const auto *w : {&endpoint, &user_24h, &app_24h})
+            if (*w && (*w)->remaining == 0 && (!latest || (*w)->reset > *latest)) latest = (*w)->reset;
+        return latest;
+    }
+};
+
+// One entry of an errors[] array: a legacy numeric code (88, 89, 135...) and a message.
+struct ApiErrorEntry {
+    std::optional<std::int64_t> code;
+    std::optional<std::string> message;
+    bool operator==(const ApiErrorEntry &o) const { return code == o.code && message == o.message; }
+};
+
+enum class FollowState : int {
+    not_following = X_STATE_NOT_FOLLOWING,
+    following = X_STATE_FOLLOWING,
+    pending = X_STATE_PENDING,  // a protected account has a request to approve
+};
+
+// The outcome of Client::follow and Client::unfollow.
+struct FollowResult {
+    bool following = false;       // data.following
+    bool pending_follow = false;  // data.pending_follow (false after an unfollow)
+    FollowState state = FollowState::not_following;
+    int http_status = 0;
+    RateLimit rate_limit;
+    std::vector<ApiErrorEntry> errors;  // partial errors beside data (usually none)
+};
+
+// An X account.
+struct User {
+    std::string id;        // digits (ids exceed 2^53: keep them as strings)
+    std::string username;  // the @handle without '@'
+    std::string name;      // the display name (UTF-8)
+    RateLimit rate_limit;  // of the response that returned this user
+};
+
+// Every detail of a failure, shared between copies of the exception (copying an
+// exception never throws).
+struct ErrorDetails {
+    ErrorCode code = ErrorCode::ok;
+    int http_status = 0;  // 0 when no response was received
+    std::optional<std::string> title, detail, type_uri, problem_type, reason, required_enrollment,
+        registration_url;
+    std::vector<ApiErrorEntry> errors;
+    RateLimit rate_limit;
+    bool may_have_reached_server = false;
+    std::uint64_t retry_at = 0;  // Unix seconds, after a rate limit; 0 when unknown
+};
+
+// A failed libxfollow call. what() is the library's one-line message.
+class Error : public std::runtime_error {
+public:
+    Error(const std::string &message, ErrorDetails details)
+        : std::runtime_error(message), d_(std::make_shared<const ErrorDetails>(std::move(details))) {}
+
+    ErrorCode code() const noexcept { return d_->code; }
+    const char *message() const noexcept { return what(); }
+    // The HTTP status of the failed response, 0 when there was none.
+    int http_status() const noexcept { return d_->http_status; }
+    // The problem fields of the error body; empty when absent.
+    const std::optional<std::string> &title() const noexcept { return d_->title; }
+    const std::optional<std::string> &detail() const noexcept { return d_->detail; }
+    const std::optional<std::string> &type_uri() const noexcept { return d_->type_uri; }
+    // The name after /2/problems/ ("client-forbidden"), whatever the host.
+    const std::optional<std::string> &problem_type() const noexcept { return d_->problem_type; }
+    const std::optional<std::string> &reason() const noexcept { return d_->reason; }
+    const std::optional<std::string> &required_enrollment() const noexcept { return d_->required_enrollment; }
+    const std::optional<std::string> &registration_url() const noexcept { return d_->registration_url; }
+    // The body's errors[] entries (legacy codes such as 88, 89, 135, and v2 entries).
+    const std::vector<ApiErrorEntry> &errors() const noexcept { return d_->errors; }
+    // The rate-limit windows of the failed response (empty when there was none).
+    const RateLimit &rate_limit() const noexcept { return d_->rate_limit; }
+    // False when the request provably never left (bad input, connection refused...).
+    bool may_have_reached_server() const noexcept { return d_->may_have_reached_server; }
+    const ErrorDetails &details() const noexcept { return *d_; }
+
+protected:
+    std::shared_ptr<const ErrorDetails> d_;
+};
+
+// One class per code (the same names as the Python and Ruby bindings).
+#define XFOLLOW_ERROR_CLASS(Name, Base)                                                         \
+    class Name : public Base {                                                                  \
+    public:                                                                                     \
+        Name(const std::string &message, ErrorDetails details) : Base(message, std::move(details)) {} \
+    };
+XFOLLOW_ERROR_CLASS(InvalidArgument, Error)  // refused before any request
+XFOLLOW_ERROR_CLASS(AuthError, Error)        // HTTP 401
+XFOLLOW_ERROR_CLASS(Forbidden, Error)        // HTTP 403
+XFOLLOW_ERROR_CLASS(NotFound, Error)         // HTTP 404, resource-not-found
+XFOLLOW_ERROR_CLASS(NetworkError, Error)     // could not connect, connection broke
+XFOLLOW_ERROR_CLASS(Timeout, NetworkError)   // connect or overall timeout
+XFOLLOW_ERROR_CLASS(TlsError, NetworkError)  // TLS handshake or certificate
+XFOLLOW_ERROR_CLASS(ServerError, Error)      // HTTP 5xx
+XFOLLOW_ERROR_CLASS(ProtocolError, Error)    // malformed or unexpected response
+XFOLLOW_ERROR_CLASS(ApiError, Error)         // HTTP 400 and other 4xx
+XFOLLOW_ERROR_CLASS(InternalError, Error)    // a panic caught at the C boundary
+#undef XFOLLOW_ERROR_CLASS
+
+// HTTP 429: a rate limit or a daily cap was hit.
+class RateLimited : public Error {
+public:
+    RateLimited(const std::string &message, ErrorDetails details) : Error(message, std::move(details)) {}
+    // Unix time (seconds) to wait for: the latest reset among the exhausted windows; 0
+    // when unknown.
+    std::uint64_t reset_at() const noexcept { return d_->retry_at; }
+    // Time to wait from now (zero when the reset is past or unknown).
+    std::chrono::seconds retry_after() const noexcept {
+        auto now = static_cast<std::uint64_t>(std::time(nullptr));
+        return std::chrono::seconds(d_->retry_at > now ? static_cast<std::int64_t>(d_->retry_at - now) : 0);
+    }
+};
+
+// The loaded libxfollow is not the version this header belongs to.
+class VersionMismatch : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The library's version ("0.1.0").
+inline std::string library_version() { return x_version(); }
+
+// Throws VersionMismatch unless the loaded library is the header's version (called by
+// Client::oauth1 / oauth2).
+inline void check_library_version() {
+    if (x_version_number() != X_VERSION_NUMBER)
+        throw VersionMismatch("xfollow: libxfollow " + library_version() + " is loaded, but xfollow.h is " +
+                              std::to_string(X_VERSION_MAJOR) + "." + std::to_string(X_VERSION_MINOR) + "." +
+                              std::to_string(X_VERSION_PATCH));
+}
+
+namespace detail {
+
+struct ConfigDeleter {
+    void operator()(x_config *p) const noexcept { x_config_free(p); }
+};
+struct ClientDeleter {
+    void operator()(x_client *p) const noexcept { x_client_free(p); }
+};
+struct FollowResultDeleter {
+    void operator()(x_follow_result *p) const noexcept { x_follow_result_free(p); }
+};
+struct UserDeleter {
+    void operator()(x_user *p) const noexcept { x_user_free(p); }
+};
+struct StringDeleter {
+    void operator()(char *p) const noexcept { x_string_free(p); }
+};
+using ConfigPtr = std::unique_ptr<x_config, ConfigDeleter>;
+using ClientPtr = std::unique_ptr<x_client, ClientDeleter>;
+using FollowResultPtr = std::unique_ptr<x_follow_result, FollowResultDeleter>;
+using UserPtr = std::unique_ptr<x_user, UserDeleter>;
+using StringPtr = std::unique_ptr<char, StringDeleter>;
+
+inline std::optional<std::string> opt(const char *s) {
+    return s ? std::optional<std::string>(s) : std::nullopt;
+}
+
+template <class Read>
+RateLimit rate_limit(Read read) {
+    RateLimit rl;
+    std::optional<RateLimitWindow> *slots[] = {&rl.endpoint, &rl.user_24h, &rl.app_24h};
+    const x_rate_window windows[] = {X_WINDOW_ENDPOINT, X_WINDOW_USER_24H, X_WINDOW_APP_24H};
+    for (int i = 0; i < 3; ++i) {
+        RateLimitWindow w;
+        if (read(windows[i], &w.limit, &w.remaining, &w.reset)) *slots[i] = w;
+    }
+    return rl;
+}
+
+inline ApiErrorEntry entry(std::int64_t code, const char *message) {
+    return ApiErrorEntry{code >= 0 ? std::optional<std::int64_t>(code) : std::nullopt, opt(message)};
+}
+
+template <class E>
+[[noreturn]] void throw_as(const std::string &message, ErrorDetails &&d) {
+    throw E(message, std::move(d));
+}
+
+[[noreturn]] inline void throw_error(const std::string &message, ErrorDetails &&d) {
+    switch (d.code) {
+    case ErrorCode::invalid_argument: throw_as<InvalidArgument>(message, std::move(d));
+    case ErrorCode::unauthorized: throw_as<AuthError>(message, std::move(d));
+    case ErrorCode::forbidden: throw_as<Forbidden>(message, std::move(d));
+    case ErrorCode::not_found: throw_as<NotFound>(message, std::move(d));
+    case ErrorCode::rate_limited: throw_as<RateLimited>(message, std::move(d));
+    case ErrorCode::network: throw_as<NetworkError>(message, std::move(d));
+    case ErrorCode::timeout: throw_as<Timeout>(message, std::move(d));
+    case ErrorCode::tls: throw_as<TlsError>(message, std::move(d));
+    case ErrorCode::server: throw_as<ServerError>(message, std::move(d));
+    case ErrorCode::protocol: throw_as<ProtocolError>(message, std::move(d));
+    case ErrorCode::api: throw_as<ApiError>(message, std::move(d));
+    case ErrorCode::panic: throw_as<InternalError>(message, std::move(d));
+    case ErrorCode::ok: break;
+    }
+    throw_as<Error>(message, std::move(d));
+}
+
+// Throws the exception for a non-zero code with this thread's last-error details (read
+// right after the failed call, on the same thread, as the ABI requires).
+inline void check(x_result rc) {
+    if (rc == 0) return;
+    ErrorDetails d;
+    d.code = static_cast<ErrorCode>(rc);
+    d.http_status = x_last_error_http_status();
+    d.title = opt(x_last_error_title());
+    d.detail = opt(x_last_error_detail());
+    d.type_uri = opt(x_last_error_type());
+    d.problem_type = opt(x_last_error_problem_type());
+    d.reason = opt(x_last_error_reason());
+    d.required_enrollment = opt(x_last_error_required_enrollment());
+    d.registration_url = opt(x_last_error_registration_url());
+    const std::size_t n = x_last_error_api_error_count();
+    for (std::size_t i = 0; i < n; ++i)
+        d.errors.push_back(entry(x_last_error_api_error_code(i), x_last_error_api_error_message(i)));
+    d.rate_limit = rate_limit([](x_rate_window w, std::uint64_t *l, std::uint64_t *r, std::uint64_t *s) {
+        return x_last_error_rate_limit(w, l, r, s);
+    });
+    d.may_have_reached_server = x_last_error_may_have_reached_server();
+    d.retry_at = x_last_error_retry_at();
+    throw_error(x_last_error_message(), std::move(d));
+}
+
+// A string argument as the library wants it: no NUL inside (c_str() would cut it short).
+inline const char *arg(const std::string &s, const char *name) {
+    if (s.find('\0') != std::string::npos) {
+        ErrorDetails d;
+        d.code = ErrorCode::invalid_argument;
+        throw_error(std::string(name) + " contains a NUL character", std::move(d));
+    }
+    return s.c_str();
+}
+
+inline const char *arg(const std::optional<std::string> &s, const char *name) {
+    return s ? arg(*s, name) : nullptr;
+}
+
+inline std::uint32_t millis(std::chrono::milliseconds ms) {
+    // Out-of-range values are left for the library to refuse with its own message.
+    if (ms.count() <= 0) return 0;
+    if (ms.count() > 0xFFFFFFFFLL) return 0xFFFFFFFFu;
+    return static_cast<std::uint32_t>(ms.count());
+}
+
+inline User user(x_user *raw) {
+    UserPtr u(raw);
+    auto s = [](const char *p) { return std::string(p ? p : ""); };
+    return User{s(x_user_id(u.get())), s(x_user_username(u.get())), s(x_user_name(u.get())),
+                rate_limit([&](x_rate_window w, std::uint64_t *l, std::uint64_t *r, std::uint64_t *t) {
+                    return x_user_rate_limit(u.get(), w, l, r, t);
+                })};
+}
+
+inline FollowResult follow_result(x_follow_result *raw) {
+    FollowResultPtr r(raw);
+    FollowResult out;
+    out.following = x_follow_result_following(r.get());
+    out.pending_follow = x_follow_result_pending_follow(r.get());
+    switch (x_follow_result_state(r.get())) {
+    case X_STATE_FOLLOWING: out.state = FollowState::following; break;
+    case X_STATE_PENDING: out.state = FollowState::pending; break;
+    default: out.state = FollowState::not_following; break;
+    }
+    out.http_status = x_follow_result_http_status(r.get());
+    out.rate_limit = rate_limit([&](x_rate_window w, std::uint64_t *l, std::uint64_t *m, std::uint64_t *t) {
+        return x_follow_result_rate_limit(r.get(), w, l, m, t);
+    });
+    const std::size_t n = x_follow_result_error_count(r.get());
+    for (std::size_t i = 0; i < n; ++i)
+        out.errors.push_back(entry(x_follow_result_error_code(r.get(), i), x_follow_result_error_message(r.get(), i)));
+    return out;
+}
+
+}  // namespace detail
+
+// Client options; everything unset keeps the library's default.
+struct Options {
+    std::optional<std::string> base_url;  // default https://api.x.com (http for loopback only)
+    std::optional<std::chrono::milliseconds> timeout;          // one whole request (30 s)
+    std::optional<std::chrono::milliseconds> connect_timeout;  // connecting (10 s)
+    std::optional<std::string> ca_file;  // a PEM file of extra trusted roots
+    std::optional<std::string> proxy;    // an explicit proxy URL (*_PROXY is never read)
+};
+
+// A client acting as one user; move-only, thread-safe const methods.
+class Client {
+public:
+    // OAuth 1.0a user context: the app's consumer key and secret, the user's access token
+    // and secret (the user's id is the token's numeric prefix).
+    static Client oauth1(const std::string &consumer_key, const std::string &consumer_secret,
+                         const std::string &access_token, const std::string &access_token_secret,
+                         const Options &options = {}) {
+        const char *ck = detail::arg(consumer_key, "consumer_key");
+        const char *cs = detail::arg(consumer_secret, "consumer_secret");
+        const char *at = detail::arg(access_token, "access_token");
+        const char *ats = detail::arg(access_token_secret, "access_token_secret");
+        return build(options, [&](x_config *cfg) { return x_config_set_oauth1(cfg, ck, cs, at, ats); });
+    }
+
+    // An OAuth 2.0 user access token (scopes tweet.read users.read follows.write); the
+    // user's id is fetched once with GET /2/users/me when a call needs it.
+    static Client oauth2(const std::string &access_token, const Options &options = {}) {
+        const char *token = detail::arg(access_token, "access_token");
+        return build(options, [&](x_config *cfg) { return x_config_set_oauth2_token(cfg, token); });
+    }
+
+    Client(Client &&) noexcept = default;
+    Client &operator=(Client &&) noexcept = default;
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    ~Client() = default;
+
+    // Follows target_user_id (1 to 19 digits) as the authenticated user, or as
+    // source_user_id. A protected target gives state FollowState::pending.
+    FollowResult follow(const std::string &target_user_id,
+                        const std::optional<std::string> &source_user_id = std::nullopt) const {
+        const char *target = detail::arg(target_user_id, "target_user_id");
+        const char *source = detail::arg(source_user_id, "source_user_id");
+        x_follow_result *out = nullptr;
+        detail::check(x_follow(handle(), source, target, &out));
+        return detail::follow_result(out);
+    }
+
+    // Unfollows target_user_id; also withdraws a pending follow request.
+    FollowResult unfollow(const std::string &target_user_id,
+                          const std::optional<std::string> &source_user_id = std::nullopt) const {
+        const char *target = detail::arg(target_user_id, "target_user_id");
+        const char *source = detail::arg(source_user_id, "source_user_id");
+        x_follow_result *out = nullptr;
+        detail::check(x_unfollow(handle(), source, target, &out));
+        return detail::follow_result(out);
+    }
+
+    // The authenticated user (GET /2/users/me).
+    User me() const {
+        x_user *out = nullptr;
+        detail::check(x_me(handle(), &out));
+        return detail::user(out);
+    }
+
+    // A user by @handle without '@' (1 to 15 of A-Z a-z 0-9 _); NotFound when unknown.
+    User user_by_username(const std::string &username) const {
+        const char *name = detail::arg(username, "username");
+        x_user *out = nullptr;
+        detail::check(x_user_by_username(handle(), name, &out));
+        return detail::user(out);
+    }
+
+    // The authenticated user's id (as used when no source id is given).
+    std::string own_user_id() const {
+        char *out = nullptr;
+        detail::check(x_client_own_user_id(handle(), &out));
+        detail::StringPtr s(out);
+        return std::string(s.get());
+    }
+
+    // The underlying handle, for calls into the C ABI (still owned by this Client).
+    const x_client *get() const noexcept { return client_.get(); }
+    explicit operator bool() const noexcept { return static_cast<bool>(client_); }
+
+private:
+    explicit Client(detail::ClientPtr c) noexcept : client_(std::move(c)) {}
+
+    const x_client *handle() const {
+        if (!client_) throw std::logic_error("xfollow::Client used after it was moved from");
+        return client_.get();
+    }
+
+    template <class SetCredentials>
+    static Client build(const Options &o, SetCredentials set_credentials) {
+        check_library_version();
+        const char *base = detail::arg(o.base_url, "base_url");
+        const char *ca = detail::arg(o.ca_file, "ca_file");
+        const char *proxy = detail::arg(o.proxy, "proxy");
+        x_config *raw = nullptr;
+        detail::check(x_config_new(&raw));
+        detail::ConfigPtr cfg(raw);
+        detail::check(set_credentials(cfg.get()));
+        if (base) detail::check(x_config_set_base_url(cfg.get(), base));
+        if (o.timeout) detail::check(x_config_set_timeout_ms(cfg.get(), detail::millis(*o.timeout)));
+        if (o.connect_timeout)
+            detail::check(x_config_set_connect_timeout_ms(cfg.get(), detail::millis(*o.connect_timeout)));
+        if (ca) detail::check(x_config_set_ca_file(cfg.get(), ca));
+        if (proxy) detail::check(x_config_set_proxy(cfg.get(), proxy));
+        x_client *client = nullptr;
+        detail::check(x_client_new(cfg.get(), &client));
+        return Client(detail::ClientPtr(client));
+    }
+
+    detail::ClientPtr client_;
+};
+
+}  // namespace xfollow
+
+#endif  // XFOLLOW_HPP
