@@ -138,6 +138,11 @@ fn fresh_nonce_and_timestamp_by_default() {
     let b = params(&c.authorization("POST", "https://api.x.com/2/users/370773112/following", &[]));
     let get = |p: &[(String, String)], k: &str| p.iter().find(|(n, _)| n == k).unwrap().1.clone();
     assert_ne!(get(&a, "oauth_nonce"), get(&b, "oauth_nonce"));
+    for p in [&a, &b] {
+        let n = get(p, "oauth_nonce");
+        assert_eq!(n.len(), 24);
+        assert!(n.bytes().all(|c| c.is_ascii_alphanumeric()), "{n}");
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -429,11 +429,16 @@ fn a_connection_closed_by_the_server_is_not_reused() {
             let mut body = vec![0; len];
             reader.read_exact(&mut body).unwrap();
             let mut w = stream;
-            w.write_all(&response("200 OK", &[], br#"{"data":{"following":true}}"#)).unwrap();
+            w.write_all(&response("200 OK", &[], br#"{"data":{"following":true}}"#))
+                .unwrap();
             w.shutdown(std::net::Shutdown::Both).unwrap();
         }
     });
-    let c = Client::builder().base_url(base).oauth2_token(ALICE_OAUTH2).build().unwrap();
+    let c = Client::builder()
+        .base_url(base)
+        .oauth2_token(ALICE_OAUTH2)
+        .build()
+        .unwrap();
     assert!(c.follow(Some(ALICE), BOB).unwrap().following);
     std::thread::sleep(Duration::from_millis(50));
     assert!(c.follow(Some(ALICE), BOB).unwrap().following);

@@ -58,7 +58,7 @@ impl Authorizer {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs());
                 let ts = now.saturating_add_signed(*offset).max(1);
-                c.authorization_with(method, url, form, None, Some(ts))
+                c.authorization_at(method, url, form, ts)
             }
             Authorizer::Bearer(t) => bearer::authorization(t),
         })
