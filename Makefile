@@ -7,7 +7,7 @@ TARGET  := target/$(PROFILE)
 EMULATOR := $(TARGET)/xfollow-emulator
 
 .PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
-        test-ruby test-cpp cpp-example \
+        test-ruby test-cpp cpp-example install test-install \
         test-c test-header c-example bench
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
@@ -72,7 +72,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp
+test: system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp test-install
 
 # The Python package against the debug library and the emulator; one of its tests also
 # runs `pip install ./bindings/python` (a release build) into a fresh virtualenv.
@@ -139,6 +139,42 @@ test-cpp: lib cpp-example
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_xfollow_cpp_asan
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_cpp_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/bin/follow-cpp
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [INSTALL_PROFILE=release|debug]:
+# lib/libxfollow.so.VERSION with the soname link libxfollow.so.0 and the link libxfollow.so,
+# lib/libxfollow.a, include/xfollow.h, include/xfollow.hpp, lib/pkgconfig/xfollow.pc.
+PREFIX             ?= /usr/local
+DESTDIR            ?=
+INSTALL_LIBDIR     ?= $(PREFIX)/lib
+INSTALL_INCLUDEDIR ?= $(PREFIX)/include
+INSTALL_PROFILE    ?= release
+XF_VERSION := $(shell sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
+XF_SONAME  := libxfollow.so.0
+INSTALL_FROM = target/$(INSTALL_PROFILE)
+# In the pkg-config file, directories under the prefix are written as ${prefix}/...
+pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+install:
+	$(CARGO) build -p xfollow $(if $(filter release,$(INSTALL_PROFILE)),--release)
+	@readelf -d $(INSTALL_FROM)/libxfollow.so | grep -q 'SONAME.*\[$(XF_SONAME)\]' || \
+	  { echo "$(INSTALL_FROM)/libxfollow.so does not have the soname $(XF_SONAME)"; exit 1; }
+	install -d $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig $(DESTDIR)$(INSTALL_INCLUDEDIR)
+	install -m 755 $(INSTALL_FROM)/libxfollow.so $(DESTDIR)$(INSTALL_LIBDIR)/libxfollow.so.$(XF_VERSION)
+	ln -sfn libxfollow.so.$(XF_VERSION) $(DESTDIR)$(INSTALL_LIBDIR)/$(XF_SONAME)
+	ln -sfn $(XF_SONAME) $(DESTDIR)$(INSTALL_LIBDIR)/libxfollow.so
+	install -m 644 $(INSTALL_FROM)/libxfollow.a $(DESTDIR)$(INSTALL_LIBDIR)/libxfollow.a
+	install -m 644 include/xfollow.h bindings/cpp/xfollow.hpp $(DESTDIR)$(INSTALL_INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call pc_dir,$(INSTALL_LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call pc_dir,$(INSTALL_INCLUDEDIR))|g' -e 's|@VERSION@|$(XF_VERSION)|g' \
+	    bindings/c/xfollow.pc.in > $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
+	chmod 644 $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# Installs into temporary prefixes (debug build) and builds the C example with
+# `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example from there,
+# then runs them against an emulator.
+test-install: lib
+	MAKE="$(MAKE)" scripts/with-emulator.sh bindings/cpp/tests/install_test.sh
 
 test-emulator-py: build venv
 	$(PY) -m pytest -q emulator/tests/python

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Installs xfollow into temporary prefixes (`make install`, debug build) and uses it as a
+# C and C++ user would: the layout and soname, pkg-config, the C example built with
+# `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example, each run
+# against the emulator at $X_API_BASE_URL (scripts/with-emulator.sh starts one).
+set -uo pipefail
+here="$(cd "$(dirname "$0")/../../.." && pwd)"
+cd "$here"
+MAKE="${MAKE:-make}"
+CC="${CC:-cc}"
+CXX="${CXX:-c++}"
+passed=0; failed=0
+ok() { passed=$((passed+1)); }
+bad() { failed=$((failed+1)); echo "FAILED: $*"; }
+check() { if eval "$1"; then ok; else bad "$1"; fi; }
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+version="$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
+prefix="$tmp/prefix"
+
+# 1. make install PREFIX=...
+if ! $MAKE --no-print-directory -s install PREFIX="$prefix" INSTALL_PROFILE=debug >"$tmp/install.log" 2>&1; then
+    cat "$tmp/install.log"; echo "make install failed"; exit 1
+fi
+lib="$prefix/lib"
+check '[ -f "$lib/libxfollow.so.$version" ] && [ ! -L "$lib/libxfollow.so.$version" ]'
+check '[ "$(readlink "$lib/libxfollow.so.0")" = "libxfollow.so.$version" ]'
+check '[ "$(readlink "$lib/libxfollow.so")" = "libxfollow.so.0" ]'
+check '[ -f "$lib/libxfollow.a" ]'
+check 'readelf -d "$lib/libxfollow.so.$version" | grep -q "SONAME.*\[libxfollow.so.0\]"'
+check 'cmp -s include/xfollow.h "$prefix/include/xfollow.h"'
+check 'cmp -s bindings/cpp/xfollow.hpp "$prefix/include/xfollow.hpp"'
+check '[ "$(stat -c %a "$prefix/include/xfollow.h")" = 644 ] && [ "$(stat -c %a "$lib/libxfollow.so.$version")" = 755 ]'
+
+# 2. pkg-config sees it.
+export PKG_CONFIG_PATH="$lib/pkgconfig"
+check '[ "$(pkg-config --modversion xfollow)" = "$version" ]'
+# (word-split to drop the trailing space pkg-config prints)
+check '[ "$(echo $(pkg-config --cflags xfollow))" = "-I$prefix/include" ]'
+check '[ "$(echo $(pkg-config --libs xfollow))" = "-L$lib -lxfollow" ]'
+check '[ "$(pkg-config --variable=libdir xfollow)" = "$lib" ]'
+check 'pkg-config --static --libs xfollow | grep -q -- "-lpthread"'
+check 'pkg-config --validate xfollow'
+
+# 3. The C example, built from the installed prefix only (no -I/-L into the source tree).
+run_example() { # name, binary
+    local name="$1" bin="$2" out st
+    local creds=(env X_CONSUMER_KEY=demo-consumer-key X_CONSUMER_SECRET=demo-consumer-secret
+                 X_ACCESS_TOKEN=1500000000000000001-aliceDemoAccessToken X_ACCESS_TOKEN_SECRET=alice-demo-token-secret)
+    out="$("${creds[@]}" "$bin" 1500000000000000002 2>&1)"; st=$?
+    if [ "$st" = 0 ] && printf '%s' "$out" | grep -q "^follow: 1500000000000000001 -> 1500000000000000002 (OAuth 1.0a)" \
+        && printf '%s' "$out" | grep -q "^state: following"; then ok; else bad "$name follow (status $st)"; echo "$out"; fi
+    out="$("${creds[@]}" "$bin" --unfollow 1500000000000000002 2>&1)"; st=$?
+    if [ "$st" = 0 ] && printf '%s' "$out" | grep -q "^state: not following"; then ok; else bad "$name unfollow (status $st)"; echo "$out"; fi
+}
+# shellcheck disable=SC2046
+if $CC -std=c99 -Wall -Wextra -Werror -pedantic bindings/c/examples/follow.c $(pkg-config --cflags --libs xfollow) \
+       -Wl,-rpath,"$lib" -o "$tmp/follow-c" 2>"$tmp/cc.log"; then
+    ok
+    check 'ldd "$tmp/follow-c" | grep -q "libxfollow.so.0 => $lib/libxfollow.so.0"'
+    run_example "C (shared)" "$tmp/follow-c"
+else
+    bad "building follow.c with pkg-config"; cat "$tmp/cc.log"
+fi
+
+# The static library with Libs.private.
+static_libs="$(pkg-config --static --libs-only-l xfollow | sed 's/-lxfollow//')"
+# shellcheck disable=SC2086
+if $CC -std=c99 -Wall -Wextra -Werror $(pkg-config --cflags xfollow) bindings/c/examples/follow.c \
+       "$lib/libxfollow.a" $static_libs -o "$tmp/follow-static" 2>"$tmp/cc-static.log"; then
+    ok
+    check '! ldd "$tmp/follow-static" | grep -q libxfollow'
+    run_example "C (static)" "$tmp/follow-static"
+else
+    bad "building follow.c against libxfollow.a with Libs.private"; cat "$tmp/cc-static.log"
+fi
+
+# 4. The C++ example from the installed prefix.
+# shellcheck disable=SC2046
+if $CXX -std=c++17 -Wall -Wextra -Werror -pedantic bindings/cpp/examples/follow.cpp $(pkg-config --cflags --libs xfollow) \
+        -Wl,-rpath,"$lib" -o "$tmp/follow-cpp" 2>"$tmp/cxx.log"; then
+    ok
+    run_example "C++" "$tmp/follow-cpp"
+else
+    bad "building follow.cpp with pkg-config"; cat "$tmp/cxx.log"
+fi
+
+# 5. DESTDIR stages the files under it; the pkg-config file names the final prefix.
+stage="$tmp/stage"
+if $MAKE --no-print-directory -s install DESTDIR="$stage" PREFIX=/opt/xfollow INSTALL_PROFILE=debug >"$tmp/install2.log" 2>&1; then
+    ok
+    check '[ -f "$stage/opt/xfollow/lib/libxfollow.so.$version" ] && [ -f "$stage/opt/xfollow/include/xfollow.hpp" ]'
+    check '[ "$(readlink "$stage/opt/xfollow/lib/libxfollow.so.0")" = "libxfollow.so.$version" ]'
+    check 'grep -qx "prefix=/opt/xfollow" "$stage/opt/xfollow/lib/pkgconfig/xfollow.pc"'
+    check 'grep -qx "libdir=\${prefix}/lib" "$stage/opt/xfollow/lib/pkgconfig/xfollow.pc"'
+    check '[ "$(find "$stage" -mindepth 1 -maxdepth 1)" = "$stage/opt" ]'
+else
+    bad "make install DESTDIR=..."; cat "$tmp/install2.log"
+fi
+
+echo "install: $passed passed, $failed failed"
+[ "$failed" = 0 ]
