@@ -7,7 +7,7 @@ TARGET  := target/$(PROFILE)
 EMULATOR := $(TARGET)/xfollow-emulator
 
 .PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
-        test-ruby test-cpp cpp-example install test-install \
+        test-ruby test-cpp cpp-example install test-install ruby-gem \
         test-c test-header c-example bench
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
@@ -169,6 +169,17 @@ install:
 	    bindings/c/xfollow.pc.in > $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
 	chmod 644 $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+# A platform gem that carries the library (INSTALL_PROFILE, release by default):
+# build/ruby-gem/xfollow-VERSION-PLATFORM.gem, for `gem install`.
+ruby-gem:
+	$(CARGO) build -p xfollow $(if $(filter release,$(INSTALL_PROFILE)),--release)
+	rm -rf $(BUILD)/ruby-gem
+	mkdir -p $(BUILD)/ruby-gem/src
+	cp -R bindings/ruby/xfollow.gemspec bindings/ruby/README.md bindings/ruby/lib $(BUILD)/ruby-gem/src/
+	cp $(INSTALL_FROM)/libxfollow.so $(BUILD)/ruby-gem/src/lib/xfollow/libxfollow.so
+	cd $(BUILD)/ruby-gem/src && gem build --quiet xfollow.gemspec && mv xfollow-*.gem ..
+	@ls $(BUILD)/ruby-gem/*.gem
 
 # Installs into temporary prefixes (debug build) and builds the C example with
 # `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example from there,

@@ -5,8 +5,9 @@ require_relative "lib/xfollow/version"
 # Two ways to build the gem:
 #   gem build xfollow.gemspec            a pure-Ruby gem that loads the system libxfollow
 #                                        (`make install`) or XFOLLOW_LIBRARY
-#   make ruby-gem                        copies the library into lib/xfollow/ first: the
-#                                        result is a platform gem that carries it
+#   make ruby-gem                        (from the repository root) builds it from a copy
+#                                        with the library in lib/xfollow/: a platform gem
+#                                        that carries it (build/ruby-gem/*.gem)
 bundled = File.join(__dir__, "lib", "xfollow", "libxfollow.so")
 
 Gem::Specification.new do |s|
