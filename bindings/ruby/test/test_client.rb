@@ -63,6 +63,15 @@ module ClientBehaviour
     refute_includes emulator.follows, [ALICE, ERIN]
   end
 
+  def test_users_as_ids
+    bob = client.user_by_username("bob")
+    me = client.me
+    assert_equal :following, client.follow(bob, source_user_id: me).state
+    assert_includes emulator.follows, [ALICE, BOB]
+    assert_equal :not_following, client.unfollow(bob).state
+    refute_includes emulator.follows, [ALICE, BOB]
+  end
+
   def test_me_and_user_by_username
     me = client.me
     assert_instance_of Xfollow::User, me

@@ -247,7 +247,7 @@ class ErrorsTest < EmulatorTest
     assert_equal "target user id must be a user id of 1 to 19 digits", e.message
     [1.5, nil, :"123", true, ["1"]].each do |wrong|
       e = assert_raises(TypeError) { c.follow(wrong) }
-      assert_equal "target_user_id must be a String or Integer, not #{wrong.class}", e.message
+      assert_equal "target_user_id must be a String, Integer or Xfollow::User, not #{wrong.class}", e.message
     end
     assert_raises(TypeError) { c.user_by_username(42) }
     after = untouched

@@ -243,12 +243,13 @@ module Xfollow
         value.nil? ? nil : text_arg(value, name)
       end
 
-      # A user id: a String of digits (checked by the library) or a non-negative Integer.
+      # A user id: a String of digits (checked by the library), an Integer or a User.
       def id_arg(value, name)
         case value
         when String then text_arg(value, name)
         when Integer then value.to_s
-        else raise TypeError, "#{name} must be a String or Integer, not #{value.class}"
+        when User then text_arg(value.id, name)
+        else raise TypeError, "#{name} must be a String, Integer or Xfollow::User, not #{value.class}"
         end
       end
 
