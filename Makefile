@@ -42,9 +42,19 @@ c-example: lib
 	$(CC) $(CFLAGS_X) bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/bin/follow
 
 # Client CPU per follow (release build) against the emulator; figures go to BENCHMARKS.md.
+BENCH_N ?= 5000
 bench:
-	$(CARGO) build --release -p xfollow-emulator
+	$(CARGO) build --release -p xfollow -p xfollow-emulator
 	$(CARGO) bench -p xfollow --bench follow_cpu
+	mkdir -p $(BUILD)/bench/lib
+	cp -f target/release/libxfollow.so $(BUILD)/bench/lib/libxfollow.so.0
+	ln -sf libxfollow.so.0 $(BUILD)/bench/lib/libxfollow.so
+	$(CC) -O2 -std=c99 $(CWARN) -Iinclude benches/follow_cpu.c -L$(BUILD)/bench/lib -lxfollow \
+	  -Wl,-rpath,'$$ORIGIN/lib' -o $(BUILD)/bench/follow_cpu_c
+	python3 -c 'import json; w = json.load(open("emulator/demo-world.json")); \
+	  w["limits"] = {k: 10**9 for k in w["limits"]}; json.dump(w, open("$(BUILD)/bench/world.json", "w"))'
+	XFOLLOW_EMULATOR=target/release/xfollow-emulator scripts/with-emulator.sh \
+	  --config $(BUILD)/bench/world.json $(BUILD)/bench/follow_cpu_c $(BENCH_N)
 
 # Regenerate include/xfollow.h from src/ffi (commit the result; a test fails when stale).
 header:
@@ -140,7 +150,7 @@ test-cpp: lib cpp-example
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_cpp_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/bin/follow-cpp
 
-# make install [PREFIX=/usr/local] [DESTDIR=] [INSTALL_PROFILE=release|debug]:
+# make install [PREFIX=/usr/local] [DESTDIR=] [INSTALL_PROFILE=release|debug] [LDCONFIG=:]:
 # lib/libxfollow.so.VERSION with the soname link libxfollow.so.0 and the link libxfollow.so,
 # lib/libxfollow.a, include/xfollow.h, include/xfollow.hpp, lib/pkgconfig/xfollow.pc.
 PREFIX             ?= /usr/local
@@ -148,6 +158,7 @@ DESTDIR            ?=
 INSTALL_LIBDIR     ?= $(PREFIX)/lib
 INSTALL_INCLUDEDIR ?= $(PREFIX)/include
 INSTALL_PROFILE    ?= release
+LDCONFIG           ?= ldconfig
 XF_VERSION := $(shell sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 XF_SONAME  := libxfollow.so.0
 INSTALL_FROM = target/$(INSTALL_PROFILE)
@@ -168,7 +179,7 @@ install:
 	    -e 's|@INCLUDEDIR@|$(call pc_dir,$(INSTALL_INCLUDEDIR))|g' -e 's|@VERSION@|$(XF_VERSION)|g' \
 	    bindings/c/xfollow.pc.in > $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
 	chmod 644 $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v $(LDCONFIG) >/dev/null; then $(LDCONFIG); fi
 
 # A platform gem that carries the library (INSTALL_PROFILE, release by default):
 # build/ruby-gem/xfollow-VERSION-PLATFORM.gem, for `gem install`.

@@ -1,17 +1,17 @@
-//! Client CPU time per follow (getrusage user+sys of the calling thread), sequential on one
-//! keep-alive connection to the emulator, for:
+//! Client CPU time per follow (user+sys CPU time of the calling thread, read from
+//! /proc/thread-self/schedstat in nanoseconds: the same time getrusage(RUSAGE_THREAD) splits
+//! into user and sys, without `unsafe`), sequential on one keep-alive connection to the
+//! emulator, for:
 //!   raw      a hand-written HTTP/1.1 keep-alive loop sending a pre-built request with an
 //!            OAuth 2.0 bearer token (the floor for any client)
 //!   rust2    xfollow::Client::follow, OAuth 2.0
 //!   rust1    xfollow::Client::follow, OAuth 1.0a (a fresh nonce and HMAC per request)
-//!   cabi2    the C ABI (x_config_*, x_client_new, x_follow, x_follow_result_free), OAuth 2.0
-//!   cabi1    the C ABI, OAuth 1.0a
+//! The C ABI is measured from C by benches/follow_cpu.c (make bench runs both).
 //!
 //! Run: make bench   (or: cargo build -p xfollow-emulator && cargo bench -p xfollow --bench follow_cpu)
 //! Env: XFOLLOW_BENCH_N (requests per case, default 5000), XFOLLOW_BENCH_CASES (a comma
-//! list of rust2,rust1,cabi2,cabi1; default all), XFOLLOW_EMULATOR.
+//! list of rust2,rust1; default all), XFOLLOW_EMULATOR.
 
-use std::ffi::CString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -21,14 +21,13 @@ const ALICE: &str = "1500000000000000001";
 const BOB: &str = "1500000000000000002";
 
 fn thread_cpu() -> Duration {
-    let mut u = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes a rusage into the pointer.
-    let u = unsafe {
-        libc::getrusage(libc::RUSAGE_THREAD, u.as_mut_ptr());
-        u.assume_init()
-    };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(u.ru_utime) + tv(u.ru_stime)
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("schedstat");
+    let ns: u64 = stat
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("run time");
+    Duration::from_nanos(ns)
 }
 
 struct Emulator {
@@ -161,72 +160,6 @@ fn raw_loop(base: &str) -> impl FnMut() {
     }
 }
 
-mod cabi {
-    use super::*;
-    use xfollow::ffi::*;
-
-    pub struct C {
-        client: *mut x_client,
-        target: CString,
-    }
-
-    impl C {
-        pub fn new(base: &str, oauth1: bool) -> C {
-            let s = |x: &str| CString::new(x).unwrap();
-            let mut cfg: *mut x_config = std::ptr::null_mut();
-            let mut client: *mut x_client = std::ptr::null_mut();
-            // SAFETY: valid pointers and NUL-terminated strings, as a C caller passes them.
-            unsafe {
-                assert_eq!(x_config_new(&mut cfg), X_OK);
-                assert_eq!(x_config_set_base_url(cfg, s(base).as_ptr()), X_OK);
-                if oauth1 {
-                    assert_eq!(
-                        x_config_set_oauth1(
-                            cfg,
-                            s("demo-consumer-key").as_ptr(),
-                            s("demo-consumer-secret").as_ptr(),
-                            s("1500000000000000001-aliceDemoAccessToken").as_ptr(),
-                            s("alice-demo-token-secret").as_ptr()
-                        ),
-                        X_OK
-                    );
-                } else {
-                    assert_eq!(
-                        x_config_set_oauth2_token(cfg, s("alice-demo-oauth2-token").as_ptr()),
-                        X_OK
-                    );
-                }
-                assert_eq!(x_client_new(cfg, &mut client), X_OK);
-                x_config_free(cfg);
-            }
-            C {
-                client,
-                target: s(BOB),
-            }
-        }
-
-        pub fn follow(&self, source: &CString) {
-            let mut r: *mut x_follow_result = std::ptr::null_mut();
-            // SAFETY: as above.
-            unsafe {
-                assert_eq!(
-                    x_follow(self.client, source.as_ptr(), self.target.as_ptr(), &mut r),
-                    X_OK
-                );
-                assert!(x_follow_result_following(r));
-                x_follow_result_free(r);
-            }
-        }
-    }
-
-    impl Drop for C {
-        fn drop(&mut self) {
-            // SAFETY: created by x_client_new, freed once.
-            unsafe { x_client_free(self.client) };
-        }
-    }
-}
-
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing useful either.
     let n: usize = std::env::var("XFOLLOW_BENCH_N")
@@ -265,6 +198,17 @@ fn main() {
             assert!(c2.follow(Some(ALICE), BOB).unwrap().following);
         });
     }
+    let cg = xfollow::Client::builder()
+        .base_url(e.base.clone())
+        .oauth2_token("alice-demo-oauth2-token")
+        .gzip(false)
+        .build()
+        .unwrap();
+    if wanted("rust2-nogzip") {
+        case("xfollow Rust API, OAuth 2.0, gzip(false)", &mut || {
+            assert!(cg.follow(Some(ALICE), BOB).unwrap().following);
+        });
+    }
     let c1 = xfollow::Client::builder()
         .base_url(e.base.clone())
         .oauth1(
@@ -279,15 +223,6 @@ fn main() {
         case("xfollow Rust API, OAuth 1.0a", &mut || {
             assert!(c1.follow(Some(ALICE), BOB).unwrap().following);
         });
-    }
-    let alice = CString::new(ALICE).unwrap();
-    let k2 = cabi::C::new(&e.base, false);
-    if wanted("cabi2") {
-        case("xfollow C ABI, OAuth 2.0", &mut || k2.follow(&alice));
-    }
-    let k1 = cabi::C::new(&e.base, true);
-    if wanted("cabi1") {
-        case("xfollow C ABI, OAuth 1.0a", &mut || k1.follow(&alice));
     }
 
     // Signing alone, without the network: what OAuth 1.0a adds per request.
@@ -307,7 +242,7 @@ fn main() {
     );
 
     let floor = rows[0].1;
-    println!("\nclient CPU per follow (user+sys of the calling thread), n = {n} per case\n");
+    println!("\nclient CPU per follow (user+sys CPU of the calling thread), n = {n} per case\n");
     println!("| case | client CPU per follow | x raw | wall per follow | new connections |");
     println!("|---|---:|---:|---:|---:|");
     for (name, cpu, wall, conns) in &rows {

@@ -323,6 +323,13 @@ x_result x_config_set_proxy(struct x_config *cfg, const char *url);
 x_result x_config_set_ca_file(struct x_config *cfg, const char *path);
 
 /**
+ * Whether to ask for gzip-compressed responses (default true, as X's own clients do).
+ * false sends `Accept-Encoding: identity`, which saves CPU on the API's tiny bodies. A
+ * compressed body is decoded either way.
+ */
+x_result x_config_set_gzip(struct x_config *cfg, bool enabled);
+
+/**
  * The code of the last failed call on this thread, or `X_OK` when the last call
  * succeeded (every fallible call clears the last error first).
  */

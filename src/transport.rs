@@ -45,8 +45,7 @@ pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        // Bodies are a few dozen bytes: asking for gzip makes them larger and costs CPU at
-        // both ends. A gzip body is decoded whether it was asked for or not.
+        // A gzip body is decoded whether it was asked for or not.
         .accept_encoding(if o.gzip { "gzip" } else { "identity" })
         // Enough idle connections for many threads sharing one client on one host.
         .max_idle_connections(64)

@@ -136,8 +136,7 @@ fn request_shape_and_gzip_response() {
         header(&req, "user-agent"),
         Some(concat!("xfollow/", env!("CARGO_PKG_VERSION")))
     );
-    // Not asked for (the bodies are tiny), decoded all the same.
-    assert_eq!(header(&req, "accept-encoding"), Some("identity"));
+    assert_eq!(header(&req, "accept-encoding"), Some("gzip"));
     assert!(
         req.ends_with(&format!("\r\n\r\n{{\"target_user_id\":\"{BOB}\"}}")),
         "{req}"
@@ -226,13 +225,8 @@ fn gzip_from_the_emulator() {
         String::from_utf8_lossy(&raw[..raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap()])
             .to_string();
     assert_eq!(header(&head, "content-encoding"), Some("gzip"));
-    // ...and a client built with gzip(true) asks for it and decodes it.
-    let c = e
-        .builder()
-        .oauth2_token(ALICE_OAUTH2)
-        .gzip(true)
-        .build()
-        .unwrap();
+    // ...and the client asks for it and decodes it.
+    let c = e.builder().oauth2_token(ALICE_OAUTH2).build().unwrap();
     assert_eq!(c.me().unwrap().id, ALICE);
     assert_eq!(c.follow(None, BOB).unwrap().state, FollowState::Following);
     assert!(e.follows(ALICE, BOB));
@@ -443,4 +437,26 @@ fn a_connection_closed_by_the_server_is_not_reused() {
     std::thread::sleep(Duration::from_millis(50));
     assert!(c.follow(Some(ALICE), BOB).unwrap().following);
     server.join().unwrap();
+}
+
+#[test]
+fn gzip_off_asks_for_identity_and_still_decodes_gzip() {
+    let body = br#"{"data":{"following":false,"pending_follow":true}}"#;
+    let (base, rx) = capture_server(vec![response(
+        "200 OK",
+        &[("content-encoding", "gzip")],
+        &gzip_stored(body),
+    )]);
+    let c = Client::builder()
+        .base_url(base)
+        .oauth2_token(ALICE_OAUTH2)
+        .gzip(false)
+        .build()
+        .unwrap();
+    assert_eq!(
+        c.follow(Some(ALICE), CAROL).unwrap().state,
+        FollowState::Pending
+    );
+    let req = rx.recv().unwrap();
+    assert_eq!(header(&req, "accept-encoding"), Some("identity"));
 }

@@ -124,7 +124,7 @@ impl OAuth1Credentials {
 }
 
 /// Length of a generated nonce.
-pub const NONCE_LEN: usize = 24;
+const NONCE_LEN: usize = 24;
 
 /// A fresh nonce: 24 characters of `[A-Za-z0-9]` from a CSPRNG (about 142 bits). Plain
 /// alphanumerics of this length pass the strictest common server checks (oauthlib accepts

@@ -194,6 +194,21 @@ pub unsafe extern "C" fn x_config_set_ca_file(cfg: *mut x_config, path: *const c
     })
 }
 
+/// Whether to ask for gzip-compressed responses (default true, as X's own clients do).
+/// false sends `Accept-Encoding: identity`, which saves CPU on the API's tiny bodies. A
+/// compressed body is decoded either way.
+#[no_mangle]
+pub unsafe extern "C" fn x_config_set_gzip(cfg: *mut x_config, enabled: bool) -> x_result {
+    boundary!({
+        run(|| {
+            // SAFETY: pointer contract of the C API.
+            let cfg = unsafe { config_mut(cfg) }?;
+            update(cfg, |b| b.gzip(enabled));
+            Ok(())
+        })
+    })
+}
+
 pub(crate) fn builder(cfg: &x_config) -> &ClientBuilder {
     &cfg.builder
 }

@@ -190,6 +190,8 @@ static void test_malformed_arguments(void) {
     CHECK(x_config_set_timeout_ms(cfg, 5000) == X_OK);
     CHECK(x_config_set_proxy(cfg, "::::") == X_ERR_INVALID_ARGUMENT);
     CHECK(x_config_set_proxy(cfg, NULL) == X_OK);
+    CHECK(x_config_set_gzip(cfg, false) == X_OK);
+    CHECK(x_config_set_gzip(NULL, true) == X_ERR_INVALID_ARGUMENT);
     CHECK(x_config_set_oauth1(cfg, "k", "s", "1-t", bad_utf8) == X_ERR_INVALID_ARGUMENT);
     CHECK_STR(x_last_error_message(), "access_token_secret is not valid UTF-8");
     CHECK(x_config_set_oauth2_token(cfg, "") == X_OK); /* checked by x_client_new */
