@@ -4,6 +4,7 @@
 # `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example, each run
 # against the emulator at $X_API_BASE_URL (scripts/with-emulator.sh starts one).
 set -uo pipefail
+# (grep -q reads from here-strings: in a pipe it would stop its writer with SIGPIPE)
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$here"
 MAKE="${MAKE:-make}"
@@ -20,7 +21,7 @@ version="$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
 prefix="$tmp/prefix"
 
 # 1. make install PREFIX=...
-if ! $MAKE --no-print-directory -s install PREFIX="$prefix" INSTALL_PROFILE=debug >"$tmp/install.log" 2>&1; then
+if ! $MAKE --no-print-directory -s install PREFIX="$prefix" INSTALL_PROFILE=debug LDCONFIG=: >"$tmp/install.log" 2>&1; then
     cat "$tmp/install.log"; echo "make install failed"; exit 1
 fi
 lib="$prefix/lib"
@@ -28,7 +29,7 @@ check '[ -f "$lib/libxfollow.so.$version" ] && [ ! -L "$lib/libxfollow.so.$versi
 check '[ "$(readlink "$lib/libxfollow.so.0")" = "libxfollow.so.$version" ]'
 check '[ "$(readlink "$lib/libxfollow.so")" = "libxfollow.so.0" ]'
 check '[ -f "$lib/libxfollow.a" ]'
-check 'readelf -d "$lib/libxfollow.so.$version" | grep -q "SONAME.*\[libxfollow.so.0\]"'
+check 'grep -q "SONAME.*\[libxfollow.so.0\]" <<<"$(readelf -d "$lib/libxfollow.so.$version")"'
 check 'cmp -s include/xfollow.h "$prefix/include/xfollow.h"'
 check 'cmp -s bindings/cpp/xfollow.hpp "$prefix/include/xfollow.hpp"'
 check '[ "$(stat -c %a "$prefix/include/xfollow.h")" = 644 ] && [ "$(stat -c %a "$lib/libxfollow.so.$version")" = 755 ]'
@@ -40,7 +41,7 @@ check '[ "$(pkg-config --modversion xfollow)" = "$version" ]'
 check '[ "$(echo $(pkg-config --cflags xfollow))" = "-I$prefix/include" ]'
 check '[ "$(echo $(pkg-config --libs xfollow))" = "-L$lib -lxfollow" ]'
 check '[ "$(pkg-config --variable=libdir xfollow)" = "$lib" ]'
-check 'pkg-config --static --libs xfollow | grep -q -- "-lpthread"'
+check 'grep -q -- "-lpthread" <<<"$(pkg-config --static --libs xfollow)"'
 check 'pkg-config --validate xfollow'
 
 # 3. The C example, built from the installed prefix only (no -I/-L into the source tree).
@@ -49,16 +50,16 @@ run_example() { # name, binary
     local creds=(env X_CONSUMER_KEY=demo-consumer-key X_CONSUMER_SECRET=demo-consumer-secret
                  X_ACCESS_TOKEN=1500000000000000001-aliceDemoAccessToken X_ACCESS_TOKEN_SECRET=alice-demo-token-secret)
     out="$("${creds[@]}" "$bin" 1500000000000000002 2>&1)"; st=$?
-    if [ "$st" = 0 ] && printf '%s' "$out" | grep -q "^follow: 1500000000000000001 -> 1500000000000000002 (OAuth 1.0a)" \
-        && printf '%s' "$out" | grep -q "^state: following"; then ok; else bad "$name follow (status $st)"; echo "$out"; fi
+    if [ "$st" = 0 ] && grep -q "^follow: 1500000000000000001 -> 1500000000000000002 (OAuth 1.0a)" <<<"$out" \
+        && grep -q "^state: following" <<<"$out"; then ok; else bad "$name follow (status $st)"; echo "$out"; fi
     out="$("${creds[@]}" "$bin" --unfollow 1500000000000000002 2>&1)"; st=$?
-    if [ "$st" = 0 ] && printf '%s' "$out" | grep -q "^state: not following"; then ok; else bad "$name unfollow (status $st)"; echo "$out"; fi
+    if [ "$st" = 0 ] && grep -q "^state: not following" <<<"$out"; then ok; else bad "$name unfollow (status $st)"; echo "$out"; fi
 }
 # shellcheck disable=SC2046
 if $CC -std=c99 -Wall -Wextra -Werror -pedantic bindings/c/examples/follow.c $(pkg-config --cflags --libs xfollow) \
        -Wl,-rpath,"$lib" -o "$tmp/follow-c" 2>"$tmp/cc.log"; then
     ok
-    check 'ldd "$tmp/follow-c" | grep -q "libxfollow.so.0 => $lib/libxfollow.so.0"'
+    check 'grep -q "libxfollow.so.0 => $lib/libxfollow.so.0" <<<"$(ldd "$tmp/follow-c")"'
     run_example "C (shared)" "$tmp/follow-c"
 else
     bad "building follow.c with pkg-config"; cat "$tmp/cc.log"
@@ -70,7 +71,7 @@ static_libs="$(pkg-config --static --libs-only-l xfollow | sed 's/-lxfollow//')"
 if $CC -std=c99 -Wall -Wextra -Werror $(pkg-config --cflags xfollow) bindings/c/examples/follow.c \
        "$lib/libxfollow.a" $static_libs -o "$tmp/follow-static" 2>"$tmp/cc-static.log"; then
     ok
-    check '! ldd "$tmp/follow-static" | grep -q libxfollow'
+    check '! grep -q libxfollow <<<"$(ldd "$tmp/follow-static")"'
     run_example "C (static)" "$tmp/follow-static"
 else
     bad "building follow.c against libxfollow.a with Libs.private"; cat "$tmp/cc-static.log"
@@ -88,7 +89,7 @@ fi
 
 # 5. DESTDIR stages the files under it; the pkg-config file names the final prefix.
 stage="$tmp/stage"
-if $MAKE --no-print-directory -s install DESTDIR="$stage" PREFIX=/opt/xfollow INSTALL_PROFILE=debug >"$tmp/install2.log" 2>&1; then
+if $MAKE --no-print-directory -s install DESTDIR="$stage" PREFIX=/opt/xfollow INSTALL_PROFILE=debug LDCONFIG=: >"$tmp/install2.log" 2>&1; then
     ok
     check '[ -f "$stage/opt/xfollow/lib/libxfollow.so.$version" ] && [ -f "$stage/opt/xfollow/include/xfollow.hpp" ]'
     check '[ "$(readlink "$stage/opt/xfollow/lib/libxfollow.so.0")" = "libxfollow.so.$version" ]'
