@@ -42,9 +42,19 @@ c-example: lib
 	$(CC) $(CFLAGS_X) bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/bin/follow
 
 # Client CPU per follow (release build) against the emulator; figures go to BENCHMARKS.md.
+BENCH_N ?= 5000
 bench:
-	$(CARGO) build --release -p xfollow-emulator
+	$(CARGO) build --release -p xfollow -p xfollow-emulator
 	$(CARGO) bench -p xfollow --bench follow_cpu
+	mkdir -p $(BUILD)/bench/lib
+	cp -f target/release/libxfollow.so $(BUILD)/bench/lib/libxfollow.so.0
+	ln -sf libxfollow.so.0 $(BUILD)/bench/lib/libxfollow.so
+	$(CC) -O2 -std=c99 $(CWARN) -Iinclude benches/follow_cpu.c -L$(BUILD)/bench/lib -lxfollow \
+	  -Wl,-rpath,'$$ORIGIN/lib' -o $(BUILD)/bench/follow_cpu_c
+	python3 -c 'import json; w = json.load(open("emulator/demo-world.json")); \
+	  w["limits"] = {k: 10**9 for k in w["limits"]}; json.dump(w, open("$(BUILD)/bench/world.json", "w"))'
+	XFOLLOW_EMULATOR=target/release/xfollow-emulator scripts/with-emulator.sh \
+	  --config $(BUILD)/bench/world.json $(BUILD)/bench/follow_cpu_c $(BENCH_N)
 
 # Regenerate include/xfollow.h from src/ffi (commit the result; a test fails when stale).
 header:
