@@ -34,9 +34,12 @@ build: lib c-example
 lib:
 	$(CARGO) build -p xfollow -p xfollow-emulator
 	mkdir -p $(LIBDIR) $(BUILD)/bin
-	cp -f $(TARGET)/libxfollow.so $(LIBDIR)/libxfollow.so.0
+	@# Replace by rename, never in place: a running program maps the old file.
+	@for f in libxfollow.so:libxfollow.so.0 libxfollow.a:libxfollow.a; do \
+	  src=$(TARGET)/$${f%%:*}; dst=$(LIBDIR)/$${f##*:}; \
+	  cmp -s $$src $$dst || { cp $$src $$dst.tmp.$$$$ && mv -f $$dst.tmp.$$$$ $$dst; }; \
+	done
 	ln -sf libxfollow.so.0 $(LIBDIR)/libxfollow.so
-	cp -f $(TARGET)/libxfollow.a $(LIBDIR)/libxfollow.a
 
 c-example: lib
 	$(CC) $(CFLAGS_X) bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/bin/follow
@@ -47,7 +50,8 @@ bench:
 	$(CARGO) build --release -p xfollow -p xfollow-emulator
 	$(CARGO) bench -p xfollow --bench follow_cpu
 	mkdir -p $(BUILD)/bench/lib
-	cp -f target/release/libxfollow.so $(BUILD)/bench/lib/libxfollow.so.0
+	cp target/release/libxfollow.so $(BUILD)/bench/lib/libxfollow.so.0.tmp
+	mv -f $(BUILD)/bench/lib/libxfollow.so.0.tmp $(BUILD)/bench/lib/libxfollow.so.0
 	ln -sf libxfollow.so.0 $(BUILD)/bench/lib/libxfollow.so
 	$(CC) -O2 -std=c99 $(CWARN) -Iinclude benches/follow_cpu.c -L$(BUILD)/bench/lib -lxfollow \
 	  -Wl,-rpath,'$$ORIGIN/lib' -o $(BUILD)/bench/follow_cpu_c
