@@ -380,6 +380,9 @@ struct Options {
     std::optional<std::chrono::milliseconds> connect_timeout;  // connecting (10 s)
     std::optional<std::string> ca_file;  // a PEM file of extra trusted roots
     std::optional<std::string> proxy;    // an explicit proxy URL (*_PROXY is never read)
+    // false asks for uncompressed answers (Accept-Encoding: identity); by default gzip is
+    // asked for, as X's own clients do (a compressed answer is decoded either way).
+    std::optional<bool> gzip;
 };
 
 // A client acting as one user; move-only, thread-safe const methods.
@@ -482,6 +485,7 @@ private:
             detail::check(x_config_set_connect_timeout_ms(cfg.get(), detail::millis(*o.connect_timeout)));
         if (ca) detail::check(x_config_set_ca_file(cfg.get(), ca));
         if (proxy) detail::check(x_config_set_proxy(cfg.get(), proxy));
+        if (o.gzip) detail::check(x_config_set_gzip(cfg.get(), *o.gzip));
         x_client *client = nullptr;
         detail::check(x_client_new(cfg.get(), &client));
         return Client(detail::ClientPtr(client));

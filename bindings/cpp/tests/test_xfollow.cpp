@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -388,6 +389,73 @@ void test_invalid_input_sends_nothing() {
     if (nulkey) CHECK_EQ(std::string(nulkey->what()), "access_token contains a NUL character");
 }
 
+// A one-shot server on 127.0.0.1: answers one request with a plain follow body and
+// returns the request's head (request line and headers).
+struct OneShot {
+    int listener = -1;
+    int port = 0;
+    std::string head;
+    std::thread thread;
+
+    OneShot() {
+        listener = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (listener < 0 || bind(listener, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 ||
+            listen(listener, 1) != 0 || getsockname(listener, reinterpret_cast<sockaddr *>(&addr), &len) != 0)
+            throw std::runtime_error("cannot listen");
+        port = ntohs(addr.sin_port);
+        thread = std::thread([this] {
+            int fd = accept(listener, nullptr, nullptr);
+            if (fd < 0) return;
+            std::string in;
+            char buf[4096];
+            ssize_t n;
+            while (in.find("\r\n\r\n") == std::string::npos && (n = recv(fd, buf, sizeof buf, 0)) > 0)
+                in.append(buf, static_cast<std::size_t>(n));
+            head = in.substr(0, in.find("\r\n\r\n"));
+            const std::string body = R"({"data":{"following":true,"pending_follow":false}})";
+            const std::string out = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " +
+                                    std::to_string(body.size()) + "\r\nconnection: close\r\n\r\n" + body;
+            send(fd, out.data(), out.size(), 0);
+            close(fd);
+        });
+    }
+    std::string wait() {
+        thread.join();
+        close(listener);
+        std::string lower = head;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        return lower;
+    }
+};
+
+void test_accept_encoding() {
+    std::cerr << "-- accept-encoding\n";
+    for (int mode = 0; mode < 3; ++mode) {
+        OneShot server;
+        xfollow::Options o;
+        o.base_url = "http://127.0.0.1:" + std::to_string(server.port);
+        if (mode == 1) o.gzip = false;
+        if (mode == 2) o.gzip = true;
+        bool following = false;
+        try {
+            following = xfollow::Client::oauth2(ALICE_OAUTH2, o).follow(BOB, ALICE).following;
+        } catch (const xfollow::Error &e) {
+            std::cerr << "accept-encoding " << mode << ": " << e.what() << "\n";
+        }
+        const std::string head = server.wait();
+        CHECK(following);
+        CHECK(head.rfind("post /2/users/" + ALICE + "/following http/1.1\r\n", 0) == 0);
+        if (mode == 1)
+            CHECK(std::regex_search(head, std::regex("\r\naccept-encoding: identity(\r|$)")));
+        else
+            CHECK(std::regex_search(head, std::regex("\r\naccept-encoding: [^\r]*gzip")));
+    }
+}
+
 void test_threads() {
     std::cerr << "-- 8 threads\n";
     reset();
@@ -441,6 +509,7 @@ int main() {
         test_moves();
         test_errors();
         test_invalid_input_sends_nothing();
+        test_accept_encoding();
         test_threads();
     } catch (const std::exception &e) {
         ++failed;

@@ -26,17 +26,21 @@ module Xfollow
       #   connect_timeout  seconds to connect (default 10)
       #   ca_file          a PEM file of extra trusted roots
       #   proxy            an explicit proxy URL (*_PROXY variables are never read)
+      #   gzip             false asks for uncompressed answers (Accept-Encoding: identity);
+      #                    default: ask for gzip, as X's own clients do (a compressed answer
+      #                    is decoded either way)
       #
       # With a block, yields the client, closes it afterwards and returns the block's value.
       def oauth1(consumer_key:, consumer_secret:, access_token:, access_token_secret:,
-                 base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil, &block)
+                 base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil, gzip: nil,
+                 &block)
         creds = [
           Native.text_arg(consumer_key, "consumer_key"),
           Native.text_arg(consumer_secret, "consumer_secret"),
           Native.text_arg(access_token, "access_token"),
           Native.text_arg(access_token_secret, "access_token_secret")
         ]
-        build(base_url, timeout, connect_timeout, ca_file, proxy, block) do |cfg|
+        build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block) do |cfg|
           Native.x_config_set_oauth1(cfg, *creds)
         end
       end
@@ -45,9 +49,9 @@ module Xfollow
       # scopes tweet.read users.read follows.write). The user's id is fetched once with
       # GET /2/users/me when a call needs it. Options as for oauth1.
       def oauth2(access_token, base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil,
-                 &block)
+                 gzip: nil, &block)
         token = Native.text_arg(access_token, "access_token")
-        build(base_url, timeout, connect_timeout, ca_file, proxy, block) do |cfg|
+        build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block) do |cfg|
           Native.x_config_set_oauth2_token(cfg, token)
         end
       end
@@ -56,7 +60,11 @@ module Xfollow
 
       private
 
-      def build(base_url, timeout, connect_timeout, ca_file, proxy, block)
+      def build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block)
+        unless [nil, true, false].include?(gzip)
+          raise TypeError, "gzip must be true, false or nil, not #{gzip.class}"
+        end
+
         base = Native.optional_text_arg(base_url, "base_url")
         ca = Native.optional_text_arg(ca_file, "ca_file")
         prox = Native.optional_text_arg(proxy, "proxy")
@@ -70,6 +78,7 @@ module Xfollow
           Native.check(Native.x_config_set_connect_timeout_ms(cfg, connect_ms)) unless connect_ms.nil?
           Native.check(Native.x_config_set_ca_file(cfg, ca)) unless ca.nil?
           Native.check(Native.x_config_set_proxy(cfg, prox)) unless prox.nil?
+          Native.check(Native.x_config_set_gzip(cfg, gzip)) unless gzip.nil?
           out = ::FFI::MemoryPointer.new(:pointer)
           Native.check(Native.x_client_new(cfg, out))
           client = new(Native::ClientPointer.new(out.read_pointer))

@@ -81,6 +81,7 @@ module Xfollow
       [:x_config_set_timeout_ms, %i[pointer uint32], :x_result],
       [:x_config_set_proxy, %i[pointer string], :x_result],
       [:x_config_set_ca_file, %i[pointer string], :x_result],
+      [:x_config_set_gzip, %i[pointer bool], :x_result],
       # client: x_client_new reads the CA file; the calls wait on the network
       [:x_client_new, %i[pointer pointer], :x_result, { blocking: true }],
       [:x_client_free, [:pointer], :void],
