@@ -33,6 +33,7 @@ def _window(i: replay_server.Interaction) -> RateLimitWindow:
 def replay(request):
     pattern, always_gzip = request.param if isinstance(request.param, tuple) else (request.param, False)
     server, replay = replay_server.serve(pattern=pattern, always_gzip=always_gzip)
+    replay.port = server.server_address[1]
     base = f"http://127.0.0.1:{server.server_address[1]}"
     client = xfollow.Client.oauth1(
         "recorded-consumer-key", "recorded-consumer-secret",
@@ -118,3 +119,22 @@ def test_cassettes_are_what_the_tests_expect():
         ("POST", {"data": {"following": True, "pending_follow": False}}),
         ("DELETE", {"data": {"following": False}}),
     ]
+
+
+@pytest.mark.parametrize("replay", ["test_follow_and_unfollow_user.yaml"], indirect=True)
+def test_accept_encoding(replay):
+    """By default the client asks for gzip (the recorded answer is then sent compressed, as
+    recorded); with gzip=False it asks for identity and gets the body plain."""
+    client, rp = replay
+    assert client.follow(RECORDED_TARGET).following is True
+    assert "gzip" in rp.received[-1]["headers"]["accept-encoding"]
+    port = rp.port
+    with xfollow.Client.oauth1(
+        "recorded-consumer-key", "recorded-consumer-secret",
+        f"{RECORDED_USER}-recordedAccessToken", "recorded-token-secret",
+        base_url=f"http://127.0.0.1:{port}", gzip=False,
+    ) as plain:
+        assert plain.unfollow(RECORDED_TARGET).following is False
+    assert rp.received[-1]["headers"]["accept-encoding"] == "identity"
+    with pytest.raises(TypeError):
+        xfollow.Client.oauth2("token", gzip="no")

@@ -100,6 +100,7 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "x_config_set_timeout_ms": (_CHECKED, [ConfigP, c_uint32]),
     "x_config_set_proxy": (_CHECKED, [ConfigP, c_char_p]),
     "x_config_set_ca_file": (_CHECKED, [ConfigP, c_char_p]),
+    "x_config_set_gzip": (_CHECKED, [ConfigP, c_bool]),
     # client and calls
     "x_client_new": (_CHECKED, [ConfigP, POINTER(ClientP)]),
     "x_client_free": (None, [ClientP]),

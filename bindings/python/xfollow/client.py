@@ -84,6 +84,7 @@ class Client:
         connect_timeout: Optional[float] = None,
         ca_file: Optional[str] = None,
         proxy: Optional[str] = None,
+        gzip: Optional[bool] = None,
     ) -> "Client":
         """A client signing with OAuth 1.0a user context (the app's consumer key and secret,
         the user's access token and secret). The user's id is the token's numeric prefix.
@@ -91,7 +92,9 @@ class Client:
         `base_url` defaults to `https://api.x.com` (plain http only for loopback hosts);
         `timeout` is the overall time of one request in seconds (default 30),
         `connect_timeout` the connect time (default 10); `ca_file` a PEM file of extra
-        trusted roots; `proxy` an explicit proxy URL (`*_PROXY` variables are not read).
+        trusted roots; `proxy` an explicit proxy URL (`*_PROXY` variables are not read);
+        `gzip=False` asks for uncompressed answers (`Accept-Encoding: identity`; default:
+        ask for gzip, as X's own clients do; a compressed answer is decoded either way).
         """
         creds = [
             _ffi.encode(consumer_key, "consumer_key"),
@@ -101,7 +104,7 @@ class Client:
         ]
         return cls._build(
             lambda lib, cfg: lib.x_config_set_oauth1(cfg, *creds),
-            base_url, timeout, connect_timeout, ca_file, proxy,
+            base_url, timeout, connect_timeout, ca_file, proxy, gzip,
         )
 
     @classmethod
@@ -114,6 +117,7 @@ class Client:
         connect_timeout: Optional[float] = None,
         ca_file: Optional[str] = None,
         proxy: Optional[str] = None,
+        gzip: Optional[bool] = None,
     ) -> "Client":
         """A client sending an OAuth 2.0 user access token (Authorization Code with PKCE;
         scopes `tweet.read users.read follows.write`). The user's id is fetched once with
@@ -122,13 +126,15 @@ class Client:
         token = _ffi.encode(access_token, "access_token")
         return cls._build(
             lambda lib, cfg: lib.x_config_set_oauth2_token(cfg, token),
-            base_url, timeout, connect_timeout, ca_file, proxy,
+            base_url, timeout, connect_timeout, ca_file, proxy, gzip,
         )
 
     @classmethod
     def _build(cls, set_credentials: Any, base_url: Optional[str], timeout: Optional[float],
                connect_timeout: Optional[float], ca_file: Optional[str],
-               proxy: Optional[str]) -> "Client":
+               proxy: Optional[str], gzip: Optional[bool]) -> "Client":
+        if gzip is not None and not isinstance(gzip, bool):
+            raise TypeError(f"gzip must be a bool, not {type(gzip).__name__}")
         lib = _lib()
         base = _ffi.encode_optional(base_url, "base_url")
         ca = _ffi.encode_optional(ca_file, "ca_file")
@@ -149,6 +155,8 @@ class Client:
                 lib.x_config_set_ca_file(cfg, ca)
             if prox is not None:
                 lib.x_config_set_proxy(cfg, prox)
+            if gzip is not None:
+                lib.x_config_set_gzip(cfg, gzip)
             handle = _ffi.ClientP()
             lib.x_client_new(cfg, byref(handle))
         finally:

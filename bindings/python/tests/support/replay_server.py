@@ -84,6 +84,7 @@ class Replay:
         self.interactions = interactions
         # Send gzip bodies even to a client that did not ask for them (as recorded).
         self.always_gzip = always_gzip
+        self.port = 0  # set by the caller once the server is bound (for tests)
         self.used: set = set()
         self.received: List[Dict[str, Any]] = []
         self.lock = threading.Lock()
