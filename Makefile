@@ -134,7 +134,7 @@ test-ruby: lib
 
 # The C++ wrapper (header-only bindings/cpp/xfollow.hpp): its test program, plain and under
 # AddressSanitizer + UBSan, and its example through the C example's checks, each against
-# its own emulator.
+# its own emulator; both also compile as C++20.
 CXXFLAGS_X := -std=c++17 $(CWARN) -pedantic -g -Iinclude -Ibindings/cpp
 CXX_ASAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -149,6 +149,8 @@ test-cpp: lib cpp-example
 	$(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/tests/test_xfollow.cpp $(LDFLAGS_X) -lpthread \
 	  -o $(BUILD)/test/test_xfollow_cpp_asan
 	$(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/examples/follow.cpp $(LDFLAGS_X) -o $(BUILD)/test/follow_cpp_asan
+	$(CXX) $(subst -std=c++17,-std=c++20,$(CXXFLAGS_X)) -fsyntax-only bindings/cpp/tests/test_xfollow.cpp \
+	  bindings/cpp/examples/follow.cpp
 	scripts/with-emulator.sh $(BUILD)/test/test_xfollow_cpp
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_xfollow_cpp_asan
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_cpp_asan

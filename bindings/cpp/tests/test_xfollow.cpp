@@ -22,8 +22,7 @@
 #include <utility>
 #include <vector>
 
-// <unistd.h> defines X_OK (access(2)) as 1, which xfollow.h also defines (as 0).
-#undef X_OK
+// After <unistd.h> (which defines a POSIX X_OK of its own): xfollow.hpp copes with it.
 #include "xfollow.hpp"
 
 namespace {
