@@ -48,7 +48,7 @@ c-example: lib
 BENCH_N ?= 5000
 bench:
 	$(CARGO) build --release -p xfollow -p xfollow-emulator
-	$(CARGO) bench -p xfollow --bench follow_cpu
+	XFOLLOW_BENCH_N=$(BENCH_N) $(CARGO) bench -p xfollow --bench follow_cpu
 	mkdir -p $(BUILD)/bench/lib
 	cp target/release/libxfollow.so $(BUILD)/bench/lib/libxfollow.so.0.tmp
 	mv -f $(BUILD)/bench/lib/libxfollow.so.0.tmp $(BUILD)/bench/lib/libxfollow.so.0
