@@ -163,3 +163,24 @@ fn fresh_nonce_and_timestamp_by_default() {
         ]
     );
 }
+
+#[test]
+fn request_token_without_a_token() {
+    let h = xfollow::auth::oauth1::authorization_header(&xfollow::auth::oauth1::Signing {
+        consumer_key: "GDdmIQH6jhtmLUypg82g",
+        consumer_secret: "MCD8BKwGdgPHvAuvgvz4EQpqDAtx89grbuNMRd7Eh98",
+        token: None,
+        callback: Some("http://localhost:3005/the_dance/process_callback?service_provider_id=11"),
+        verifier: None,
+        method: "POST",
+        url: "https://api.twitter.com/oauth/request_token",
+        form: &[],
+        nonce: Some("QP70eNmVz8jvdPevU3oJD2AfF7R7odC2XJcn4XlZJqk"),
+        timestamp: Some(1272323042),
+    });
+    assert_eq!(signature(&h), "8wUi7m5HFQy76nowoCThusfgB+Q=");
+    let p = params(&h);
+    assert!(p.iter().all(|(k, _)| k != "oauth_token"));
+    assert!(p.iter().any(|(k, v)| k == "oauth_callback"
+        && v == "http://localhost:3005/the_dance/process_callback?service_provider_id=11"));
+}

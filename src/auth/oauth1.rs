@@ -90,37 +90,88 @@ impl OAuth1Credentials {
         nonce: Option<&str>,
         timestamp: Option<u64>,
     ) -> String {
-        let (base, query) = match url.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
-            None => (url, None),
-        };
-        let mut params: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        if let Some(q) = query {
-            for pair in q.split('&').filter(|p| !p.is_empty()) {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                params.push((percent_decode(k), percent_decode(v)));
-            }
-        }
-        let list = oauth::ParameterList::new(params);
-        let client =
-            oauth::Credentials::new(self.consumer_key.as_str(), self.consumer_secret.expose());
-        let token = oauth::Credentials::new(self.token.expose(), self.token_secret.expose());
-        let mut b = oauth::Builder::new(client, oauth::HmacSha1::new());
-        b.token(token).version(true);
-        if let Some(n) = nonce {
-            b.nonce(n);
-        }
-        if let Some(t) = timestamp.and_then(NonZeroU64::new) {
-            b.timestamp(t);
-        }
-        let raw = b.authorize(method, base, &list);
-        // The crate joins the pairs with ","; X documents ", ". Values are percent-encoded
-        // and so never contain a comma.
-        raw.replace("\",", "\", ")
+        authorization_header(&Signing {
+            consumer_key: &self.consumer_key,
+            consumer_secret: self.consumer_secret.expose(),
+            token: Some((self.token.expose(), self.token_secret.expose())),
+            callback: None,
+            verifier: None,
+            method,
+            url,
+            form,
+            nonce,
+            timestamp,
+        })
     }
+}
+
+/// Everything one OAuth 1.0a (HMAC-SHA1) `Authorization` header is made of. The token is
+/// absent for `POST /oauth/request_token` (the key is then `pct(consumer_secret)&`), which
+/// carries `oauth_callback`; `POST /oauth/access_token` carries `oauth_verifier`.
+#[derive(Clone, Copy)]
+pub struct Signing<'a> {
+    /// The app's consumer key.
+    pub consumer_key: &'a str,
+    /// The app's consumer secret.
+    pub consumer_secret: &'a str,
+    /// The token and its secret, when there is one.
+    pub token: Option<(&'a str, &'a str)>,
+    /// `oauth_callback`.
+    pub callback: Option<&'a str>,
+    /// `oauth_verifier`.
+    pub verifier: Option<&'a str>,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The URL exactly as sent; its query parameters are signed.
+    pub url: &'a str,
+    /// Form-encoded body parameters (decoded). A JSON body is never signed.
+    pub form: &'a [(&'a str, &'a str)],
+    /// A fixed nonce (tests, replay); `None`: a fresh one.
+    pub nonce: Option<&'a str>,
+    /// A fixed timestamp; `None`: now.
+    pub timestamp: Option<u64>,
+}
+
+/// The `Authorization` header value (`OAuth k="v", ...`, `oauth_version="1.0"`).
+pub fn authorization_header(s: &Signing<'_>) -> String {
+    let (base, query) = match s.url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (s.url, None),
+    };
+    let mut params: Vec<(String, String)> = s
+        .form
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if let Some(q) = query {
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            params.push((percent_decode(k), percent_decode(v)));
+        }
+    }
+    let list = oauth::ParameterList::new(params);
+    let client = oauth::Credentials::new(s.consumer_key, s.consumer_secret);
+    let mut b = oauth::Builder::new(client, oauth::HmacSha1::new());
+    if let Some((token, secret)) = s.token {
+        b.token(oauth::Credentials::new(token, secret));
+    }
+    b.version(true).callback(s.callback).verifier(s.verifier);
+    let fresh;
+    let nonce = match s.nonce {
+        Some(n) => n,
+        None => {
+            fresh = nonce();
+            fresh.as_str()
+        }
+    };
+    b.nonce(nonce);
+    if let Some(t) = s.timestamp.and_then(NonZeroU64::new) {
+        b.timestamp(t);
+    }
+    let raw = b.authorize(s.method, base, &list);
+    // The crate joins the pairs with ","; X documents ", ". Values are percent-encoded
+    // and so never contain a comma.
+    raw.replace("\",", "\", ")
 }
 
 /// Length of a generated nonce.
