@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::time::Duration as TimeoutDuration;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
@@ -104,6 +105,20 @@ struct CoalescingTransport {
 /// Pending bytes beyond which the request is written without waiting for the first read.
 const COALESCE_LIMIT: usize = 16 * 1024;
 
+/// The remaining time rounded up to whole milliseconds. ureq hands the socket the time
+/// left until the request's deadline before every read and write, and sets it with a
+/// `setsockopt` whenever it differs from the last value: with microsecond precision that is
+/// two system calls per request. Rounded up, the value stays the same from one request to
+/// the next and the deadline moves by less than a millisecond.
+fn coarse(mut t: NextTimeout) -> NextTimeout {
+    if let TimeoutDuration::Exact(d) = t.after {
+        let ms = d.as_nanos().div_ceil(1_000_000);
+        t.after =
+            TimeoutDuration::Exact(Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX)));
+    }
+    t
+}
+
 impl CoalescingTransport {
     fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let mut done = 0;
@@ -111,7 +126,7 @@ impl CoalescingTransport {
             let out = self.inner.buffers().output();
             let n = out.len().min(self.pending.len() - done);
             out[..n].copy_from_slice(&self.pending[done..done + n]);
-            self.inner.transmit_output(n, timeout)?;
+            self.inner.transmit_output(n, coarse(timeout))?;
             done += n;
         }
         self.pending.clear();
@@ -137,13 +152,13 @@ impl Transport for CoalescingTransport {
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.io_since_probe = true;
         self.flush(timeout)?;
-        self.inner.maybe_await_input(timeout)
+        self.inner.maybe_await_input(coarse(timeout))
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.io_since_probe = true;
         self.flush(timeout)?;
-        self.inner.await_input(timeout)
+        self.inner.await_input(coarse(timeout))
     }
 
     fn is_open(&mut self) -> bool {
