@@ -360,6 +360,10 @@ pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
         }
         U::HostNotFound => Error::new(ErrorKind::Network, "host not found", NotSent),
         U::ConnectionFailed => Error::new(ErrorKind::Network, "connection failed", NotSent),
+        U::Io(io) if tls_failure(&io).is_some() => {
+            let why = tls_failure(&io).map(|e| e.to_string()).unwrap_or_default();
+            Error::new(ErrorKind::Tls, format!("TLS error: {why}"), sent)
+        }
         U::Io(io) => {
             use std::io::ErrorKind as K;
             match io.kind() {
@@ -425,6 +429,19 @@ pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
             MaybeSent,
         ),
     }
+}
+
+/// The TLS error inside an I/O error (rustls reports handshake and certificate failures
+/// through the I/O layer).
+fn tls_failure(io: &std::io::Error) -> Option<&rustls::Error> {
+    let mut e: Option<&(dyn std::error::Error + 'static)> = io.get_ref().map(|e| e as _);
+    while let Some(err) = e {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        e = err.source();
+    }
+    None
 }
 
 /// An I/O error that means the peer went away (ureq reports an early close as

@@ -460,3 +460,71 @@ fn gzip_off_asks_for_identity_and_still_decodes_gzip() {
     let req = rx.recv().unwrap();
     assert_eq!(header(&req, "accept-encoding"), Some("identity"));
 }
+
+#[test]
+fn https_with_an_extra_ca_file() {
+    let e = Emulator::start_tls();
+    assert!(e.base.starts_with("https://127.0.0.1:"), "{}", e.base);
+    let c = Client::builder()
+        .base_url(e.base.clone())
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .ca_file(e.ca_file.clone())
+        .build()
+        .unwrap();
+    assert_eq!(c.follow(None, BOB).unwrap().state, FollowState::Following);
+    assert_eq!(c.me().unwrap().id, ALICE);
+}
+
+#[test]
+fn certificates_are_always_verified() {
+    let e = Emulator::start_tls();
+    // Without the emulator's CA its certificate is refused: nothing is sent.
+    let c = Client::builder()
+        .base_url(e.base.clone())
+        .oauth2_token(ALICE_OAUTH2)
+        .build()
+        .unwrap();
+    let err = c.follow(Some(ALICE), BOB).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+    assert!(
+        err.message().starts_with("TLS error: "),
+        "{}",
+        err.message()
+    );
+    assert!(!err.may_have_reached_server());
+    assert_eq!(err.http_status(), None);
+}
+
+#[test]
+fn a_ca_file_must_hold_a_certificate() {
+    let dir = temp_dir();
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "no certificate here\n").unwrap();
+    let err = Client::builder()
+        .oauth2_token("t")
+        .ca_file(Some(empty.clone()))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        err.message(),
+        format!("CA file {} holds no certificate", empty.display())
+    );
+}
+
+#[test]
+fn debug_output_never_shows_a_secret() {
+    let b = Client::builder().oauth1(
+        CONSUMER_KEY,
+        "consumer-SECRET",
+        "1-tokenSECRET",
+        "token-SECRET",
+    );
+    let text = format!("{b:?} {:?}", b.build().unwrap());
+    for s in ["consumer-SECRET", "1-tokenSECRET", "token-SECRET"] {
+        assert!(!text.contains(s), "{text}");
+    }
+    assert!(text.contains(CONSUMER_KEY));
+    let b = Client::builder().oauth2_token("bearer-SECRET");
+    assert!(!format!("{b:?} {:?}", b.build().unwrap()).contains("bearer-SECRET"));
+}

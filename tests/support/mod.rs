@@ -50,9 +50,23 @@ pub fn emulator_path() -> PathBuf {
     path
 }
 
+/// A fresh directory for one emulator's files.
+pub fn temp_dir() -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "xfollow-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 pub struct Emulator {
     child: Child,
     pub base: String,
+    /// With `--tls`: the PEM file of the CA that signed the emulator's certificate.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Emulator {
@@ -85,18 +99,17 @@ impl Emulator {
                 }
             }
         }
-        let dir = std::env::temp_dir().join(format!(
-            "xfollow-test-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("world.json");
+        let file = temp_dir().join("world.json");
         std::fs::write(&file, world.to_string()).unwrap();
         Self::spawn(&["--config", file.to_str().unwrap()])
+    }
+
+    /// Serves https with a certificate from a CA made at start (written to `ca_file`).
+    pub fn start_tls() -> Emulator {
+        let ca = temp_dir().join("ca.pem");
+        let mut e = Self::spawn(&["--tls", "--ca-out", ca.to_str().unwrap()]);
+        e.ca_file = Some(ca);
+        e
     }
 
     fn spawn(extra: &[&str]) -> Emulator {
@@ -124,7 +137,11 @@ impl Emulator {
             let mut sink = Vec::new();
             let _ = reader.read_to_end(&mut sink);
         });
-        Emulator { child, base }
+        Emulator {
+            child,
+            base,
+            ca_file: None,
+        }
     }
 
     fn admin_agent() -> ureq::Agent {
