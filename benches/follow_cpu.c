@@ -28,7 +28,7 @@ static double wall_us(void) {
 
 static int follow_once(const x_client *c) {
     x_follow_result *r = NULL;
-    int ok = x_follow(c, "1500000000000000001", "1500000000000000002", &r) == X_OK &&
+    int ok = x_follow(c, "1500000000000000001", "1500000000000000002", &r) == X_SUCCESS &&
              x_follow_result_following(r);
     x_follow_result_free(r);
     if (!ok) fprintf(stderr, "follow failed: %s\n", x_last_error_message());
@@ -47,7 +47,7 @@ static int run(const char *name, int oauth1, long n) {
                             "1500000000000000001-aliceDemoAccessToken", "alice-demo-token-secret");
     else
         x_config_set_oauth2_token(cfg, "alice-demo-oauth2-token");
-    if (x_client_new(cfg, &c) != X_OK) {
+    if (x_client_new(cfg, &c) != X_SUCCESS) {
         fprintf(stderr, "x_client_new: %s\n", x_last_error_message());
         return 1;
     }

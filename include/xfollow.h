@@ -3,7 +3,7 @@
  *
  * Conventions
  * - Every symbol is prefixed x_ / X_. Arguments: object first, inputs, outputs last.
- * - Every fallible function returns an x_result: X_OK (0) or an X_ERR_* code. Codes are
+ * - Every fallible function returns an x_result: X_SUCCESS (0) or an X_ERR_* code. Codes are
  *   stable (never renumbered or reused; new ones are added at the end). x_result_str()
  *   gives static text for any number.
  * - Out-parameters are written only on success.
@@ -94,7 +94,7 @@ typedef struct x_follow_result x_follow_result;
 typedef struct x_user x_user;
 
 /**
- * A status code: `X_OK` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
+ * A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
  * never renumbered or reused, and new codes are added at the end.
  */
 typedef int x_result;
@@ -112,7 +112,7 @@ typedef int x_follow_state;
 /**
  * Success.
  */
-#define X_OK 0
+#define X_SUCCESS 0
 
 /**
  * A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
@@ -330,7 +330,7 @@ x_result x_config_set_ca_file(struct x_config *cfg, const char *path);
 x_result x_config_set_gzip(struct x_config *cfg, bool enabled);
 
 /**
- * The code of the last failed call on this thread, or `X_OK` when the last call
+ * The code of the last failed call on this thread, or `X_SUCCESS` when the last call
  * succeeded (every fallible call clears the last error first).
  */
 x_result x_last_error_code(void);

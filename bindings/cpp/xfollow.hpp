@@ -20,21 +20,7 @@
 #ifndef XFOLLOW_HPP
 #define XFOLLOW_HPP
 
-// xfollow.h defines X_OK (0, the x_result for success); POSIX <unistd.h> defines X_OK (1,
-// for access(2)), and some standard headers include it (libstdc++'s <memory> in C++20).
-// xfollow.h comes first, and a POSIX X_OK defined before it is kept: this header never uses
-// the macro, and C++ code compares with xfollow::ErrorCode::ok instead.
-#if defined(X_OK) && !defined(XFOLLOW_H)
-#define XFOLLOW_HPP_POSIX_X_OK
-#pragma push_macro("X_OK")
-#undef X_OK
-#endif
 #include "xfollow.h"
-#ifdef XFOLLOW_HPP_POSIX_X_OK
-#undef X_OK
-#pragma pop_macro("X_OK")
-#undef XFOLLOW_HPP_POSIX_X_OK
-#endif
 
 #include <chrono>
 #include <cstddef>
@@ -52,7 +38,7 @@ namespace xfollow {
 
 // The x_result codes (stable numbers, see X_ERR_* in xfollow.h).
 enum class ErrorCode : int {
-    ok = 0,  // X_OK (see above: the macro is not used here)
+    ok = 0,  // X_SUCCESS
     invalid_argument = X_ERR_INVALID_ARGUMENT,
     unauthorized = X_ERR_UNAUTHORIZED,
     forbidden = X_ERR_FORBIDDEN,
@@ -70,7 +56,7 @@ enum class ErrorCode : int {
 // The C name of a code ("X_ERR_NOT_FOUND"), "X_ERR_UNKNOWN" for codes added later.
 inline const char *code_name(ErrorCode code) noexcept {
     switch (code) {
-    case ErrorCode::ok: return "X_OK";
+    case ErrorCode::ok: return "X_SUCCESS";
     case ErrorCode::invalid_argument: return "X_ERR_INVALID_ARGUMENT";
     case ErrorCode::unauthorized: return "X_ERR_UNAUTHORIZED";
     case ErrorCode::forbidden: return "X_ERR_FORBIDDEN";

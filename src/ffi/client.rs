@@ -4,7 +4,7 @@ use super::config::{builder, x_config};
 use super::result::{x_follow_result, x_user};
 use super::{
     arg_opt_str, arg_str, boundary, c_string, check_out, fail, handle, last_error, write_out,
-    x_result, X_OK,
+    x_result, X_SUCCESS,
 };
 use crate::client::Client;
 use crate::error::Error;
@@ -24,7 +24,7 @@ fn run<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
         Ok(v) => {
             // SAFETY: `out` was checked non-NULL.
             unsafe { write_out(out, Box::into_raw(Box::new(v))) };
-            X_OK
+            X_SUCCESS
         }
         Err(e) => fail(e),
     }
@@ -148,7 +148,7 @@ pub unsafe extern "C" fn x_client_own_user_id(
             Ok(id) => {
                 // SAFETY: `out` was checked non-NULL.
                 unsafe { write_out(out, c_string(&id).into_raw()) };
-                X_OK
+                X_SUCCESS
             }
             Err(e) => fail(e),
         }

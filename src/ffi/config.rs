@@ -1,7 +1,7 @@
 //! `x_config`: the single-threaded builder of a client.
 
 use super::{
-    arg_opt_str, arg_str, boundary, check_out, fail, last_error, write_out, x_result, X_OK,
+    arg_opt_str, arg_str, boundary, check_out, fail, last_error, write_out, x_result, X_SUCCESS,
 };
 use crate::client::ClientBuilder;
 use crate::error::Error;
@@ -27,7 +27,7 @@ unsafe fn config_mut<'a>(cfg: *mut x_config) -> Result<&'a mut x_config, Error> 
 fn run(f: impl FnOnce() -> Result<(), Error>) -> x_result {
     last_error::clear();
     match f() {
-        Ok(()) => X_OK,
+        Ok(()) => X_SUCCESS,
         Err(e) => fail(e),
     }
 }

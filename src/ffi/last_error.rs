@@ -1,7 +1,7 @@
 //! The thread-local last error (libgit2's model): details of the last failed call on
 //! this thread, read right after the call on the same thread.
 
-use super::{boundary, c_string, result::window_out, x_rate_window, x_result, X_OK};
+use super::{boundary, c_string, result::window_out, x_rate_window, x_result, X_SUCCESS};
 use crate::error::Error;
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
@@ -59,11 +59,11 @@ fn opt_ptr(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
 }
 
-/// The code of the last failed call on this thread, or `X_OK` when the last call
+/// The code of the last failed call on this thread, or `X_SUCCESS` when the last call
 /// succeeded (every fallible call clears the last error first).
 #[no_mangle]
 pub extern "C" fn x_last_error_code() -> x_result {
-    boundary!(default = X_OK, { with(X_OK, |l| l.error.kind().code()) })
+    boundary!(default = X_SUCCESS, { with(X_SUCCESS, |l| l.error.kind().code()) })
 }
 
 /// A one-line message for the last failed call (never NULL, never contains a secret).

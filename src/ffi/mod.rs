@@ -19,12 +19,12 @@ pub use last_error::*;
 pub use result::*;
 pub use version::*;
 
-/// A status code: `X_OK` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
+/// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
 /// never renumbered or reused, and new codes are added at the end.
 pub type x_result = c_int;
 
 /// Success.
-pub const X_OK: x_result = 0;
+pub const X_SUCCESS: x_result = 0;
 /// A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
 /// an incomplete configuration. Detected before any network traffic.
 pub const X_ERR_INVALID_ARGUMENT: x_result = 1;
@@ -148,7 +148,7 @@ pub unsafe extern "C" fn x_string_free(s: *mut c_char) {
 #[no_mangle]
 pub extern "C" fn x_result_str(code: x_result) -> *const c_char {
     let s: &'static CStr = match code {
-        X_OK => c"ok",
+        X_SUCCESS => c"ok",
         X_ERR_INVALID_ARGUMENT => c"invalid argument",
         X_ERR_UNAUTHORIZED => c"unauthorized (HTTP 401)",
         X_ERR_FORBIDDEN => c"forbidden (HTTP 403)",
@@ -177,7 +177,7 @@ pub extern "C" fn x_test_panic() -> x_result {
         if i > 2 {
             panic!("x_test_panic: deliberate panic for tests");
         }
-        X_OK
+        X_SUCCESS
     })
 }
 

@@ -20,7 +20,7 @@
 
 static const char *code_name(x_result code) {
     switch (code) {
-    case X_OK: return "X_OK";
+    case X_SUCCESS: return "X_SUCCESS";
     case X_ERR_INVALID_ARGUMENT: return "X_ERR_INVALID_ARGUMENT";
     case X_ERR_UNAUTHORIZED: return "X_ERR_UNAUTHORIZED";
     case X_ERR_FORBIDDEN: return "X_ERR_FORBIDDEN";
@@ -118,12 +118,12 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    if ((rc = x_config_new(&cfg)) != X_OK) {
+    if ((rc = x_config_new(&cfg)) != X_SUCCESS) {
         print_error("x_config_new", rc);
         return 2;
     }
     base_url = env("X_API_BASE_URL");
-    if (base_url != NULL && (rc = x_config_set_base_url(cfg, base_url)) != X_OK) {
+    if (base_url != NULL && (rc = x_config_set_base_url(cfg, base_url)) != X_SUCCESS) {
         print_error("X_API_BASE_URL", rc);
         status = 2;
         goto done;
@@ -141,22 +141,22 @@ int main(int argc, char **argv) {
         status = 2;
         goto done;
     }
-    if (rc != X_OK) {
+    if (rc != X_SUCCESS) {
         print_error("credentials", rc);
         status = 2;
         goto done;
     }
-    if ((rc = x_client_new(cfg, &client)) != X_OK) {
+    if ((rc = x_client_new(cfg, &client)) != X_SUCCESS) {
         print_error("x_client_new", rc);
         status = 2;
         goto done;
     }
-    if ((rc = x_client_own_user_id(client, &source)) != X_OK) {
+    if ((rc = x_client_own_user_id(client, &source)) != X_SUCCESS) {
         print_error("finding the authenticated user", rc);
         goto done;
     }
     rc = unfollow ? x_unfollow(client, source, target, &res) : x_follow(client, source, target, &res);
-    if (rc != X_OK) {
+    if (rc != X_SUCCESS) {
         print_error(unfollow ? "unfollow" : "follow", rc);
         goto done;
     }

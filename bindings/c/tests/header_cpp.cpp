@@ -4,7 +4,7 @@
 
 int main() {
     x_config *cfg = nullptr;
-    if (x_config_new(&cfg) != X_OK) return 1;
+    if (x_config_new(&cfg) != X_SUCCESS) return 1;
     x_config_free(cfg);
     return x_version_number() == X_VERSION_NUMBER ? 0 : 1;
 }

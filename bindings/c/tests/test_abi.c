@@ -45,11 +45,11 @@ static const char *base_url;
 static x_client *oauth1_client(void) {
     x_config *cfg = NULL;
     x_client *c = NULL;
-    CHECK(x_config_new(&cfg) == X_OK);
-    CHECK(x_config_set_base_url(cfg, base_url) == X_OK);
+    CHECK(x_config_new(&cfg) == X_SUCCESS);
+    CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
     CHECK(x_config_set_oauth1(cfg, "demo-consumer-key", "demo-consumer-secret",
-                              ALICE "-aliceDemoAccessToken", "alice-demo-token-secret") == X_OK);
-    CHECK(x_client_new(cfg, &c) == X_OK);
+                              ALICE "-aliceDemoAccessToken", "alice-demo-token-secret") == X_SUCCESS);
+    CHECK(x_client_new(cfg, &c) == X_SUCCESS);
     x_config_free(cfg);
     return c;
 }
@@ -57,10 +57,10 @@ static x_client *oauth1_client(void) {
 static x_client *oauth2_client(void) {
     x_config *cfg = NULL;
     x_client *c = NULL;
-    CHECK(x_config_new(&cfg) == X_OK);
-    CHECK(x_config_set_base_url(cfg, base_url) == X_OK);
-    CHECK(x_config_set_oauth2_token(cfg, "alice-demo-oauth2-token") == X_OK);
-    CHECK(x_client_new(cfg, &c) == X_OK);
+    CHECK(x_config_new(&cfg) == X_SUCCESS);
+    CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
+    CHECK(x_config_set_oauth2_token(cfg, "alice-demo-oauth2-token") == X_SUCCESS);
+    CHECK(x_client_new(cfg, &c) == X_SUCCESS);
     x_config_free(cfg);
     return c;
 }
@@ -69,12 +69,12 @@ static void test_static_things(void) {
     int code;
     CHECK_STR(x_version(), "0.1.0");
     CHECK(x_version_number() == X_VERSION_NUMBER);
-    CHECK_STR(x_result_str(X_OK), "ok");
+    CHECK_STR(x_result_str(X_SUCCESS), "ok");
     CHECK_STR(x_result_str(X_ERR_INVALID_ARGUMENT), "invalid argument");
     CHECK_STR(x_result_str(X_ERR_PANIC), "internal panic");
     CHECK_STR(x_result_str(-1), "unknown result code");
     CHECK_STR(x_result_str(999), "unknown result code");
-    for (code = X_OK; code <= X_ERR_PANIC; code++)
+    for (code = X_SUCCESS; code <= X_ERR_PANIC; code++)
         CHECK(x_result_str(code) != NULL && strcmp(x_result_str(code), "unknown result code") != 0);
     /* Numbering is part of the ABI. */
     CHECK(X_ERR_INVALID_ARGUMENT == 1 && X_ERR_UNAUTHORIZED == 2 && X_ERR_FORBIDDEN == 3 &&
@@ -105,8 +105,8 @@ static void test_null_arguments(void) {
     CHECK_STR(x_last_error_message(), "config is NULL");
     CHECK(c == (x_client *)0x1);
 
-    CHECK(x_config_new(&cfg) == X_OK);
-    CHECK(x_last_error_code() == X_OK);
+    CHECK(x_config_new(&cfg) == X_SUCCESS);
+    CHECK(x_last_error_code() == X_SUCCESS);
     CHECK_STR(x_last_error_message(), "no error");
     CHECK(x_config_set_base_url(cfg, NULL) == X_ERR_INVALID_ARGUMENT);
     CHECK_STR(x_last_error_message(), "base_url is NULL");
@@ -177,7 +177,7 @@ static void test_malformed_arguments(void) {
     CHECK(x_user_by_username(c, "al ice", &u) == X_ERR_INVALID_ARGUMENT);
     CHECK(u == NULL);
 
-    CHECK(x_config_new(&cfg) == X_OK);
+    CHECK(x_config_new(&cfg) == X_SUCCESS);
     CHECK(x_config_set_base_url(cfg, "http://example.com") == X_ERR_INVALID_ARGUMENT);
     CHECK_STR(x_last_error_message(),
               "invalid base URL: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost)");
@@ -187,21 +187,21 @@ static void test_malformed_arguments(void) {
     CHECK(x_config_set_timeout_ms(cfg, 0) == X_ERR_INVALID_ARGUMENT);
     CHECK_STR(x_last_error_message(), "timeout must be between 1 and 3600000 ms");
     CHECK(x_config_set_connect_timeout_ms(cfg, X_MAX_TIMEOUT_MS + 1) == X_ERR_INVALID_ARGUMENT);
-    CHECK(x_config_set_timeout_ms(cfg, 5000) == X_OK);
+    CHECK(x_config_set_timeout_ms(cfg, 5000) == X_SUCCESS);
     CHECK(x_config_set_proxy(cfg, "::::") == X_ERR_INVALID_ARGUMENT);
-    CHECK(x_config_set_proxy(cfg, NULL) == X_OK);
-    CHECK(x_config_set_gzip(cfg, false) == X_OK);
+    CHECK(x_config_set_proxy(cfg, NULL) == X_SUCCESS);
+    CHECK(x_config_set_gzip(cfg, false) == X_SUCCESS);
     CHECK(x_config_set_gzip(NULL, true) == X_ERR_INVALID_ARGUMENT);
     CHECK(x_config_set_oauth1(cfg, "k", "s", "1-t", bad_utf8) == X_ERR_INVALID_ARGUMENT);
     CHECK_STR(x_last_error_message(), "access_token_secret is not valid UTF-8");
-    CHECK(x_config_set_oauth2_token(cfg, "") == X_OK); /* checked by x_client_new */
+    CHECK(x_config_set_oauth2_token(cfg, "") == X_SUCCESS); /* checked by x_client_new */
     {
         x_client *c2 = NULL;
         CHECK(x_client_new(cfg, &c2) == X_ERR_INVALID_ARGUMENT);
         CHECK_STR(x_last_error_message(), "OAuth 2.0 access token is empty");
         CHECK(c2 == NULL);
-        CHECK(x_config_set_ca_file(cfg, "/nonexistent/ca.pem") == X_OK);
-        CHECK(x_config_set_oauth2_token(cfg, "t") == X_OK);
+        CHECK(x_config_set_ca_file(cfg, "/nonexistent/ca.pem") == X_SUCCESS);
+        CHECK(x_config_set_oauth2_token(cfg, "t") == X_SUCCESS);
         CHECK(x_client_new(cfg, &c2) == X_ERR_INVALID_ARGUMENT);
         CHECK(strncmp(x_last_error_message(), "cannot read CA file /nonexistent/ca.pem: ", 41) == 0);
         CHECK(c2 == NULL);
@@ -218,15 +218,15 @@ static void test_calls(void) {
     char *id = NULL;
     uint64_t limit = 0, remaining = 0, reset = 0;
 
-    CHECK(x_client_own_user_id(c, &id) == X_OK);
+    CHECK(x_client_own_user_id(c, &id) == X_SUCCESS);
     CHECK_STR(id, ALICE);
     x_string_free(id);
     id = NULL;
-    CHECK(x_client_own_user_id(c2, &id) == X_OK);
+    CHECK(x_client_own_user_id(c2, &id) == X_SUCCESS);
     CHECK_STR(id, ALICE);
     x_string_free(id);
 
-    CHECK(x_follow(c, NULL, BOB, &r) == X_OK);
+    CHECK(x_follow(c, NULL, BOB, &r) == X_SUCCESS);
     CHECK(x_follow_result_following(r));
     CHECK(!x_follow_result_pending_follow(r));
     CHECK(x_follow_result_state(r) == X_STATE_FOLLOWING);
@@ -241,26 +241,26 @@ static void test_calls(void) {
     x_follow_result_free(r);
     r = NULL;
 
-    CHECK(x_follow(c2, ALICE, CAROL, &r) == X_OK);
+    CHECK(x_follow(c2, ALICE, CAROL, &r) == X_SUCCESS);
     CHECK(x_follow_result_state(r) == X_STATE_PENDING);
     CHECK(!x_follow_result_following(r) && x_follow_result_pending_follow(r));
     x_follow_result_free(r);
     r = NULL;
 
-    CHECK(x_unfollow(c2, NULL, BOB, &r) == X_OK);
+    CHECK(x_unfollow(c2, NULL, BOB, &r) == X_SUCCESS);
     CHECK(x_follow_result_state(r) == X_STATE_NOT_FOLLOWING);
     CHECK(!x_follow_result_following(r));
     x_follow_result_free(r);
     r = NULL;
 
-    CHECK(x_me(c, &u) == X_OK);
+    CHECK(x_me(c, &u) == X_SUCCESS);
     CHECK_STR(x_user_id(u), ALICE);
     CHECK_STR(x_user_username(u), "alice");
     CHECK_STR(x_user_name(u), "Alice");
     CHECK(x_user_rate_limit(u, X_WINDOW_ENDPOINT, &limit, NULL, NULL) && limit == 75);
     x_user_free(u);
     u = NULL;
-    CHECK(x_user_by_username(c2, "XDevelopers", &u) == X_OK);
+    CHECK(x_user_by_username(c2, "XDevelopers", &u) == X_SUCCESS);
     CHECK_STR(x_user_id(u), "783214");
     x_user_free(u);
     u = NULL;
@@ -293,11 +293,11 @@ static void test_calls(void) {
     {
         x_config *cfg = NULL;
         x_client *bad = NULL;
-        CHECK(x_config_new(&cfg) == X_OK);
-        CHECK(x_config_set_base_url(cfg, base_url) == X_OK);
+        CHECK(x_config_new(&cfg) == X_SUCCESS);
+        CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
         CHECK(x_config_set_oauth1(cfg, "demo-consumer-key", "wrong-secret", ALICE "-aliceDemoAccessToken",
-                                  "alice-demo-token-secret") == X_OK);
-        CHECK(x_client_new(cfg, &bad) == X_OK);
+                                  "alice-demo-token-secret") == X_SUCCESS);
+        CHECK(x_client_new(cfg, &bad) == X_SUCCESS);
         x_config_free(cfg);
         CHECK(x_follow(bad, NULL, ERIN, &r) == X_ERR_UNAUTHORIZED);
         CHECK(x_last_error_http_status() == 401);
@@ -323,7 +323,7 @@ static void *work(void *arg) {
     w->ok = 0;
     for (i = 0; i < 5; i++) {
         x_follow_result *r = NULL;
-        if (x_follow(w->client, NULL, w->target, &r) == X_OK && x_follow_result_http_status(r) == 200)
+        if (x_follow(w->client, NULL, w->target, &r) == X_SUCCESS && x_follow_result_http_status(r) == 200)
             w->ok++;
         x_follow_result_free(r);
         /* The last error is per thread. */

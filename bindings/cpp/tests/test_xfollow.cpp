@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-// After <unistd.h> (which defines a POSIX X_OK of its own): xfollow.hpp copes with it.
+// After <unistd.h>, whose POSIX X_OK must not clash with any xfollow name.
 #include "xfollow.hpp"
 
 namespace {

@@ -292,7 +292,6 @@ def test_untrusted_certificate_is_refused(tls_emulator):
     assert (ALICE, BOB) not in {(f["source"], f["target"]) for f in emu.state()["follows"]}
 
 
-@pytest.mark.xfail(strict=True, reason="libxfollow reports certificate failures as X_ERR_NETWORK, not X_ERR_TLS")
 def test_untrusted_certificate_is_a_tls_error(tls_emulator):
     emu, _ = tls_emulator
     with _client(emu) as c:

@@ -36,7 +36,7 @@ from .errors import LibraryVersionError, XError, error_class
 from .types import ApiErrorEntry, RateLimit, RateLimitWindow
 
 # -- constants of include/xfollow.h ------------------------------------------------------
-X_OK = 0
+X_SUCCESS = 0
 X_ERR_INVALID_ARGUMENT = 1
 X_WINDOW_ENDPOINT = 0
 X_WINDOW_USER_24H = 1
@@ -192,7 +192,7 @@ class Library:
 
     # -- errors --------------------------------------------------------------------------
     def _check(self, result: int, func: Any, args: Tuple[Any, ...]) -> Tuple[Any, ...]:
-        if result != X_OK:
+        if result != X_SUCCESS:
             raise self.last_error(result)
         return args
 

@@ -46,7 +46,7 @@ module Xfollow
       ffi_libraries.first.name
     end
 
-    X_OK = 0
+    X_SUCCESS = 0
     X_ERR_INVALID_ARGUMENT = 1
     X_WINDOW_ENDPOINT = 0
     X_WINDOW_USER_24H = 1
@@ -170,7 +170,7 @@ module Xfollow
       # last-error details (read right after the failed call, on the same thread, as the
       # ABI requires).
       def check(result)
-        raise last_error(result) unless result == X_OK
+        raise last_error(result) unless result == X_SUCCESS
 
         nil
       end
