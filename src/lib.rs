@@ -1,1 +1,2 @@
 //! xfollow: follow and unfollow accounts on X through the X API v2.
+pub mod tokens;
