@@ -330,17 +330,23 @@ fn with_a_store_an_adopted_set_that_is_expired_too_is_refreshed_from_its_token()
 }
 
 #[test]
-fn with_a_store_an_older_stored_set_is_replaced_by_ours() {
-    let (dir, store) = temp_store("older");
+fn with_a_store_a_stored_set_with_a_shorter_life_is_still_adopted() {
+    // Lifetimes differ between answers: the set we started with lives long, the one another
+    // process got from its refresh lives short. The stored one is still the live one.
+    let (dir, store) = temp_store("shorter");
     let server = FakeServer::new(Duration::ZERO);
-    store.save(&set(99, 500)).unwrap();
+    *server.live.lock().unwrap() = 1;
+    store.save(&set(1, 1001)).unwrap();
     let s = server.clone();
-    let r = Refresher::builder(set(0, 900), move |rt: &Secret| s.refresh(rt, 9000))
+    let r = Refresher::builder(set(0, 50_000), move |rt: &Secret| s.refresh(rt, 9000))
         .store(store.clone())
         .build();
-    assert_eq!(r.access_token(1000).unwrap().expose(), "acc-1");
+    assert_eq!(r.after_unauthorized("acc-0").unwrap().expose(), "acc-1");
+    assert_eq!(server.calls.load(Ordering::SeqCst), 0);
+    // And when that one expires, it is refreshed with its own refresh token.
+    assert_eq!(r.access_token(1001).unwrap().expose(), "acc-2");
     assert_eq!(server.reused.load(Ordering::SeqCst), 0);
-    assert_eq!(store.load().unwrap(), Some(set(1, 9000)));
+    assert_eq!(store.load().unwrap(), Some(set(2, 9000)));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

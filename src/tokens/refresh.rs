@@ -133,9 +133,11 @@ impl RefresherBuilder {
 
     /// Shares the token set with other processes through `store` (see the module
     /// documentation). The store is the source of truth: at each refresh, a stored set that
-    /// differs from the one held is taken as newer (unless it expires earlier than the held one,
-    /// or holds a refresh token this refresher already spent), so a process that starts with an
-    /// old set catches up.
+    /// differs from the one held is taken as the newer one (unless it holds a refresh token
+    /// this refresher already spent, which means writing the store failed after a refresh), so
+    /// a process that starts with an old set catches up. Expiry times are not compared: token
+    /// lifetimes may differ from one answer to the next. After a new login, save the new set
+    /// with [`TokenStore::save`] before building, or build with [`Refresher::from_store`].
     pub fn store(mut self, store: TokenStore) -> Self {
         self.store = Some(store);
         self
@@ -239,8 +241,7 @@ impl Inner {
                         .refresh_token
                         .as_ref()
                         .is_some_and(|r| consumed.contains(&digest(r)));
-                    let older = matches!((s.expires_at, current.expires_at), (Some(se), Some(ce)) if se < ce);
-                    if spent_by_us || older {
+                    if spent_by_us {
                         current.clone()
                     } else {
                         if !self.still_needed(&s, trigger) {
