@@ -17,12 +17,14 @@ mod error;
 mod form;
 pub mod oauth1;
 pub mod pkce;
+pub mod redirect;
 pub mod refresh;
 mod secret;
 pub mod store;
 pub mod token_set;
 
 pub use error::Error;
+pub use redirect::{AuthorizationResponse, RedirectReceiver};
 pub use refresh::{Refresher, RefresherBuilder};
 pub use secret::Secret;
 pub use store::TokenStore;
