@@ -37,7 +37,10 @@ fn binds_port_zero_and_reports_the_redirect_uri() {
     let r = RedirectReceiver::bind(0, "/callback").unwrap();
     assert_ne!(r.port(), 0);
     assert_eq!(r.path(), "/callback");
-    assert_eq!(r.redirect_uri(), format!("http://127.0.0.1:{}/callback", r.port()));
+    assert_eq!(
+        r.redirect_uri(),
+        format!("http://127.0.0.1:{}/callback", r.port())
+    );
 }
 
 #[test]
@@ -52,7 +55,8 @@ fn receives_the_code_after_ignoring_other_requests() {
         let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.write_all(b"GET /callback?state=st4te&co").unwrap();
         thread::sleep(Duration::from_millis(50));
-        s.write_all(b"de=AUTH%2Bcode&extra=1 HTTP/1.1\r\nHost: x\r\n").unwrap();
+        s.write_all(b"de=AUTH%2Bcode&extra=1 HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
         thread::sleep(Duration::from_millis(50));
         s.write_all(b"\r\n").unwrap();
         let mut answer = String::new();
@@ -62,7 +66,10 @@ fn receives_the_code_after_ignoring_other_requests() {
     let got = r.wait("st4te", Duration::from_secs(20)).unwrap();
     assert_eq!(got.code.expose(), "AUTH+code");
     assert_eq!(got.state, "st4te");
-    assert_eq!(format!("{got:?}"), "AuthorizationResponse { code: \"<redacted>\", state: \"st4te\" }");
+    assert_eq!(
+        format!("{got:?}"),
+        "AuthorizationResponse { code: \"<redacted>\", state: \"st4te\" }"
+    );
     let (fav, answer) = client.join().unwrap();
     assert_eq!(status_line(&fav), "HTTP/1.1 404 Not Found");
     assert_eq!(status_line(&answer), "HTTP/1.1 200 OK");
@@ -82,7 +89,10 @@ fn a_state_mismatch_is_refused_with_a_failure_page() {
     let r = RedirectReceiver::bind(0, "/cb").unwrap();
     let port = r.port();
     let client = thread::spawn(move || get(port, "/cb?state=forged&code=abc"));
-    assert_eq!(r.wait("expected", Duration::from_secs(20)), Err(Error::StateMismatch));
+    assert_eq!(
+        r.wait("expected", Duration::from_secs(20)),
+        Err(Error::StateMismatch)
+    );
     let answer = client.join().unwrap();
     assert_eq!(status_line(&answer), "HTTP/1.1 400 Bad Request");
     assert!(body(&answer).contains("<h1>Authorization failed</h1>"));
@@ -99,8 +109,14 @@ fn a_missing_state_is_a_mismatch() {
     let r = RedirectReceiver::bind(0, "/cb").unwrap();
     let port = r.port();
     let client = thread::spawn(move || get(port, "/cb?code=abc"));
-    assert_eq!(r.wait("expected", Duration::from_secs(20)), Err(Error::StateMismatch));
-    assert_eq!(status_line(&client.join().unwrap()), "HTTP/1.1 400 Bad Request");
+    assert_eq!(
+        r.wait("expected", Duration::from_secs(20)),
+        Err(Error::StateMismatch)
+    );
+    assert_eq!(
+        status_line(&client.join().unwrap()),
+        "HTTP/1.1 400 Bad Request"
+    );
 }
 
 #[test]
@@ -108,7 +124,10 @@ fn a_denied_authorization_carries_the_provider_words() {
     let r = RedirectReceiver::bind(0, "/cb").unwrap();
     let port = r.port();
     let client = thread::spawn(move || {
-        get(port, "/cb?error=access_denied&error_description=The+user+said+no&state=s")
+        get(
+            port,
+            "/cb?error=access_denied&error_description=The+user+said+no&state=s",
+        )
     });
     let e = r.wait("s", Duration::from_secs(20)).unwrap_err();
     assert_eq!(
@@ -118,7 +137,10 @@ fn a_denied_authorization_carries_the_provider_words() {
             description: Some("The user said no".into())
         }
     );
-    assert_eq!(e.to_string(), "authorization refused (access_denied): The user said no");
+    assert_eq!(
+        e.to_string(),
+        "authorization refused (access_denied): The user said no"
+    );
     let answer = client.join().unwrap();
     assert_eq!(status_line(&answer), "HTTP/1.1 400 Bad Request");
     assert!(body(&answer).contains("The authorization was not granted."));
@@ -129,7 +151,10 @@ fn other_methods_and_garbage_do_not_end_the_wait() {
     let r = RedirectReceiver::bind(0, "/cb").unwrap();
     let port = r.port();
     let client = thread::spawn(move || {
-        let post = send(port, "POST /cb?state=s&code=x HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+        let post = send(
+            port,
+            "POST /cb?state=s&code=x HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+        );
         let junk = send(port, "hello\r\n\r\n");
         let ok = get(port, "/cb?state=s&code=real");
         (post, junk, ok)
@@ -150,8 +175,16 @@ fn times_out_cleanly() {
     let start = Instant::now();
     let e = r.wait("s", Duration::from_millis(300)).unwrap_err();
     assert!(start.elapsed() >= Duration::from_millis(300));
-    assert_eq!(e, Error::RedirectTimeout { waited: Duration::from_millis(300) });
-    assert_eq!(e.to_string(), "no authorization callback arrived within 0.3 s");
+    assert_eq!(
+        e,
+        Error::RedirectTimeout {
+            waited: Duration::from_millis(300)
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "no authorization callback arrived within 0.3 s"
+    );
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
 }
 
@@ -160,7 +193,12 @@ fn oauth1_callbacks_check_the_request_token() {
     let r = RedirectReceiver::bind(0, "/oauth1").unwrap();
     let port = r.port();
     let client = thread::spawn(move || get(port, "/oauth1?oauth_token=req-1&oauth_verifier=V3r"));
-    assert_eq!(r.wait_oauth1("req-1", Duration::from_secs(20)).unwrap().expose(), "V3r");
+    assert_eq!(
+        r.wait_oauth1("req-1", Duration::from_secs(20))
+            .unwrap()
+            .expose(),
+        "V3r"
+    );
     assert_eq!(status_line(&client.join().unwrap()), "HTTP/1.1 200 OK");
 
     let r = RedirectReceiver::bind(0, "/oauth1").unwrap();
@@ -184,8 +222,15 @@ fn redirect_uris_and_paths_are_checked() {
         )
     );
     let r = RedirectReceiver::for_redirect_uri("http://localhost:0/cb").unwrap();
-    assert_eq!(r.redirect_uri(), format!("http://localhost:{}/cb", r.port()));
-    for bad in ["https://127.0.0.1:1/cb", "http://example.com:1/cb", "http://127.0.0.1/cb"] {
+    assert_eq!(
+        r.redirect_uri(),
+        format!("http://localhost:{}/cb", r.port())
+    );
+    for bad in [
+        "https://127.0.0.1:1/cb",
+        "http://example.com:1/cb",
+        "http://127.0.0.1/cb",
+    ] {
         assert!(matches!(
             RedirectReceiver::for_redirect_uri(bad),
             Err(Error::InvalidArgument(_))

@@ -235,9 +235,10 @@ fn no_refresh_token_is_an_auth_error() {
     assert_eq!(e, Error::NoRefreshToken);
     assert!(e.is_auth());
     // Not expired and no refresh token: the access token is returned.
-    let r = Refresher::builder(TokenSet::new("acc-y", None, Some(5000), vec![]), |_rt: &Secret| {
-        panic!("must not be called")
-    })
+    let r = Refresher::builder(
+        TokenSet::new("acc-y", None, Some(5000), vec![]),
+        |_rt: &Secret| panic!("must not be called"),
+    )
     .build();
     assert_eq!(r.access_token(1000).unwrap().expose(), "acc-y");
 }

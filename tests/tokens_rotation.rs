@@ -25,7 +25,7 @@ const USES_PER_TOKEN: u32 = 30;
 /// so half of the rotations are driven by the clock (`access_token(now)`) and half by 401s
 /// (`after_unauthorized`).
 fn expires_in(generation: u64) -> u64 {
-    if generation % 2 == 0 {
+    if generation.is_multiple_of(2) {
         0
     } else {
         3600
@@ -61,7 +61,8 @@ impl Endpoint {
     fn rotate(&mut self) {
         self.generation += 1;
         if !self.live_access.is_empty() {
-            self.old_access.insert(std::mem::take(&mut self.live_access));
+            self.old_access
+                .insert(std::mem::take(&mut self.live_access));
             self.dead_refresh
                 .insert(std::mem::take(&mut self.live_refresh));
         }
@@ -288,7 +289,8 @@ fn rotation_under_contention_across_processes() {
     let procs = env_num("XF_ROTATION_PROCS", 2);
     let cycles = env_num("XF_ROTATION_CYCLES", 40);
 
-    let dir: PathBuf = std::env::temp_dir().join(format!("xfollow-rotation-{}", std::process::id()));
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("xfollow-rotation-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let store_path = dir.join("tokens.json");
@@ -334,10 +336,7 @@ fn rotation_under_contention_across_processes() {
         let out = c.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "child failed:\n{stdout}\n{stderr}"
-        );
+        assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
         let line = stdout
             .lines()
             .find_map(|l| l.find("SUMMARY ").map(|i| &l[i..]))

@@ -205,7 +205,11 @@ mod tests {
         assert!(e.is_auth());
         assert!(e.is_permanent());
         assert!(!Error::Transport("reset".into()).is_permanent());
-        assert!(!Error::Http { status: 503, message: "x".into() }.is_permanent());
+        assert!(!Error::Http {
+            status: 503,
+            message: "x".into()
+        }
+        .is_permanent());
     }
 
     #[test]

@@ -105,10 +105,7 @@ mod tests {
     fn encodes_like_rfc3986() {
         assert_eq!(pct_encode("a b+c/~._-Z9"), "a%20b%2Bc%2F~._-Z9");
         assert_eq!(pct_encode("é"), "%C3%A9");
-        assert_eq!(
-            encode_pairs(&[("a b", "c&d"), ("e", "")]),
-            "a%20b=c%26d&e="
-        );
+        assert_eq!(encode_pairs(&[("a b", "c&d"), ("e", "")]), "a%20b=c%26d&e=");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 mod error;
 mod form;
 pub mod oauth1;
+pub mod oauth2;
 pub mod pkce;
 pub mod redirect;
 pub mod refresh;
@@ -24,6 +25,7 @@ pub mod store;
 pub mod token_set;
 
 pub use error::Error;
+pub use oauth2::{FormPoster, OAuth2Client};
 pub use redirect::{AuthorizationResponse, RedirectReceiver};
 pub use refresh::{Refresher, RefresherBuilder};
 pub use secret::Secret;

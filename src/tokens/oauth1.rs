@@ -98,7 +98,9 @@ impl fmt::Debug for OAuth1Credentials {
 fn required(pairs: &[(String, String)], key: &str, what: &str) -> Result<String, Error> {
     match get(pairs, key) {
         Some(v) if !v.is_empty() => Ok(v.to_owned()),
-        _ => Err(Error::InvalidResponse(format!("{what} answer has no {key}"))),
+        _ => Err(Error::InvalidResponse(format!(
+            "{what} answer has no {key}"
+        ))),
     }
 }
 
@@ -205,7 +207,9 @@ pub fn verify_callback(callback: &str, request_token: &str) -> Result<Verifier, 
     }
     match get(&pairs, "oauth_verifier") {
         Some(v) if !v.is_empty() => Ok(Verifier(Secret::new(v))),
-        _ => Err(Error::InvalidResponse("callback has no oauth_verifier".into())),
+        _ => Err(Error::InvalidResponse(
+            "callback has no oauth_verifier".into(),
+        )),
     }
 }
 
@@ -241,7 +245,9 @@ mod tests {
         }
         assert_eq!(
             parse_request_token("oauth_token_secret=b&oauth_callback_confirmed=true"),
-            Err(Error::InvalidResponse("request token answer has no oauth_token".into()))
+            Err(Error::InvalidResponse(
+                "request token answer has no oauth_token".into()
+            ))
         );
         assert_eq!(
             parse_request_token("oauth_token=a&oauth_callback_confirmed=true"),
@@ -282,7 +288,11 @@ mod tests {
     #[test]
     fn authorize_and_authenticate_urls() {
         assert_eq!(
-            authorize_url(DEFAULT_AUTHORIZE_URL, "Z6eE+dO8", &AuthorizeOptions::default()),
+            authorize_url(
+                DEFAULT_AUTHORIZE_URL,
+                "Z6eE+dO8",
+                &AuthorizeOptions::default()
+            ),
             "https://x.com/oauth/authorize?oauth_token=Z6eE%2BdO8"
         );
         assert_eq!(
@@ -297,7 +307,11 @@ mod tests {
             "https://x.com/oauth/authenticate?oauth_token=tok&force_login=true&screen_name=Tweepy%20Dev"
         );
         assert_eq!(
-            authorize_url("http://127.0.0.1:1/oauth/authorize?x=1", "t", &AuthorizeOptions::default()),
+            authorize_url(
+                "http://127.0.0.1:1/oauth/authorize?x=1",
+                "t",
+                &AuthorizeOptions::default()
+            ),
             "http://127.0.0.1:1/oauth/authorize?x=1&oauth_token=t"
         );
     }
@@ -324,17 +338,24 @@ mod tests {
         .unwrap();
         assert_eq!(v.expose(), "uw7NjWHT6OJ1MpJOXsHfNxoAhPKpgI8BlYDhxEjIBY");
         assert_eq!(
-            verify_callback("oauth_token=req&oauth_verifier=v", "req").unwrap().expose(),
+            verify_callback("oauth_token=req&oauth_verifier=v", "req")
+                .unwrap()
+                .expose(),
             "v"
         );
         assert_eq!(
             verify_callback("?oauth_token=other&oauth_verifier=v", "req"),
             Err(Error::TokenMismatch)
         );
-        assert_eq!(verify_callback("oauth_verifier=v", "req"), Err(Error::TokenMismatch));
+        assert_eq!(
+            verify_callback("oauth_verifier=v", "req"),
+            Err(Error::TokenMismatch)
+        );
         assert_eq!(
             verify_callback("oauth_token=req", "req"),
-            Err(Error::InvalidResponse("callback has no oauth_verifier".into()))
+            Err(Error::InvalidResponse(
+                "callback has no oauth_verifier".into()
+            ))
         );
         assert_eq!(
             verify_callback("/cb?denied=req", "req"),
@@ -343,16 +364,25 @@ mod tests {
                 description: Some("the user did not authorize the app".into())
             })
         );
-        assert_eq!(verify_callback("/cb?denied=zzz", "req"), Err(Error::TokenMismatch));
+        assert_eq!(
+            verify_callback("/cb?denied=zzz", "req"),
+            Err(Error::TokenMismatch)
+        );
     }
 
     #[test]
     fn pin() {
-        assert_eq!(Verifier::from_pin(" 1234567\n").unwrap().expose(), "1234567");
+        assert_eq!(
+            Verifier::from_pin(" 1234567\n").unwrap().expose(),
+            "1234567"
+        );
         assert_eq!(
             Verifier::from_pin("  "),
             Err(Error::InvalidArgument("the PIN is empty".into()))
         );
-        assert_eq!(format!("{:?}", Verifier::from_pin("1").unwrap()), "Verifier(\"<redacted>\")");
+        assert_eq!(
+            format!("{:?}", Verifier::from_pin("1").unwrap()),
+            "Verifier(\"<redacted>\")"
+        );
     }
 }

@@ -167,7 +167,11 @@ pub fn authorize_url(p: &AuthorizeParams<'_>) -> String {
         ("code_challenge", p.code_challenge),
         ("code_challenge_method", p.method.as_str()),
     ];
-    let sep = if p.authorize_url.contains('?') { '&' } else { '?' };
+    let sep = if p.authorize_url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
     let mut url = String::from(p.authorize_url);
     url.push(sep);
     for (i, (k, v)) in pairs.iter().enumerate() {
@@ -223,7 +227,11 @@ mod tests {
         // 2,000 draws of 128 characters: 256,000 characters, about 3,879 per symbol.
         let mut counts = [0u32; 256];
         for _ in 0..2000 {
-            for b in CodeVerifier::generate_with_len(128).unwrap().expose().bytes() {
+            for b in CodeVerifier::generate_with_len(128)
+                .unwrap()
+                .expose()
+                .bytes()
+            {
                 counts[b as usize] += 1;
             }
         }
@@ -287,10 +295,15 @@ mod tests {
 
     #[test]
     fn authorize_url_exact() {
-        let scopes: Vec<String> = ["tweet.read", "users.read", "follows.write", "offline.access"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let scopes: Vec<String> = [
+            "tweet.read",
+            "users.read",
+            "follows.write",
+            "offline.access",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let url = authorize_url(&AuthorizeParams {
             authorize_url: DEFAULT_AUTHORIZE_URL,
             client_id: "M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ",

@@ -386,8 +386,14 @@ mod tests {
         let ok = check_oauth2_callback("state=s1&code=c%2B1", "s1").unwrap();
         assert_eq!(ok.code.expose(), "c+1");
         assert_eq!(ok.state, "s1");
-        assert_eq!(check_oauth2_callback("state=s2&code=c", "s1"), Err(Error::StateMismatch));
-        assert_eq!(check_oauth2_callback("code=c", "s1"), Err(Error::StateMismatch));
+        assert_eq!(
+            check_oauth2_callback("state=s2&code=c", "s1"),
+            Err(Error::StateMismatch)
+        );
+        assert_eq!(
+            check_oauth2_callback("code=c", "s1"),
+            Err(Error::StateMismatch)
+        );
         assert_eq!(
             check_oauth2_callback("state=s1", "s1"),
             Err(Error::InvalidResponse("callback has no code".into()))
@@ -408,7 +414,10 @@ mod tests {
 
     #[test]
     fn heads() {
-        assert!(matches!(parse_head(b"GET /cb HTTP/1.1\r\nHost: x\r\n"), Head::Incomplete));
+        assert!(matches!(
+            parse_head(b"GET /cb HTTP/1.1\r\nHost: x\r\n"),
+            Head::Incomplete
+        ));
         assert!(matches!(parse_head(b"garbage\r\n\r\n"), Head::Bad));
         match parse_head(b"GET /cb?a=1 HTTP/1.1\r\nHost: x\r\n\r\n") {
             Head::Request { method, target } => {

@@ -161,12 +161,13 @@ impl TokenStore {
     }
 
     fn write_unlocked(&self, set: &TokenSet) -> Result<(), Error> {
-        let mut bytes = Zeroizing::new(
-            serde_json::to_vec_pretty(&set.to_stored()).map_err(|e| Error::Store {
-                path: self.path.clone(),
-                message: format!("cannot serialize: {e}"),
-            })?,
-        );
+        let mut bytes =
+            Zeroizing::new(serde_json::to_vec_pretty(&set.to_stored()).map_err(|e| {
+                Error::Store {
+                    path: self.path.clone(),
+                    message: format!("cannot serialize: {e}"),
+                }
+            })?);
         bytes.push(b'\n');
         write_atomic(&self.path, &bytes)
     }
@@ -318,7 +319,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             store.load().unwrap_err().to_string(),
-            format!("token store {}: unsupported store version 2", store.path().display())
+            format!(
+                "token store {}: unsupported store version 2",
+                store.path().display()
+            )
         );
         fs::remove_dir_all(dir).unwrap();
     }
@@ -334,9 +338,7 @@ mod tests {
         });
         assert_eq!(r, Err(Error::NoRefreshToken));
         assert_eq!(store.load().unwrap(), Some(set("a", "r")));
-        let n = store
-            .with_lock(|_| Ok((Some(set("b", "s")), 7)))
-            .unwrap();
+        let n = store.with_lock(|_| Ok((Some(set("b", "s")), 7))).unwrap();
         assert_eq!(n, 7);
         assert_eq!(store.load().unwrap(), Some(set("b", "s")));
         fs::remove_dir_all(dir).unwrap();
@@ -348,7 +350,10 @@ mod tests {
         match store.save(&set("a", "r")) {
             Err(Error::Store { path, message }) => {
                 assert_eq!(path, PathBuf::from("/nonexistent-xfollow-dir/tokens.json"));
-                assert!(message.starts_with("cannot open the lock file: "), "{message}");
+                assert!(
+                    message.starts_with("cannot open the lock file: "),
+                    "{message}"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }

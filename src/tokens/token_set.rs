@@ -255,9 +255,17 @@ mod tests {
         assert_eq!(t.expires_at, Some(1_700_007_200));
         assert_eq!(
             t.scopes,
-            vec!["tweet.read", "users.read", "follows.write", "offline.access"]
+            vec![
+                "tweet.read",
+                "users.read",
+                "follows.write",
+                "offline.access"
+            ]
         );
-        assert_eq!(t.scope_string(), "tweet.read users.read follows.write offline.access");
+        assert_eq!(
+            t.scope_string(),
+            "tweet.read users.read follows.write offline.access"
+        );
         assert_eq!(t.token_type, "bearer");
         assert_eq!(t.expires_in(1_700_000_000), Some(7200));
     }
@@ -287,11 +295,15 @@ mod tests {
         );
         assert_eq!(
             TokenSet::from_token_response(r#"{"token_type":"bearer"}"#, 0),
-            Err(Error::InvalidResponse("token answer has no access_token".into()))
+            Err(Error::InvalidResponse(
+                "token answer has no access_token".into()
+            ))
         );
         assert_eq!(
             TokenSet::from_token_response(r#"{"access_token":"a","expires_in":-5}"#, 0),
-            Err(Error::InvalidResponse("token answer has an invalid expires_in".into()))
+            Err(Error::InvalidResponse(
+                "token answer has an invalid expires_in".into()
+            ))
         );
     }
 
@@ -355,15 +367,28 @@ mod tests {
                 r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#,
                 &[]
             ),
-            Error::Http { status: 401, message: "Unauthorized".into() }
+            Error::Http {
+                status: 401,
+                message: "Unauthorized".into()
+            }
         );
         assert_eq!(
-            error_from_response(403, r#"{"title":"Client Forbidden","detail":"Enroll."}"#, &[]),
-            Error::Http { status: 403, message: "Client Forbidden: Enroll.".into() }
+            error_from_response(
+                403,
+                r#"{"title":"Client Forbidden","detail":"Enroll."}"#,
+                &[]
+            ),
+            Error::Http {
+                status: 403,
+                message: "Client Forbidden: Enroll.".into()
+            }
         );
         assert_eq!(
             error_from_response(502, "<html>bad gateway</html>", &[]),
-            Error::Http { status: 502, message: "unexpected answer (24 bytes)".into() }
+            Error::Http {
+                status: 502,
+                message: "unexpected answer (24 bytes)".into()
+            }
         );
         assert_eq!(
             error_from_response(400, r#"{"error":"unauthorized_client","error_description":"Missing valid authorization header"}"#, &[]).to_string(),
