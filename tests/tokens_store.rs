@@ -81,8 +81,8 @@ fn readers_see_the_old_or_the_new_content_never_a_mix() {
         })
         .collect();
     let (a, b) = (small(), large());
-    for i in 0..150 {
-        store.save(if i % 2 == 0 { &b } else { &a }).unwrap();
+    for i in 0..150u32 {
+        store.save(if i.is_multiple_of(2) { &b } else { &a }).unwrap();
     }
     done.store(true, Ordering::SeqCst);
     for r in readers {
@@ -103,7 +103,7 @@ fn a_writer_killed_mid_write_leaves_a_whole_file() {
         let (a, b) = (small(), large());
         let mut i = 0u64;
         loop {
-            store.save(if i % 2 == 0 { &b } else { &a }).unwrap();
+            store.save(if i.is_multiple_of(2) { &b } else { &a }).unwrap();
             i += 1;
         }
     }
