@@ -484,3 +484,74 @@ impl Refresher {
         ret
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn set(n: usize, expires_at: u64) -> TokenSet {
+        TokenSet::new(
+            format!("acc-{n}"),
+            Some(Secret::new(format!("ref-{n}"))),
+            Some(expires_at),
+            vec![],
+        )
+    }
+
+    /// After a refresh whose store write failed, the store still holds the set whose refresh
+    /// token this refresher spent: it must not be adopted back.
+    #[test]
+    fn a_stale_store_holding_a_spent_token_is_not_adopted() {
+        let dir = std::env::temp_dir().join(format!("xfollow-stale-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = TokenStore::new(dir.join("tokens.json"));
+        store.save(&set(0, 500)).unwrap();
+        let used = Arc::new(Mutex::new(Vec::new()));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (u, c) = (used.clone(), calls.clone());
+        let r = Refresher::builder(set(1, 900), move |rt: &Secret| {
+            u.lock().unwrap().push(rt.expose().to_owned());
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(set(2, 9000))
+        })
+        .store(store.clone())
+        .build();
+        r.inner
+            .lock()
+            .consumed
+            .push_back(digest(&Secret::new("ref-0")));
+        assert_eq!(r.access_token(1000).unwrap().expose(), "acc-2");
+        assert_eq!(*used.lock().unwrap(), vec!["ref-1".to_owned()]);
+        assert_eq!(store.load().unwrap(), Some(set(2, 9000)));
+        assert_eq!(r.stats().adoptions, 0);
+        // The spent token is remembered, bounded.
+        let st = r.inner.lock();
+        assert_eq!(st.consumed.len(), 2);
+        assert_eq!(st.consumed.back(), Some(&digest(&Secret::new("ref-1"))));
+        drop(st);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn spent_tokens_memory_is_bounded() {
+        let n = Arc::new(AtomicUsize::new(0));
+        let n2 = n.clone();
+        let r = Refresher::builder(set(0, 0), move |_rt: &Secret| {
+            let k = n2.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok(set(k, 0))
+        })
+        .margin(Duration::ZERO)
+        .build();
+        for k in 1..=40 {
+            let failed = format!("acc-{}", k - 1);
+            assert_eq!(
+                r.after_unauthorized(&failed).unwrap().expose(),
+                format!("acc-{k}")
+            );
+        }
+        assert_eq!(r.inner.lock().consumed.len(), CONSUMED_MEMORY);
+        assert_eq!(r.stats().refreshes, 40);
+    }
+}
