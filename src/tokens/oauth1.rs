@@ -73,7 +73,7 @@ impl fmt::Debug for RequestToken {
 /// A user's access token from `POST /oauth/access_token`. Does not expire; the user can
 /// revoke it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct OAuth1Credentials {
+pub struct AccessToken {
     /// `oauth_token` (`<user_id>-<random>` on X).
     pub token: Secret,
     /// `oauth_token_secret`.
@@ -84,9 +84,9 @@ pub struct OAuth1Credentials {
     pub screen_name: Option<String>,
 }
 
-impl fmt::Debug for OAuth1Credentials {
+impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OAuth1Credentials")
+        f.debug_struct("AccessToken")
             .field("token", &self.token)
             .field("token_secret", &self.token_secret)
             .field("user_id", &self.user_id)
@@ -122,12 +122,12 @@ pub fn parse_request_token(body: &str) -> Result<RequestToken, Error> {
 
 /// Parses the access token answer
 /// (`oauth_token=..&oauth_token_secret=..&user_id=..&screen_name=..`).
-pub fn parse_access_token(body: &str) -> Result<OAuth1Credentials, Error> {
+pub fn parse_access_token(body: &str) -> Result<AccessToken, Error> {
     let pairs = parse_pairs(body.trim());
     let token = Secret::new(required(&pairs, "oauth_token", "access token")?);
     let token_secret = Secret::new(required(&pairs, "oauth_token_secret", "access token")?);
     let opt = |k: &str| get(&pairs, k).filter(|v| !v.is_empty()).map(str::to_owned);
-    Ok(OAuth1Credentials {
+    Ok(AccessToken {
         token,
         token_secret,
         user_id: opt("user_id"),
