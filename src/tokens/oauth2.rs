@@ -11,7 +11,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-use super::form::encode_pairs;
+use super::form::{encode_pairs, pct_encode};
 use super::pkce::{self, AuthorizeParams, ChallengeMethod, CodeVerifier};
 use super::token_set::{error_from_response, token_set_from_response};
 use super::{Error, Secret, TokenSet};
@@ -59,14 +59,15 @@ pub fn encode_form(form: &[(&str, &str)]) -> String {
 }
 
 /// The `Authorization` header value for a confidential client:
-/// `Basic base64(client_id:client_secret)`, as X documents it.
+/// `Basic base64(client_id:client_secret)`, each part form-encoded first as RFC 6749 §2.3.1
+/// asks (X's ids and secrets use only unreserved characters, so for them this is exactly the
+/// `base64(client_id:client_secret)` that X documents).
 pub fn basic_authorization(client_id: &str, client_secret: &str) -> Secret {
-    let mut raw = zeroize::Zeroizing::new(String::with_capacity(
-        client_id.len() + client_secret.len() + 1,
-    ));
-    raw.push_str(client_id);
+    let mut raw = zeroize::Zeroizing::new(pct_encode(client_id));
     raw.push(':');
-    raw.push_str(client_secret);
+    let mut secret = zeroize::Zeroizing::new(pct_encode(client_secret));
+    raw.push_str(&secret);
+    zeroize::Zeroize::zeroize(&mut *secret);
     Secret::new(format!("Basic {}", STANDARD.encode(raw.as_bytes())))
 }
 
@@ -357,6 +358,11 @@ mod tests {
         assert_eq!(
             basic_authorization("client", "s3cr3t").expose(),
             "Basic Y2xpZW50OnMzY3IzdA=="
+        );
+        // "a:b" / "c+d e" are sent as "a%3Ab:c%2Bd%20e".
+        assert_eq!(
+            basic_authorization("a:b", "c+d e").expose(),
+            "Basic YSUzQWI6YyUyQmQlMjBl"
         );
     }
 
