@@ -256,9 +256,10 @@ impl RedirectReceiver {
                             });
                         }
                     }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(Error::io("accepting a connection failed", &e)),
+                    // WouldBlock: nothing pending. Anything else (a connection reset before it
+                    // was accepted, descriptors exhausted for a moment) must not end the wait.
+                    Err(_) => break,
                 }
             }
             let mut i = 0;

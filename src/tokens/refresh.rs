@@ -38,7 +38,9 @@ pub type RefreshFn = dyn Fn(&Secret) -> Result<TokenSet, Error> + Send + Sync;
 
 /// The persist callback: called with every new token set before it is used. An `Err` message
 /// is reported once (as [`Error::Persist`]) but the new set is kept and used: the old refresh
-/// token is already spent.
+/// token is already spent. It runs while the refresh is in flight, so it must not call
+/// [`Refresher::access_token`] or [`Refresher::after_unauthorized`] on the same refresher
+/// (that would wait for itself); [`Refresher::token_set`] is fine.
 pub type PersistFn = dyn Fn(&TokenSet) -> Result<(), String> + Send + Sync;
 
 /// Counters of what a refresher did.
