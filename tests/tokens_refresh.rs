@@ -370,3 +370,24 @@ fn from_store_needs_a_stored_set() {
     assert_eq!(r.access_token(1000).unwrap().expose(), "acc-5");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn calling_back_into_the_refresher_from_persist_fails_instead_of_hanging() {
+    let me: Arc<OnceLock<Refresher>> = Arc::new(OnceLock::new());
+    let inner = Arc::new(Mutex::new(None));
+    let (m, i) = (me.clone(), inner.clone());
+    let r = Refresher::builder(set(0, 900), |_rt: &Secret| Ok(set(1, 9000)))
+        .on_refresh(move |_new: &TokenSet| {
+            *i.lock().unwrap() = Some(m.get().unwrap().access_token(1000));
+            Ok(())
+        })
+        .build();
+    me.set(r.clone()).unwrap();
+    assert_eq!(r.access_token(1000).unwrap().expose(), "acc-1");
+    assert_eq!(
+        inner.lock().unwrap().clone().unwrap(),
+        Err(Error::InvalidArgument(
+            "the refresher was called from its own refresh function or persist callback".into()
+        ))
+    );
+}

@@ -40,7 +40,8 @@ pub type RefreshFn = dyn Fn(&Secret) -> Result<TokenSet, Error> + Send + Sync;
 /// is reported once (as [`Error::Persist`]) but the new set is kept and used: the old refresh
 /// token is already spent. It runs while the refresh is in flight, so it must not call
 /// [`Refresher::access_token`] or [`Refresher::after_unauthorized`] on the same refresher
-/// (that would wait for itself); [`Refresher::token_set`] is fine.
+/// (such a call returns [`Error::InvalidArgument`] instead of waiting for itself);
+/// [`Refresher::token_set`] is fine.
 pub type PersistFn = dyn Fn(&TokenSet) -> Result<(), String> + Send + Sync;
 
 /// Counters of what a refresher did.
@@ -57,6 +58,8 @@ pub struct RefreshStats {
 struct State {
     tokens: TokenSet,
     in_flight: bool,
+    /// The thread running the refresh in flight.
+    leader: Option<std::thread::ThreadId>,
     /// Bumped when a refresh attempt ends.
     generation: u64,
     /// Outcome of the attempt that ended last.
@@ -152,6 +155,7 @@ impl RefresherBuilder {
                 state: Mutex::new(State {
                     tokens: self.tokens,
                     in_flight: false,
+                    leader: None,
                     generation: 0,
                     last: Ok(()),
                     failed: None,
@@ -290,6 +294,7 @@ impl Drop for FlightGuard<'_> {
         if self.armed {
             let mut st = self.inner.lock();
             st.in_flight = false;
+            st.leader = None;
             st.generation += 1;
             st.last = Err(Error::Internal("the refresh function panicked".into()));
             st.stats.failures += 1;
@@ -397,7 +402,7 @@ impl Refresher {
     /// use [`TokenStore::save`] for that.
     pub fn replace(&self, tokens: TokenSet) {
         let mut st = self.inner.lock();
-        while st.in_flight {
+        while st.in_flight && st.leader != Some(std::thread::current().id()) {
             st = self.inner.wait(st);
         }
         st.tokens = tokens;
@@ -424,6 +429,12 @@ impl Refresher {
         if !st.in_flight {
             return Err(st);
         }
+        if st.leader == Some(std::thread::current().id()) {
+            // Called from the refresh function or the persist callback: waiting would hang.
+            return Ok(Err(Error::InvalidArgument(
+                "the refresher was called from its own refresh function or persist callback".into(),
+            )));
+        }
         let generation = st.generation;
         while st.in_flight {
             st = self.inner.wait(st);
@@ -440,6 +451,7 @@ impl Refresher {
     fn lead(&self, mut st: MutexGuard<'_, State>, trigger: Trigger<'_>) -> Result<Secret, Error> {
         let inner = &*self.inner;
         st.in_flight = true;
+        st.leader = Some(std::thread::current().id());
         let current = st.tokens.clone();
         let consumed = st.consumed.clone();
         drop(st);
@@ -450,6 +462,7 @@ impl Refresher {
 
         let mut st = inner.lock();
         st.in_flight = false;
+        st.leader = None;
         st.generation += 1;
         let ret = match result {
             Ok(done) => {
