@@ -9,6 +9,7 @@ mod client;
 mod error;
 pub mod ffi;
 mod ratelimit;
+pub mod tokens;
 mod transport;
 pub mod validate;
 

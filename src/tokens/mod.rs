@@ -1,0 +1,41 @@
+//! Getting and keeping user tokens.
+//!
+//! This module obtains user tokens (the OAuth 1.0a three-legged flow and the OAuth 2.0
+//! Authorization Code flow with PKCE) and keeps OAuth 2.0 token sets alive (refresh before
+//! expiry and after a 401, single-flight across threads and, through a [`TokenStore`], across
+//! processes). Signing requests with a token is not done here.
+//!
+//! Everything in this module is independent of the HTTP client: the few calls that talk to the
+//! token endpoint go through a [`FormPoster`], a function that posts an
+//! `application/x-www-form-urlencoded` body and returns the status and body.
+//!
+//! Secrets (tokens, token secrets, refresh tokens, client secrets, PKCE verifiers,
+//! authorization codes) are held in [`Secret`]: redacted in `Debug`, zeroized on drop, and never
+//! part of an error message.
+
+mod error;
+mod form;
+pub mod oauth1;
+pub mod oauth2;
+pub mod pkce;
+pub mod redirect;
+pub mod refresh;
+mod secret;
+pub mod store;
+pub mod token_set;
+
+pub use error::Error;
+pub use oauth2::{FormPoster, OAuth2Client};
+pub use redirect::{AuthorizationResponse, RedirectReceiver};
+pub use refresh::{Refresher, RefresherBuilder};
+pub use secret::Secret;
+pub use store::TokenStore;
+pub use token_set::TokenSet;
+
+/// Seconds since the Unix epoch, from the system clock (0 if the clock is before 1970).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

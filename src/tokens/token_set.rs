@@ -1,0 +1,398 @@
+//! OAuth 2.0 token sets and the token endpoint's answers.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::scrub;
+use super::{Error, Secret};
+
+/// An OAuth 2.0 user token set.
+///
+/// `Debug` shows the expiry, scopes and type but never the tokens; the tokens are zeroized
+/// when the set is dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenSet {
+    /// The bearer token sent with API requests.
+    pub access_token: Secret,
+    /// The refresh token (present when `offline.access` was granted). Single-use on X.
+    pub refresh_token: Option<Secret>,
+    /// When the access token expires, in seconds since the Unix epoch (`None`: unknown, so
+    /// only a 401 makes a refresher refresh it).
+    pub expires_at: Option<u64>,
+    /// The granted scopes.
+    pub scopes: Vec<String>,
+    /// The token type, `bearer` on X.
+    pub token_type: String,
+}
+
+impl fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .field("token_type", &self.token_type)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    expires_in: Option<serde_json::Value>,
+    refresh_token: Option<String>,
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: Option<String>,
+    error_description: Option<String>,
+    title: Option<String>,
+    detail: Option<String>,
+}
+
+/// The store's on-disk form of a token set.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredTokenSet {
+    pub version: u32,
+    pub token_type: String,
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl Drop for StoredTokenSet {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.access_token);
+        if let Some(r) = self.refresh_token.as_mut() {
+            zeroize::Zeroize::zeroize(r);
+        }
+    }
+}
+
+impl TokenSet {
+    /// A token set from its parts.
+    pub fn new(
+        access_token: impl Into<Secret>,
+        refresh_token: Option<Secret>,
+        expires_at: Option<u64>,
+        scopes: Vec<String>,
+    ) -> Self {
+        TokenSet {
+            access_token: access_token.into(),
+            refresh_token,
+            expires_at,
+            scopes,
+            token_type: "bearer".to_owned(),
+        }
+    }
+
+    /// Parses a successful token endpoint answer
+    /// (`{"token_type":"bearer","expires_in":7200,"access_token":"..","scope":"a b","refresh_token":".."}`).
+    /// `expires_in` (a number, or a numeric string) becomes `expires_at = now + expires_in`.
+    pub fn from_token_response(body: &str, now: u64) -> Result<Self, Error> {
+        let r: TokenResponse = serde_json::from_str(body).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Io => "I/O",
+                serde_json::error::Category::Syntax => "syntax",
+                serde_json::error::Category::Data => "data",
+                serde_json::error::Category::Eof => "truncated",
+            };
+            Error::InvalidResponse(format!("token answer is not a JSON object ({what})"))
+        })?;
+        let access_token = match r.access_token {
+            Some(t) if !t.is_empty() => Secret::new(t),
+            _ => {
+                return Err(Error::InvalidResponse(
+                    "token answer has no access_token".into(),
+                ))
+            }
+        };
+        let expires_in = match r.expires_in {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Number(n)) => Some(n.as_u64().ok_or_else(|| {
+                Error::InvalidResponse("token answer has an invalid expires_in".into())
+            })?),
+            Some(serde_json::Value::String(s)) => Some(s.trim().parse::<u64>().map_err(|_| {
+                Error::InvalidResponse("token answer has an invalid expires_in".into())
+            })?),
+            Some(_) => {
+                return Err(Error::InvalidResponse(
+                    "token answer has an invalid expires_in".into(),
+                ))
+            }
+        };
+        Ok(TokenSet {
+            access_token,
+            refresh_token: r.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+            expires_at: expires_in.map(|s| now.saturating_add(s)),
+            scopes: r
+                .scope
+                .as_deref()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            token_type: r.token_type.unwrap_or_else(|| "bearer".to_owned()),
+        })
+    }
+
+    /// Whether the access token should be refreshed at `now`: `expires_at - margin <= now`.
+    pub fn needs_refresh(&self, now: u64, margin_secs: u64) -> bool {
+        match self.expires_at {
+            Some(at) => at.saturating_sub(margin_secs) <= now,
+            None => false,
+        }
+    }
+
+    /// Seconds left before expiry at `now` (negative once expired), if the expiry is known.
+    pub fn expires_in(&self, now: u64) -> Option<i64> {
+        self.expires_at.map(|at| at as i64 - now as i64)
+    }
+
+    /// The scopes joined by spaces, as in the `scope` field.
+    pub fn scope_string(&self) -> String {
+        self.scopes.join(" ")
+    }
+
+    /// Whether two sets hold the same tokens.
+    pub(crate) fn same_tokens(&self, other: &TokenSet) -> bool {
+        self.access_token == other.access_token && self.refresh_token == other.refresh_token
+    }
+
+    pub(crate) fn to_stored(&self) -> StoredTokenSet {
+        StoredTokenSet {
+            version: 1,
+            token_type: self.token_type.clone(),
+            access_token: self.access_token.expose().to_owned(),
+            refresh_token: self.refresh_token.as_ref().map(|s| s.expose().to_owned()),
+            expires_at: self.expires_at,
+            scopes: self.scopes.clone(),
+        }
+    }
+
+    pub(crate) fn from_stored(s: &StoredTokenSet) -> Self {
+        TokenSet {
+            access_token: Secret::new(s.access_token.as_str()),
+            refresh_token: s.refresh_token.as_deref().map(Secret::new),
+            expires_at: s.expires_at,
+            scopes: s.scopes.clone(),
+            token_type: s.token_type.clone(),
+        }
+    }
+}
+
+/// Turns a non-2xx answer of the token or revoke endpoint into an [`Error`].
+///
+/// An OAuth error body (`{"error":"invalid_request","error_description":".."}`) becomes
+/// [`Error::OAuth`] with the provider's words; a problem body (`title`/`detail`) becomes
+/// [`Error::Http`]; anything else an [`Error::Http`] that says only the status and body size.
+/// Any of `secrets` found in the provider's text is replaced by `<redacted>`.
+pub fn error_from_response(status: u16, body: &str, secrets: &[&str]) -> Error {
+    if let Ok(b) = serde_json::from_str::<OAuthErrorBody>(body) {
+        if let Some(error) = b.error.filter(|e| !e.is_empty()) {
+            return Error::OAuth {
+                status,
+                error: scrub(&error, secrets),
+                description: b
+                    .error_description
+                    .filter(|d| !d.is_empty())
+                    .map(|d| scrub(&d, secrets)),
+            };
+        }
+        let msg = match (b.title, b.detail) {
+            (Some(t), Some(d)) if t != d => Some(format!("{t}: {d}")),
+            (Some(t), _) => Some(t),
+            (None, Some(d)) => Some(d),
+            (None, None) => None,
+        };
+        if let Some(m) = msg {
+            return Error::Http {
+                status,
+                message: scrub(&m, secrets),
+            };
+        }
+    }
+    Error::Http {
+        status,
+        message: format!("unexpected answer ({} bytes)", body.len()),
+    }
+}
+
+/// Handles a token endpoint answer: 200 -> the token set, anything else -> the error.
+pub fn token_set_from_response(
+    status: u16,
+    body: &str,
+    now: u64,
+    secrets: &[&str],
+) -> Result<TokenSet, Error> {
+    if (200..300).contains(&status) {
+        TokenSet::from_token_response(body, now)
+    } else {
+        Err(error_from_response(status, body, secrets))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const X_ANSWER: &str = r#"{"token_type":"bearer","expires_in":7200,"access_token":"QUNDRVNT-abc","scope":"tweet.read users.read follows.write offline.access","refresh_token":"UkVGUkVTSA-def"}"#;
+
+    #[test]
+    fn parses_x_answer_with_absolute_expiry() {
+        let t = TokenSet::from_token_response(X_ANSWER, 1_700_000_000).unwrap();
+        assert_eq!(t.access_token.expose(), "QUNDRVNT-abc");
+        assert_eq!(t.refresh_token.as_ref().unwrap().expose(), "UkVGUkVTSA-def");
+        assert_eq!(t.expires_at, Some(1_700_007_200));
+        assert_eq!(
+            t.scopes,
+            vec![
+                "tweet.read",
+                "users.read",
+                "follows.write",
+                "offline.access"
+            ]
+        );
+        assert_eq!(
+            t.scope_string(),
+            "tweet.read users.read follows.write offline.access"
+        );
+        assert_eq!(t.token_type, "bearer");
+        assert_eq!(t.expires_in(1_700_000_000), Some(7200));
+    }
+
+    #[test]
+    fn without_refresh_token_or_expiry() {
+        let t = TokenSet::from_token_response(
+            r#"{"access_token":"a1","expires_in":"60","token_type":"bearer"}"#,
+            10,
+        )
+        .unwrap();
+        assert_eq!(t.refresh_token, None);
+        assert_eq!(t.expires_at, Some(70));
+        assert!(t.scopes.is_empty());
+        let t = TokenSet::from_token_response(r#"{"access_token":"a1"}"#, 10).unwrap();
+        assert_eq!(t.expires_at, None);
+        assert!(!t.needs_refresh(u64::MAX, 0));
+    }
+
+    #[test]
+    fn malformed_answers() {
+        assert_eq!(
+            TokenSet::from_token_response("<html>", 0),
+            Err(Error::InvalidResponse(
+                "token answer is not a JSON object (syntax)".into()
+            ))
+        );
+        assert_eq!(
+            TokenSet::from_token_response(r#"{"token_type":"bearer"}"#, 0),
+            Err(Error::InvalidResponse(
+                "token answer has no access_token".into()
+            ))
+        );
+        assert_eq!(
+            TokenSet::from_token_response(r#"{"access_token":"a","expires_in":-5}"#, 0),
+            Err(Error::InvalidResponse(
+                "token answer has an invalid expires_in".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn needs_refresh_uses_the_margin() {
+        let t = TokenSet::new("a", None, Some(1000), vec![]);
+        assert!(!t.needs_refresh(939, 60));
+        assert!(t.needs_refresh(940, 60));
+        assert!(t.needs_refresh(1000, 0));
+        assert!(!t.needs_refresh(999, 0));
+        assert!(t.needs_refresh(0, 5000));
+    }
+
+    #[test]
+    fn debug_never_shows_tokens() {
+        let t = TokenSet::from_token_response(X_ANSWER, 0).unwrap();
+        let d = format!("{t:?}");
+        assert!(!d.contains("QUNDRVNT"));
+        assert!(!d.contains("UkVGUkVTSA"));
+        assert_eq!(
+            d,
+            "TokenSet { access_token: \"<redacted>\", refresh_token: Some(\"<redacted>\"), \
+             expires_at: Some(7200), scopes: [\"tweet.read\", \"users.read\", \"follows.write\", \
+             \"offline.access\"], token_type: \"bearer\" }"
+        );
+    }
+
+    #[test]
+    fn oauth_error_keeps_provider_message_not_the_token() {
+        let e = token_set_from_response(
+            400,
+            r#"{"error":"invalid_request","error_description":"Value passed for the token was invalid."}"#,
+            0,
+            &["UkVGUkVTSA-def"],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            Error::OAuth {
+                status: 400,
+                error: "invalid_request".into(),
+                description: Some("Value passed for the token was invalid.".into())
+            }
+        );
+        let e = error_from_response(
+            400,
+            r#"{"error":"invalid_grant","error_description":"token UkVGUkVTSA-def was revoked"}"#,
+            &["UkVGUkVTSA-def"],
+        );
+        assert_eq!(
+            e.to_string(),
+            "token endpoint refused the request (HTTP 400, invalid_grant): token <redacted> was revoked"
+        );
+    }
+
+    #[test]
+    fn other_error_bodies() {
+        assert_eq!(
+            error_from_response(
+                401,
+                r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#,
+                &[]
+            ),
+            Error::Http {
+                status: 401,
+                message: "Unauthorized".into()
+            }
+        );
+        assert_eq!(
+            error_from_response(
+                403,
+                r#"{"title":"Client Forbidden","detail":"Enroll."}"#,
+                &[]
+            ),
+            Error::Http {
+                status: 403,
+                message: "Client Forbidden: Enroll.".into()
+            }
+        );
+        assert_eq!(
+            error_from_response(502, "<html>bad gateway</html>", &[]),
+            Error::Http {
+                status: 502,
+                message: "unexpected answer (24 bytes)".into()
+            }
+        );
+        assert_eq!(
+            error_from_response(400, r#"{"error":"unauthorized_client","error_description":"Missing valid authorization header"}"#, &[]).to_string(),
+            "token endpoint refused the request (HTTP 400, unauthorized_client): Missing valid authorization header"
+        );
+    }
+}
