@@ -240,9 +240,12 @@ pub struct RetryPolicy {
     pub rate_limit_margin: Duration,
     /// Full jitter (true, the default) or the exact exponential delay (false).
     pub jitter: bool,
-    on_retry: Option<OnRetry>,
-    cancel: Cancel,
-    clock: Arc<dyn Clock>,
+    /// Called before each wait (see [`RetryPolicy::on_retry`]). Default none.
+    pub on_retry: Option<OnRetry>,
+    /// The cancellation switch. Default: a switch of this policy's own (and its clones').
+    pub cancel: Cancel,
+    /// The clock a 429's reset is compared with. Default: the system clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for RetryPolicy {
