@@ -132,12 +132,18 @@ pub fn spawn_child(entry: &str, env: &[(&str, String)]) -> Child {
     cmd.spawn().expect("spawn child test process")
 }
 
-/// The lines of `child`'s stdout that start with `prefix` (prefix removed), until EOF.
-pub fn lines_with_prefix(child: &mut Child, prefix: &str) -> Vec<String> {
+/// What follows `marker` on the lines of `child`'s stdout that contain it, until EOF. (The test
+/// harness prints `test child_entry ... ` before the child's first line, on the same line.)
+pub fn marked_lines(child: &mut Child, marker: &str) -> Vec<String> {
     let out = child.stdout.take().expect("piped stdout");
     BufReader::new(out)
         .lines()
         .map_while(Result::ok)
-        .filter_map(|l| l.strip_prefix(prefix).map(str::to_string))
+        .filter_map(|l| after_marker(&l, marker).map(str::to_string))
         .collect()
+}
+
+/// What follows `marker` in `line`, if it is there.
+pub fn after_marker<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    line.find(marker).map(|i| &line[i + marker.len()..])
 }
