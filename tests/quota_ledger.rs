@@ -526,3 +526,27 @@ fn redis_keys_are_namespaced_by_the_app_hash() {
     );
     assert!(keys.iter().all(|k| !k.contains(key)));
 }
+
+#[test]
+fn redis_reconnects_when_its_connection_was_closed() {
+    let redis = RedisServer::start();
+    let l = Ledger::open(&redis.url(), limits(0, 3, 0)).unwrap();
+    let app = AppId::from_key("reconnect");
+    l.reserve(&app, "1", Action::Follow).unwrap().commit();
+    // Close every other client's connection, the ledger's pooled one included.
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut c = client.get_connection().unwrap();
+    let killed: i64 = ::redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("normal").query(&mut c).unwrap();
+    assert!(killed >= 1, "{killed}");
+    l.reserve(&app, "1", Action::Follow).unwrap().commit();
+    assert_eq!(l.status(&app, "1").unwrap().app_used, 2);
+}
+
+#[test]
+fn ledgers_reservations_and_policies_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Ledger>();
+    send_sync::<Reservation>();
+    send_sync::<xfollow::retry::RetryPolicy>();
+    send_sync::<xfollow::retry::Cancel>();
+}
