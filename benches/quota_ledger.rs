@@ -64,8 +64,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn bench(name: &str, url: &str) {
     let clock = ManualClock::at_epoch(1_700_000_000);
-    let ledger =
-        Ledger::open_with_clock(url, QuotaLimits::default(), Arc::new(clock.clone())).expect("open ledger");
+    let ledger = Ledger::open_with_clock(url, QuotaLimits::default(), Arc::new(clock.clone()))
+        .expect("open ledger");
     let mut figures = Vec::new();
     for i in 0..RUNS {
         let app = AppId::from_key(&format!("bench-{}-{name}-{i}", std::process::id()));
@@ -91,6 +91,9 @@ fn main() {
     println!("| store   | reserve+commit | refused | status |");
     println!("|---------|-----------:|-----------:|-----------:|");
     bench("memory", "memory:");
-    bench("sqlite", &format!("sqlite:{}", dir.path().join("quota.db").display()));
+    bench(
+        "sqlite",
+        &format!("sqlite:{}", dir.path().join("quota.db").display()),
+    );
     bench("redis", &redis.url());
 }

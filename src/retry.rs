@@ -76,11 +76,17 @@ pub enum RetryReason {
 impl fmt::Display for RetryReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RetryReason::Network { sent: false } => f.write_str("network error before the request was sent"),
-            RetryReason::Network { sent: true } => f.write_str("network error after the request may have been sent"),
+            RetryReason::Network { sent: false } => {
+                f.write_str("network error before the request was sent")
+            }
+            RetryReason::Network { sent: true } => {
+                f.write_str("network error after the request may have been sent")
+            }
             RetryReason::Timeout => f.write_str("timeout"),
             RetryReason::Status(code) => write!(f, "HTTP {code}"),
-            RetryReason::RateLimited { reset } => write!(f, "HTTP 429, rate limit resets at {reset}"),
+            RetryReason::RateLimited { reset } => {
+                write!(f, "HTTP 429, rate limit resets at {reset}")
+            }
         }
     }
 }
@@ -141,7 +147,9 @@ impl<E> RetryError<E> {
     /// Attempts made.
     pub fn attempts(&self) -> u32 {
         match self {
-            RetryError::Failed { attempts, .. } | RetryError::Cancelled { attempts, .. } => *attempts,
+            RetryError::Failed { attempts, .. } | RetryError::Cancelled { attempts, .. } => {
+                *attempts
+            }
         }
     }
 
@@ -289,7 +297,10 @@ impl RetryPolicy {
     }
 
     /// Calls `f(attempt, reason, delay)` before each wait.
-    pub fn on_retry(mut self, f: impl Fn(u32, &RetryReason, Duration) + Send + Sync + 'static) -> Self {
+    pub fn on_retry(
+        mut self,
+        f: impl Fn(u32, &RetryReason, Duration) + Send + Sync + 'static,
+    ) -> Self {
         self.on_retry = Some(Arc::new(f));
         self
     }
@@ -344,7 +355,9 @@ impl RetryPolicy {
                 rate_limit_reset: Some(reset),
             } => {
                 let until = from_epoch_secs(reset);
-                let wait = until.duration_since(self.clock.now()).unwrap_or(Duration::ZERO);
+                let wait = until
+                    .duration_since(self.clock.now())
+                    .unwrap_or(Duration::ZERO);
                 if wait > self.max_rate_limit_wait {
                     return Decision::Stop(GiveUp::RateLimitTooFar { reset });
                 }
@@ -451,7 +464,10 @@ mod tests {
             ..policy()
         };
         let ms = |n| p.backoff_ceiling(n).as_millis();
-        assert_eq!([ms(1), ms(2), ms(3), ms(4), ms(5), ms(6)], [500, 1000, 2000, 4000, 8000, 8000]);
+        assert_eq!(
+            [ms(1), ms(2), ms(3), ms(4), ms(5), ms(6)],
+            [500, 1000, 2000, 4000, 8000, 8000]
+        );
         assert_eq!(p.backoff_ceiling(40), Duration::from_secs(8));
         assert_eq!(
             p.decide(2, &Outcome::Timeout),
@@ -468,25 +484,56 @@ mod tests {
         let delays: Vec<Duration> = (0..200).map(|_| p.backoff(3)).collect();
         assert!(delays.iter().all(|d| *d <= Duration::from_secs(2)));
         let distinct: std::collections::HashSet<_> = delays.iter().collect();
-        assert!(distinct.len() > 150, "only {} distinct delays", distinct.len());
+        assert!(
+            distinct.len() > 150,
+            "only {} distinct delays",
+            distinct.len()
+        );
     }
 
     #[test]
     fn what_is_retried_and_what_is_not() {
         let p = policy();
         for code in [500u16, 502, 503, 504] {
-            let o = Outcome::Status { code, rate_limit_reset: None };
-            assert!(matches!(p.decide(1, &o), Decision::Retry { reason: RetryReason::Status(c), .. } if c == code));
+            let o = Outcome::Status {
+                code,
+                rate_limit_reset: None,
+            };
+            assert!(
+                matches!(p.decide(1, &o), Decision::Retry { reason: RetryReason::Status(c), .. } if c == code)
+            );
         }
         for code in [400u16, 401, 403, 404, 409, 501, 505] {
-            let o = Outcome::Status { code, rate_limit_reset: None };
-            assert_eq!(p.decide(1, &o), Decision::Stop(GiveUp::NotRetryable), "{code}");
+            let o = Outcome::Status {
+                code,
+                rate_limit_reset: None,
+            };
+            assert_eq!(
+                p.decide(1, &o),
+                Decision::Stop(GiveUp::NotRetryable),
+                "{code}"
+            );
         }
-        assert_eq!(p.decide(1, &Outcome::Other), Decision::Stop(GiveUp::NotRetryable));
-        assert!(matches!(p.decide(1, &Outcome::Network { sent: false }), Decision::Retry { .. }));
-        assert!(matches!(p.decide(1, &Outcome::Network { sent: true }), Decision::Retry { .. }));
-        assert_eq!(p.decide(3, &Outcome::Timeout), Decision::Stop(GiveUp::AttemptsExhausted));
-        let o429 = Outcome::Status { code: 429, rate_limit_reset: None };
+        assert_eq!(
+            p.decide(1, &Outcome::Other),
+            Decision::Stop(GiveUp::NotRetryable)
+        );
+        assert!(matches!(
+            p.decide(1, &Outcome::Network { sent: false }),
+            Decision::Retry { .. }
+        ));
+        assert!(matches!(
+            p.decide(1, &Outcome::Network { sent: true }),
+            Decision::Retry { .. }
+        ));
+        assert_eq!(
+            p.decide(3, &Outcome::Timeout),
+            Decision::Stop(GiveUp::AttemptsExhausted)
+        );
+        let o429 = Outcome::Status {
+            code: 429,
+            rate_limit_reset: None,
+        };
         assert_eq!(p.decide(1, &o429), Decision::Stop(GiveUp::RateLimitNoReset));
     }
 
@@ -494,7 +541,10 @@ mod tests {
     fn rate_limit_waits_until_the_reset_only_within_the_maximum() {
         let clock = ManualClock::at_epoch(1_000);
         let p = policy().with_clock(Arc::new(clock.clone()));
-        let at = |reset| Outcome::Status { code: 429, rate_limit_reset: Some(reset) };
+        let at = |reset| Outcome::Status {
+            code: 429,
+            rate_limit_reset: Some(reset),
+        };
         assert_eq!(
             p.decide(1, &at(1_060)),
             Decision::Retry {
@@ -502,7 +552,10 @@ mod tests {
                 delay: Duration::from_secs(61)
             }
         );
-        assert_eq!(p.decide(1, &at(1_061)), Decision::Stop(GiveUp::RateLimitTooFar { reset: 1_061 }));
+        assert_eq!(
+            p.decide(1, &at(1_061)),
+            Decision::Stop(GiveUp::RateLimitTooFar { reset: 1_061 })
+        );
         // A reset already past: only the margin.
         assert_eq!(
             p.decide(1, &at(990)),
@@ -511,7 +564,10 @@ mod tests {
                 delay: Duration::from_secs(1)
             }
         );
-        assert_eq!(p.decide(3, &at(1_010)), Decision::Stop(GiveUp::AttemptsExhausted));
+        assert_eq!(
+            p.decide(3, &at(1_010)),
+            Decision::Stop(GiveUp::AttemptsExhausted)
+        );
     }
 
     #[test]

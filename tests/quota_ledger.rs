@@ -73,7 +73,8 @@ impl Fixture {
     }
 
     fn ledger(&self, limits: QuotaLimits) -> Ledger {
-        Ledger::open_with_clock(&self.url, limits, Arc::new(self.clock.clone())).expect("open ledger")
+        Ledger::open_with_clock(&self.url, limits, Arc::new(self.clock.clone()))
+            .expect("open ledger")
     }
 
     fn at(&self, t: i64) {
@@ -98,7 +99,8 @@ fn refused(r: Result<Reservation, QuotaError>) -> QuotaExhausted {
 }
 
 fn follow(f: &Fixture, l: &Ledger, user: &str) -> Reservation {
-    l.reserve(&f.app, user, Action::Follow).expect("follow slot")
+    l.reserve(&f.app, user, Action::Follow)
+        .expect("follow slot")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +126,9 @@ fn user_cap_refuses_the_next_follow(kind: Kind) {
     );
     // Another user of the same app still has room; so do unfollows.
     follow(&f, &l, "22").commit();
-    l.reserve(&f.app, "11", Action::Unfollow).expect("unfollow slot").commit();
+    l.reserve(&f.app, "11", Action::Unfollow)
+        .expect("unfollow slot")
+        .commit();
     let s = l.status(&f.app, "11").unwrap();
     assert_eq!((s.user_used, s.user_remaining), (3, Some(0)));
     assert_eq!((s.app_used, s.app_remaining), (4, Some(6)));
@@ -220,12 +224,21 @@ fn the_clock_frees_exactly_the_expired_slots(kind: Kind) {
         r.commit();
     }
     f.at(T0 + DAY - 1);
-    assert_eq!(refused(l.reserve(&f.app, "5", Action::Follow)).next_free_at, T0 + DAY);
+    assert_eq!(
+        refused(l.reserve(&f.app, "5", Action::Follow)).next_free_at,
+        T0 + DAY
+    );
     f.at(T0 + DAY);
     let s = l.status(&f.app, "5").unwrap();
-    assert_eq!((s.user_used, s.user_remaining, s.next_free_at), (2, Some(1), None));
+    assert_eq!(
+        (s.user_used, s.user_remaining, s.next_free_at),
+        (2, Some(1), None)
+    );
     follow(&f, &l, "5").commit();
-    assert_eq!(refused(l.reserve(&f.app, "5", Action::Follow)).next_free_at, T0 + 100 + DAY);
+    assert_eq!(
+        refused(l.reserve(&f.app, "5", Action::Follow)).next_free_at,
+        T0 + 100 + DAY
+    );
     f.at(T0 + 200 + DAY);
     // The slots stamped T0+100 and T0+200 are free; the one stamped T0+DAY is not.
     let s = l.status(&f.app, "5").unwrap();
@@ -247,26 +260,63 @@ fn server_correction_lowers_room_and_never_raises_it(kind: Kind) {
         reset,
     };
     // X reports more room than the ledger: nothing changes.
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Follow, user(395, T0 + 3600)).unwrap(), 0);
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Follow, user(395, T0 + 3600))
+            .unwrap(),
+        0
+    );
     assert_eq!(l.status(&f.app, "42").unwrap().user_remaining, Some(390));
     // Less room: placeholders that free at X's reset.
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Follow, user(100, T0 + 3600)).unwrap(), 290);
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Follow, user(100, T0 + 3600))
+            .unwrap(),
+        290
+    );
     let s = l.status(&f.app, "42").unwrap();
     assert_eq!((s.user_used, s.user_remaining), (300, Some(100)));
     assert_eq!((s.app_used, s.app_remaining), (10, Some(990)));
     // A later report of more room does not undo it; a stale reset is ignored.
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Follow, user(400, T0 + 3600)).unwrap(), 0);
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Follow, user(0, T0)).unwrap(), 0);
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Follow, user(400, T0 + 3600))
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Follow, user(0, T0))
+            .unwrap(),
+        0
+    );
     assert_eq!(l.status(&f.app, "42").unwrap().user_remaining, Some(100));
     // remaining > limit is not believed.
-    let bogus = ServerWindow { scope: Scope::User, limit: 5, remaining: 6, reset: T0 + 10 };
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Follow, bogus).unwrap(), 0);
+    let bogus = ServerWindow {
+        scope: Scope::User,
+        limit: 5,
+        remaining: 6,
+        reset: T0 + 10,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Follow, bogus)
+            .unwrap(),
+        0
+    );
 
     // The app window: X says none left until T0+600.
-    let app0 = ServerWindow { scope: Scope::App, limit: 1000, remaining: 0, reset: T0 + 600 };
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Follow, app0).unwrap(), 990);
+    let app0 = ServerWindow {
+        scope: Scope::App,
+        limit: 1000,
+        remaining: 0,
+        reset: T0 + 600,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Follow, app0)
+            .unwrap(),
+        990
+    );
     let e = refused(l.reserve(&f.app, "43", Action::Follow));
-    assert_eq!((e.scope, e.limit, e.used, e.next_free_at), (Scope::App, 1000, 1000, T0 + 600));
+    assert_eq!(
+        (e.scope, e.limit, e.used, e.next_free_at),
+        (Scope::App, 1000, 1000, T0 + 600)
+    );
     // At X's reset the placeholders free; the real entries stay.
     f.at(T0 + 600);
     let s = l.status(&f.app, "42").unwrap();
@@ -276,11 +326,29 @@ fn server_correction_lowers_room_and_never_raises_it(kind: Kind) {
     assert_eq!(l.status(&f.app, "42").unwrap().user_used, 10);
 
     // Unfollows: the app window is corrected, a user window is meaningless.
-    let unf = ServerWindow { scope: Scope::App, limit: 500, remaining: 7, reset: T0 + 7200 };
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Unfollow, unf).unwrap(), 493);
+    let unf = ServerWindow {
+        scope: Scope::App,
+        limit: 500,
+        remaining: 7,
+        reset: T0 + 7200,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Unfollow, unf)
+            .unwrap(),
+        493
+    );
     assert_eq!(l.status(&f.app, "42").unwrap().unfollows_remaining, Some(7));
-    let unf_user = ServerWindow { scope: Scope::User, limit: 500, remaining: 0, reset: T0 + 7200 };
-    assert_eq!(l.observe_server_window(&f.app, "42", Action::Unfollow, unf_user).unwrap(), 0);
+    let unf_user = ServerWindow {
+        scope: Scope::User,
+        limit: 500,
+        remaining: 0,
+        reset: T0 + 7200,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Unfollow, unf_user)
+            .unwrap(),
+        0
+    );
 }
 
 fn zero_turns_a_cap_off(kind: Kind) {
@@ -296,8 +364,17 @@ fn zero_turns_a_cap_off(kind: Kind) {
     assert_eq!((s.unfollows_used, s.unfollows_remaining), (30, None));
     assert_eq!((s.next_free_at, s.unfollows_next_free_at), (None, None));
     // Server corrections do not turn an off cap on.
-    let w = ServerWindow { scope: Scope::App, limit: 1000, remaining: 0, reset: T0 + 60 };
-    assert_eq!(l.observe_server_window(&f.app, "1", Action::Follow, w).unwrap(), 0);
+    let w = ServerWindow {
+        scope: Scope::App,
+        limit: 1000,
+        remaining: 0,
+        reset: T0 + 60,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "1", Action::Follow, w)
+            .unwrap(),
+        0
+    );
     follow(&f, &l, "1").commit();
 
     // Only the user cap on.
@@ -322,7 +399,10 @@ fn five_users_share_the_app_cap(kind: Kind) {
         assert_eq!((e.scope, e.limit, e.used), (Scope::User, 400, 400));
     }
     let s = l.status(&f.app, "103").unwrap();
-    assert_eq!((s.app_used, s.app_remaining, s.user_remaining), (800, Some(200), Some(400)));
+    assert_eq!(
+        (s.app_used, s.app_remaining, s.user_remaining),
+        (800, Some(200), Some(400))
+    );
     // The other three share the last 200: 120 + 50 + 30.
     for (user, n) in [("103", 120), ("104", 50), ("105", 30)] {
         for _ in 0..n {
@@ -345,16 +425,25 @@ fn five_users_share_the_app_cap(kind: Kind) {
         );
     }
     // User 101 is at both caps; both free at T0 + DAY: the user's cap is named.
-    assert_eq!(refused(l.reserve(&f.app, "101", Action::Follow)).scope, Scope::User);
+    assert_eq!(
+        refused(l.reserve(&f.app, "101", Action::Follow)).scope,
+        Scope::User
+    );
     let s = l.status(&f.app, "104").unwrap();
-    assert_eq!((s.user_used, s.user_remaining, s.app_used, s.app_remaining), (50, Some(350), 1000, Some(0)));
+    assert_eq!(
+        (s.user_used, s.user_remaining, s.app_used, s.app_remaining),
+        (50, Some(350), 1000, Some(0))
+    );
     assert_eq!(s.next_free_at, Some(T0 + DAY));
     // Unfollows are not follows.
     l.reserve(&f.app, "104", Action::Unfollow).unwrap().commit();
     // A day later the first user's 400 free: 400 slots for the app, 400 for each user.
     f.at(T0 + DAY);
     let s = l.status(&f.app, "103").unwrap();
-    assert_eq!((s.app_used, s.app_remaining, s.user_remaining), (600, Some(400), Some(280)));
+    assert_eq!(
+        (s.app_used, s.app_remaining, s.user_remaining),
+        (600, Some(400), Some(280))
+    );
 }
 
 fn the_window_that_frees_last_is_named(kind: Kind) {
@@ -369,7 +458,10 @@ fn the_window_that_frees_last_is_named(kind: Kind) {
     // User 1: its own window frees at T0+10+DAY, the app's at T0+DAY.
     let e = refused(l.reserve(&f.app, "1", Action::Follow));
     assert_eq!((e.scope, e.next_free_at), (Scope::User, T0 + 10 + DAY));
-    assert_eq!(l.status(&f.app, "1").unwrap().next_free_at, Some(T0 + 10 + DAY));
+    assert_eq!(
+        l.status(&f.app, "1").unwrap().next_free_at,
+        Some(T0 + 10 + DAY)
+    );
     // User 2: only the app's window is full.
     let e = refused(l.reserve(&f.app, "2", Action::Follow));
     assert_eq!((e.scope, e.next_free_at), (Scope::App, T0 + DAY));
@@ -387,9 +479,15 @@ fn an_over_full_window_frees_when_enough_entries_expire(kind: Kind) {
     let e = refused(strict.reserve(&f.app, "3", Action::Follow));
     assert_eq!((e.limit, e.used, e.next_free_at), (2, 5, T0 + 3 + DAY));
     let s = strict.status(&f.app, "3").unwrap();
-    assert_eq!((s.user_used, s.user_remaining, s.next_free_at), (5, Some(0), Some(T0 + 3 + DAY)));
+    assert_eq!(
+        (s.user_used, s.user_remaining, s.next_free_at),
+        (5, Some(0), Some(T0 + 3 + DAY))
+    );
     f.at(T0 + 3 + DAY);
-    strict.reserve(&f.app, "3", Action::Follow).unwrap().commit();
+    strict
+        .reserve(&f.app, "3", Action::Follow)
+        .unwrap()
+        .commit();
 }
 
 fn apps_do_not_share_windows(kind: Kind) {
@@ -397,7 +495,10 @@ fn apps_do_not_share_windows(kind: Kind) {
     let l = f.ledger(limits(1, 1, 1));
     follow(&f, &l, "1").commit();
     let other = AppId::from_key("another-app-key");
-    l.reserve(&other, "1", Action::Follow).unwrap().release().unwrap();
+    l.reserve(&other, "1", Action::Follow)
+        .unwrap()
+        .release()
+        .unwrap();
     refused(l.reserve(&f.app, "1", Action::Follow));
 }
 
@@ -405,8 +506,14 @@ fn bad_user_ids_are_refused(kind: Kind) {
     let f = Fixture::new(kind);
     let l = f.ledger(QuotaLimits::default());
     for bad in ["", "1:2", "a b", "{1}"] {
-        assert_eq!(l.reserve(&f.app, bad, Action::Follow).unwrap_err(), QuotaError::InvalidUserId);
-        assert_eq!(l.status(&f.app, bad).unwrap_err(), QuotaError::InvalidUserId);
+        assert_eq!(
+            l.reserve(&f.app, bad, Action::Follow).unwrap_err(),
+            QuotaError::InvalidUserId
+        );
+        assert_eq!(
+            l.status(&f.app, bad).unwrap_err(),
+            QuotaError::InvalidUserId
+        );
     }
 }
 
@@ -451,10 +558,19 @@ for_each_store!(
 fn store_urls_select_the_store() {
     let l = Ledger::open("memory:", QuotaLimits::default()).unwrap();
     assert_eq!(l.store_kind(), StoreKind::Memory);
-    assert_eq!(Ledger::open("", QuotaLimits::default()).unwrap().store_kind(), StoreKind::Memory);
+    assert_eq!(
+        Ledger::open("", QuotaLimits::default())
+            .unwrap()
+            .store_kind(),
+        StoreKind::Memory
+    );
     let dir = TempDir::new("quota-url");
     let path = dir.path().join("q.db");
-    let l = Ledger::open(&format!("sqlite://{}", path.display()), QuotaLimits::default()).unwrap();
+    let l = Ledger::open(
+        &format!("sqlite://{}", path.display()),
+        QuotaLimits::default(),
+    )
+    .unwrap();
     assert_eq!(l.store_kind(), StoreKind::Sqlite);
     assert!(path.exists());
     assert_eq!(l.limits(), QuotaLimits::default());
@@ -464,24 +580,43 @@ fn store_urls_select_the_store() {
 fn sqlite_file_uses_wal() {
     let dir = TempDir::new("quota-wal");
     let path = dir.path().join("q.db");
-    let l = Ledger::open(&format!("sqlite:{}", path.display()), QuotaLimits::default()).unwrap();
+    let l = Ledger::open(
+        &format!("sqlite:{}", path.display()),
+        QuotaLimits::default(),
+    )
+    .unwrap();
     let app = AppId::from_key("wal");
     l.reserve(&app, "1", Action::Follow).unwrap().commit();
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     let n: i64 = conn
-        .query_row("SELECT COUNT(*) FROM xfollow_quota_slots WHERE app = ?1", [app.as_str()], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM xfollow_quota_slots WHERE app = ?1",
+            [app.as_str()],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(n, 2, "one follow is one entry in the user's and in the app's window");
+    assert_eq!(
+        n, 2,
+        "one follow is one entry in the user's and in the app's window"
+    );
 }
 
 #[test]
 fn sqlite_unopenable_path_is_a_store_error() {
     let dir = TempDir::new("quota-bad");
-    let url = format!("sqlite:{}", dir.path().join("missing-dir").join("q.db").display());
+    let url = format!(
+        "sqlite:{}",
+        dir.path().join("missing-dir").join("q.db").display()
+    );
     match Ledger::open(&url, QuotaLimits::default()) {
-        Err(QuotaError::Store { kind: StoreKind::Sqlite, message }) => {
+        Err(QuotaError::Store {
+            kind: StoreKind::Sqlite,
+            message,
+        }) => {
             assert!(message.starts_with("cannot open "), "{message}")
         }
         other => panic!("expected a store error, got {other:?}"),
@@ -493,7 +628,12 @@ fn redis_unreachable_is_a_store_error_without_the_password() {
     let port = quota_support::free_port();
     let url = format!("redis://:hunter2secret@127.0.0.1:{port}/0");
     match Ledger::open(&url, QuotaLimits::default()) {
-        Err(e @ QuotaError::Store { kind: StoreKind::Redis, .. }) => {
+        Err(
+            e @ QuotaError::Store {
+                kind: StoreKind::Redis,
+                ..
+            },
+        ) => {
             let text = format!("{e} {e:?}");
             assert!(text.starts_with("quota store error (Redis): "), "{text}");
             assert!(!text.contains("hunter2secret"), "{text}");
@@ -536,7 +676,12 @@ fn redis_reconnects_when_its_connection_was_closed() {
     // Close every other client's connection, the ledger's pooled one included.
     let client = ::redis::Client::open(redis.url()).unwrap();
     let mut c = client.get_connection().unwrap();
-    let killed: i64 = ::redis::cmd("CLIENT").arg("KILL").arg("TYPE").arg("normal").query(&mut c).unwrap();
+    let killed: i64 = ::redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .query(&mut c)
+        .unwrap();
     assert!(killed >= 1, "{killed}");
     l.reserve(&app, "1", Action::Follow).unwrap().commit();
     assert_eq!(l.status(&app, "1").unwrap().app_used, 2);

@@ -32,12 +32,18 @@ fn env(name: &str) -> String {
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
-        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name}={v} is not a number")))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+        })
         .unwrap_or(default)
 }
 
 fn epoch_ms() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
 }
 
 fn round_app(base: &str, round: usize) -> AppId {
@@ -102,7 +108,8 @@ fn child_burst() {
                             }
                         }
                         if i < unfollows {
-                            match ledger.reserve(&app, USERS[first % USERS.len()], Action::Unfollow) {
+                            match ledger.reserve(&app, USERS[first % USERS.len()], Action::Unfollow)
+                            {
                                 Ok(r) => {
                                     r.commit();
                                     tally.unfollows += 1;
@@ -129,16 +136,24 @@ fn child_burst() {
     }
     for (round, t) in totals.iter().enumerate() {
         let by_user: Vec<String> = t.by_user.iter().map(|n| n.to_string()).collect();
-        println!("QUOTA-ROUND {round} {} {} {}", by_user.join(","), t.unfollows, t.refused);
+        println!(
+            "QUOTA-ROUND {round} {} {} {}",
+            by_user.join(","),
+            t.unfollows,
+            t.refused
+        );
     }
 }
 
 /// Reserves and commits follows for ever, printing `QUOTA-RESERVED <id>` once each is in the store.
 fn child_loop() {
-    let ledger = Ledger::open(&env("XFOLLOW_QUOTA_URL"), QuotaLimits::UNLIMITED).expect("open ledger");
+    let ledger =
+        Ledger::open(&env("XFOLLOW_QUOTA_URL"), QuotaLimits::UNLIMITED).expect("open ledger");
     let app = AppId::from_key(&env("XFOLLOW_QUOTA_APP"));
     loop {
-        let r = ledger.reserve(&app, "3001", Action::Follow).expect("reserve");
+        let r = ledger
+            .reserve(&app, "3001", Action::Follow)
+            .expect("reserve");
         println!("QUOTA-RESERVED {}", r.id());
         r.commit();
     }
@@ -196,15 +211,27 @@ fn many_processes_never_exceed_the_caps(url: &str) {
     for (round, t) in totals.iter().enumerate() {
         let made: usize = t.by_user.iter().sum();
         assert_eq!(made, 8, "round {round}: follows per user {:?}", t.by_user);
-        assert!(t.by_user.iter().all(|n| *n <= 3), "round {round}: follows per user {:?}", t.by_user);
+        assert!(
+            t.by_user.iter().all(|n| *n <= 3),
+            "round {round}: follows per user {:?}",
+            t.by_user
+        );
         assert_eq!(t.unfollows, 4, "round {round}");
-        assert_eq!(t.refused, workers * (follows + unfollows) - 12, "round {round}");
+        assert_eq!(
+            t.refused,
+            workers * (follows + unfollows) - 12,
+            "round {round}"
+        );
         let app = round_app(&base, round);
         for (user, n) in USERS.iter().zip(t.by_user) {
             let s = ledger.status(&app, user).unwrap();
             assert_eq!(s.user_used as usize, n, "round {round}, user {user}");
             assert_eq!((s.app_used, s.app_remaining), (8, Some(0)), "round {round}");
-            assert_eq!((s.unfollows_used, s.unfollows_remaining), (4, Some(0)), "round {round}");
+            assert_eq!(
+                (s.unfollows_used, s.unfollows_remaining),
+                (4, Some(0)),
+                "round {round}"
+            );
         }
     }
 }
@@ -235,7 +262,10 @@ fn a_killed_process_leaves_its_reservations_counted(url: &str) {
         let status = child.wait().unwrap();
         assert!(!status.success());
         // What the child printed before it died.
-        reported += lines.map_while(Result::ok).filter(|l| after_marker(l, "QUOTA-RESERVED ").is_some()).count();
+        reported += lines
+            .map_while(Result::ok)
+            .filter(|l| after_marker(l, "QUOTA-RESERVED ").is_some())
+            .count();
         let used = ledger.status(&app, "3001").unwrap().user_used;
         let counted = (used - before) as usize;
         // Every reservation reported is counted; at most one more was made and not reported.
@@ -262,7 +292,10 @@ fn redis_many_processes_never_exceed_the_caps() {
 #[test]
 fn sqlite_a_killed_process_leaves_its_reservations_counted() {
     let dir = TempDir::new("quota-crash");
-    a_killed_process_leaves_its_reservations_counted(&format!("sqlite:{}", dir.path().join("q.db").display()));
+    a_killed_process_leaves_its_reservations_counted(&format!(
+        "sqlite:{}",
+        dir.path().join("q.db").display()
+    ));
 }
 
 #[test]

@@ -85,7 +85,10 @@ fn exact_exponential_delays_without_jitter() {
             attempts,
             give_up,
         }) => {
-            assert_eq!((error, attempts, give_up), (Fail::Status(502, None), 4, GiveUp::AttemptsExhausted));
+            assert_eq!(
+                (error, attempts, give_up),
+                (Fail::Status(502, None), 4, GiveUp::AttemptsExhausted)
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -97,7 +100,13 @@ fn exact_exponential_delays_without_jitter() {
 fn network_errors_are_retried_whether_or_not_the_request_left() {
     let (policy, seen) = recorded(quick());
     let r: Result<(), _> = policy.run(
-        |attempt| Err(if attempt == 1 { Fail::Refused } else { Fail::Reset }),
+        |attempt| {
+            Err(if attempt == 1 {
+                Fail::Refused
+            } else {
+                Fail::Reset
+            })
+        },
         classify,
     );
     let e = r.unwrap_err();
@@ -106,7 +115,10 @@ fn network_errors_are_retried_whether_or_not_the_request_left() {
     let reasons: Vec<_> = seen.lock().unwrap().iter().map(|s| (s.0, s.1)).collect();
     assert_eq!(
         reasons,
-        [(1, RetryReason::Network { sent: false }), (2, RetryReason::Network { sent: true })]
+        [
+            (1, RetryReason::Network { sent: false }),
+            (2, RetryReason::Network { sent: true })
+        ]
     );
 }
 
@@ -123,8 +135,15 @@ fn no_retry_on_client_errors() {
             classify,
         );
         match r {
-            Err(RetryError::Failed { error, attempts, give_up }) => {
-                assert_eq!((error, attempts, give_up), (Fail::Status(code, None), 1, GiveUp::NotRetryable));
+            Err(RetryError::Failed {
+                error,
+                attempts,
+                give_up,
+            }) => {
+                assert_eq!(
+                    (error, attempts, give_up),
+                    (Fail::Status(code, None), 1, GiveUp::NotRetryable)
+                );
             }
             other => panic!("{code}: {other:?}"),
         }
@@ -148,14 +167,24 @@ fn a_429_within_the_maximum_wait_is_waited_out() {
     );
     let started = Instant::now();
     let r = policy.run(
-        |attempt| if attempt == 1 { Err(Fail::Status(429, Some(reset))) } else { Ok(attempt) },
+        |attempt| {
+            if attempt == 1 {
+                Err(Fail::Status(429, Some(reset)))
+            } else {
+                Ok(attempt)
+            }
+        },
         classify,
     );
     assert_eq!(r.unwrap(), 2);
     assert!(started.elapsed() >= Duration::from_millis(150));
     assert_eq!(
         *seen.lock().unwrap(),
-        [(1, RetryReason::RateLimited { reset }, Duration::from_millis(150))]
+        [(
+            1,
+            RetryReason::RateLimited { reset },
+            Duration::from_millis(150)
+        )]
     );
 }
 
@@ -172,7 +201,11 @@ fn a_429_beyond_the_maximum_wait_is_returned_at_once_with_its_reset() {
         classify,
     );
     match r {
-        Err(RetryError::Failed { error, attempts, give_up }) => {
+        Err(RetryError::Failed {
+            error,
+            attempts,
+            give_up,
+        }) => {
             assert_eq!(error, Fail::Status(429, Some(now + 61)));
             assert_eq!(attempts, 1);
             assert_eq!(give_up, GiveUp::RateLimitTooFar { reset: now + 61 });
@@ -184,7 +217,14 @@ fn a_429_beyond_the_maximum_wait_is_returned_at_once_with_its_reset() {
 
     // Without a reset there is nothing to wait for.
     let r: Result<(), _> = policy.run(|_| Err(Fail::Status(429, None)), classify);
-    assert!(matches!(r, Err(RetryError::Failed { attempts: 1, give_up: GiveUp::RateLimitNoReset, .. })));
+    assert!(matches!(
+        r,
+        Err(RetryError::Failed {
+            attempts: 1,
+            give_up: GiveUp::RateLimitNoReset,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -210,8 +250,14 @@ fn cancel_from_another_thread_ends_a_long_wait_promptly() {
     let planned = canceller.join().unwrap();
     assert!(planned >= Duration::from_secs(1_799), "{planned:?}");
     match r {
-        Err(RetryError::Cancelled { attempts, last_error }) => {
-            assert_eq!((attempts, last_error), (1, Some(Fail::Status(429, Some(now + 1_800)))));
+        Err(RetryError::Cancelled {
+            attempts,
+            last_error,
+        }) => {
+            assert_eq!(
+                (attempts, last_error),
+                (1, Some(Fail::Status(429, Some(now + 1_800))))
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -226,7 +272,13 @@ fn cancel_from_another_thread_ends_a_long_wait_promptly() {
         },
         classify,
     );
-    assert!(matches!(r, Err(RetryError::Cancelled { attempts: 0, last_error: None })));
+    assert!(matches!(
+        r,
+        Err(RetryError::Cancelled {
+            attempts: 0,
+            last_error: None
+        })
+    ));
     assert_eq!(calls, 0);
     policy.cancel_handle().reset();
     assert!(policy.run(|_| Ok::<_, Fail>(()), classify).is_ok());
@@ -239,7 +291,10 @@ fn a_shared_cancel_handle_reaches_every_clone() {
     let b = a.clone();
     cancel.cancel();
     assert!(a.cancel_handle().is_cancelled());
-    assert!(b.run(|_| Ok::<_, Fail>(()), classify).unwrap_err().is_cancelled());
+    assert!(b
+        .run(|_| Ok::<_, Fail>(()), classify)
+        .unwrap_err()
+        .is_cancelled());
 }
 
 #[test]
@@ -252,6 +307,13 @@ fn never_makes_exactly_one_attempt() {
         },
         classify,
     );
-    assert!(matches!(r, Err(RetryError::Failed { attempts: 1, give_up: GiveUp::AttemptsExhausted, .. })));
+    assert!(matches!(
+        r,
+        Err(RetryError::Failed {
+            attempts: 1,
+            give_up: GiveUp::AttemptsExhausted,
+            ..
+        })
+    ));
     assert_eq!(calls, 1);
 }

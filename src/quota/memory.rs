@@ -105,7 +105,13 @@ impl Store for MemoryStore {
         Ok(Ok(id))
     }
 
-    fn release(&self, app: &AppId, windows: &Windows, id: u64, stamp: i64) -> Result<(), QuotaError> {
+    fn release(
+        &self,
+        app: &AppId,
+        windows: &Windows,
+        id: u64,
+        stamp: i64,
+    ) -> Result<(), QuotaError> {
         let mut t = self.lock();
         for (_, name, _) in &windows.list {
             t.window(app, name).remove(&(stamp, id));

@@ -348,7 +348,11 @@ impl Windows {
                 (Scope::User, user_window(user_id), limits.follows_per_user),
                 (Scope::App, APP_FOLLOWS.to_string(), limits.follows_per_app),
             ],
-            Action::Unfollow => vec![(Scope::App, APP_UNFOLLOWS.to_string(), limits.unfollows_per_app)],
+            Action::Unfollow => vec![(
+                Scope::App,
+                APP_UNFOLLOWS.to_string(),
+                limits.unfollows_per_app,
+            )],
         };
         Windows { list }
     }
@@ -378,7 +382,13 @@ pub(crate) trait Store: Send + Sync {
     ) -> Result<Result<u64, QuotaExhausted>, QuotaError>;
 
     /// Removes entry `id` (stamped `stamp`) from every window.
-    fn release(&self, app: &AppId, windows: &Windows, id: u64, stamp: i64) -> Result<(), QuotaError>;
+    fn release(
+        &self,
+        app: &AppId,
+        windows: &Windows,
+        id: u64,
+        stamp: i64,
+    ) -> Result<(), QuotaError>;
 
     /// Adds `room - remaining` placeholder entries stamped `reset - 86400` to `window` when the
     /// window's room at `now` (`cap - used`) is more than `remaining`. Returns how many.
@@ -444,15 +454,26 @@ impl Ledger {
         clock: Arc<dyn Clock>,
     ) -> Result<Ledger, QuotaError> {
         let (store, kind): (Box<dyn Store>, StoreKind) = if url.is_empty() || url == "memory:" {
-            (Box::new(memory::MemoryStore::process_wide()), StoreKind::Memory)
+            (
+                Box::new(memory::MemoryStore::process_wide()),
+                StoreKind::Memory,
+            )
         } else if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path);
             if path.is_empty() {
-                return Err(QuotaError::InvalidUrl("sqlite: needs a file path, as in sqlite:/var/lib/app/quota.db".into()));
+                return Err(QuotaError::InvalidUrl(
+                    "sqlite: needs a file path, as in sqlite:/var/lib/app/quota.db".into(),
+                ));
             }
-            (Box::new(sqlite::SqliteStore::open(path)?), StoreKind::Sqlite)
+            (
+                Box::new(sqlite::SqliteStore::open(path)?),
+                StoreKind::Sqlite,
+            )
         } else if url.starts_with("redis://") {
-            (Box::new(redis_store::RedisStore::open(url)?), StoreKind::Redis)
+            (
+                Box::new(redis_store::RedisStore::open(url)?),
+                StoreKind::Redis,
+            )
         } else {
             let scheme = url.split(':').next().unwrap_or("");
             let shown: String = scheme.chars().take(16).collect();
@@ -488,7 +509,12 @@ impl Ledger {
     /// Reserves a slot for `action` by `user_id` (the authenticated user) of `app`, or refuses
     /// with [`QuotaError::Exhausted`] when a cap is reached. The entry is durable in the store
     /// when this returns `Ok`.
-    pub fn reserve(&self, app: &AppId, user_id: &str, action: Action) -> Result<Reservation, QuotaError> {
+    pub fn reserve(
+        &self,
+        app: &AppId,
+        user_id: &str,
+        action: Action,
+    ) -> Result<Reservation, QuotaError> {
         check_user_id(user_id)?;
         let now = self.now();
         let windows = Windows::for_action(&self.inner.limits, action, user_id);
@@ -533,7 +559,9 @@ impl Ledger {
         if cap == 0 {
             return Ok(0);
         }
-        self.inner.store.correct(app, &window, cap, server.remaining, server.reset, now)
+        self.inner
+            .store
+            .correct(app, &window, cap, server.remaining, server.reset, now)
     }
 
     /// The counts for `user_id` of `app` now.
@@ -673,7 +701,10 @@ mod tests {
         assert_eq!(check_user_id(""), Err(QuotaError::InvalidUserId));
         assert_eq!(check_user_id("a:b"), Err(QuotaError::InvalidUserId));
         assert_eq!(check_user_id("{x}"), Err(QuotaError::InvalidUserId));
-        assert_eq!(check_user_id(&"1".repeat(65)), Err(QuotaError::InvalidUserId));
+        assert_eq!(
+            check_user_id(&"1".repeat(65)),
+            Err(QuotaError::InvalidUserId)
+        );
     }
 
     #[test]

@@ -118,7 +118,10 @@ fn key(app: &AppId, name: &str) -> String {
 impl RedisStore {
     pub(crate) fn open(url: &str) -> Result<RedisStore, QuotaError> {
         let client = Client::open(url).map_err(|e| {
-            QuotaError::InvalidUrl(format!("not a usable redis://host:port[/db] URL ({})", e.category()))
+            QuotaError::InvalidUrl(format!(
+                "not a usable redis://host:port[/db] URL ({})",
+                e.category()
+            ))
         })?;
         let store = RedisStore {
             client,
@@ -149,7 +152,10 @@ impl RedisStore {
     /// Runs `f` on a pooled connection. A pooled connection that turns out to be closed is
     /// dropped and `f` runs once more on a fresh one (every operation here is safe to repeat:
     /// at worst a reservation is counted twice).
-    fn with_conn<T>(&self, f: impl Fn(&mut Connection) -> redis::RedisResult<T>) -> Result<T, QuotaError> {
+    fn with_conn<T>(
+        &self,
+        f: impl Fn(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, QuotaError> {
         let pooled = self.idle().pop();
         let was_pooled = pooled.is_some();
         let mut conn = match pooled {
@@ -174,7 +180,10 @@ impl RedisStore {
 }
 
 fn bad_reply(what: &str) -> QuotaError {
-    QuotaError::store(StoreKind::Redis, format!("unexpected reply from the {what} script"))
+    QuotaError::store(
+        StoreKind::Redis,
+        format!("unexpected reply from the {what} script"),
+    )
 }
 
 impl Store for RedisStore {
@@ -216,7 +225,13 @@ impl Store for RedisStore {
         }
     }
 
-    fn release(&self, app: &AppId, windows: &Windows, id: u64, _stamp: i64) -> Result<(), QuotaError> {
+    fn release(
+        &self,
+        app: &AppId,
+        windows: &Windows,
+        id: u64,
+        _stamp: i64,
+    ) -> Result<(), QuotaError> {
         self.with_conn(|c| {
             let mut p = redis::pipe();
             p.atomic();
@@ -289,7 +304,10 @@ mod tests {
     fn keys_are_namespaced_by_the_app_hash() {
         let app = AppId::from_key("consumer-key");
         let k = key(&app, "follows:user:12");
-        assert_eq!(k, format!("xfollow:quota:{{{}}}:follows:user:12", app.as_str()));
+        assert_eq!(
+            k,
+            format!("xfollow:quota:{{{}}}:follows:user:12", app.as_str())
+        );
         assert!(!k.contains("consumer-key"));
     }
 }

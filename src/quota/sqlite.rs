@@ -56,7 +56,8 @@ impl SqliteStore {
                 format!("{path}: cannot use journal mode WAL (got {mode})"),
             ));
         }
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
         let mut store = SqliteStore {
             conn: Mutex::new(conn),
         };
@@ -67,12 +68,18 @@ impl SqliteStore {
                 .map_err(err)?;
             tx.execute_batch(SCHEMA).map_err(err)?;
             let version: i64 = tx
-                .query_row("SELECT value FROM xfollow_quota_meta WHERE name = 'schema'", [], |r| r.get(0))
+                .query_row(
+                    "SELECT value FROM xfollow_quota_meta WHERE name = 'schema'",
+                    [],
+                    |r| r.get(0),
+                )
                 .map_err(err)?;
             if version != 1 {
                 return Err(QuotaError::store(
                     StoreKind::Sqlite,
-                    format!("{path}: ledger schema version {version} is not supported (expected 1)"),
+                    format!(
+                        "{path}: ledger schema version {version} is not supported (expected 1)"
+                    ),
                 ));
             }
             tx.commit().map_err(err)?;
@@ -126,11 +133,20 @@ fn next_entry(tx: &Transaction<'_>) -> Result<u64, QuotaError> {
     u64::try_from(id).map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry counter is negative"))
 }
 
-fn insert(tx: &Transaction<'_>, app: &AppId, win: &str, stamp: i64, entry: u64) -> Result<(), QuotaError> {
-    let entry = i64::try_from(entry).map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry id overflow"))?;
-    tx.prepare_cached("INSERT INTO xfollow_quota_slots (app, win, stamp, entry) VALUES (?1, ?2, ?3, ?4)")
-        .and_then(|mut s| s.execute(params![app.as_str(), win, stamp, entry]))
-        .map_err(err)?;
+fn insert(
+    tx: &Transaction<'_>,
+    app: &AppId,
+    win: &str,
+    stamp: i64,
+    entry: u64,
+) -> Result<(), QuotaError> {
+    let entry = i64::try_from(entry)
+        .map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry id overflow"))?;
+    tx.prepare_cached(
+        "INSERT INTO xfollow_quota_slots (app, win, stamp, entry) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut s| s.execute(params![app.as_str(), win, stamp, entry]))
+    .map_err(err)?;
     Ok(())
 }
 
@@ -148,9 +164,11 @@ impl Store for SqliteStore {
             .map_err(err)?;
         let mut states = Vec::with_capacity(windows.list.len());
         for (_, win, cap) in &windows.list {
-            tx.prepare_cached("DELETE FROM xfollow_quota_slots WHERE app = ?1 AND win = ?2 AND stamp <= ?3")
-                .and_then(|mut s| s.execute(params![app.as_str(), win, now - KEEP_SECS]))
-                .map_err(err)?;
+            tx.prepare_cached(
+                "DELETE FROM xfollow_quota_slots WHERE app = ?1 AND win = ?2 AND stamp <= ?3",
+            )
+            .and_then(|mut s| s.execute(params![app.as_str(), win, now - KEEP_SECS]))
+            .map_err(err)?;
             states.push(window::state(&mut Reader { tx: &tx, app }, win, *cap, now)?);
         }
         if let Some(refusal) = window::refusal(action, windows, &states) {
@@ -165,8 +183,15 @@ impl Store for SqliteStore {
         Ok(Ok(id))
     }
 
-    fn release(&self, app: &AppId, _windows: &Windows, id: u64, _stamp: i64) -> Result<(), QuotaError> {
-        let id = i64::try_from(id).map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry id overflow"))?;
+    fn release(
+        &self,
+        app: &AppId,
+        _windows: &Windows,
+        id: u64,
+        _stamp: i64,
+    ) -> Result<(), QuotaError> {
+        let id = i64::try_from(id)
+            .map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry id overflow"))?;
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

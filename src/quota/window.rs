@@ -32,7 +32,8 @@ pub(crate) fn state<R: WindowRead>(
     let used = r.count_after(window, after)?;
     let next_free_at = if cap > 0 && used >= cap {
         // `used - cap + 1` entries must expire; the last of them is at position `used - cap`.
-        r.nth_after(window, after, used - cap)?.map(|t| t + WINDOW_SECS)
+        r.nth_after(window, after, used - cap)?
+            .map(|t| t + WINDOW_SECS)
     } else {
         None
     };
@@ -62,4 +63,3 @@ pub(crate) fn refusal(
     }
     worst
 }
-
