@@ -1,0 +1,250 @@
+//! `sqlite:PATH`: the ledger in an SQLite file shared by every process on the machine.
+//!
+//! One row per entry and window: `(app, win, stamp, entry)`. Every change runs in a
+//! `BEGIN IMMEDIATE` transaction, so reservations from all processes are serialized by
+//! SQLite's write lock and a reservation is in the file (the WAL) when `reserve` returns.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::window::{self, WindowRead, WindowState};
+use super::{
+    Action, AppId, QuotaError, QuotaExhausted, Store, StoreKind, Windows, KEEP_SECS, WINDOW_SECS,
+};
+
+/// How long a writer waits for another process's transaction before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS xfollow_quota_meta (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO xfollow_quota_meta (name, value) VALUES ('schema', 1), ('next_entry', 0);
+CREATE TABLE IF NOT EXISTS xfollow_quota_slots (
+    app   TEXT NOT NULL,     -- AppId: hash of the app's consumer key or client id
+    win   TEXT NOT NULL,     -- follows:user:<id> | follows:app | unfollows:app
+    stamp INTEGER NOT NULL,  -- Unix epoch seconds; the slot frees at stamp + 86400
+    entry INTEGER NOT NULL,  -- one follow is one entry in two windows
+    PRIMARY KEY (app, win, stamp, entry)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS xfollow_quota_slots_entry ON xfollow_quota_slots (app, entry);
+";
+
+pub(crate) struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn err(e: rusqlite::Error) -> QuotaError {
+    QuotaError::store(StoreKind::Sqlite, e)
+}
+
+impl SqliteStore {
+    pub(crate) fn open(path: &str) -> Result<SqliteStore, QuotaError> {
+        let conn = Connection::open(path).map_err(|e| {
+            QuotaError::store(StoreKind::Sqlite, format!("cannot open {path}: {e}"))
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(QuotaError::store(
+                StoreKind::Sqlite,
+                format!("{path}: cannot use journal mode WAL (got {mode})"),
+            ));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        let mut store = SqliteStore {
+            conn: Mutex::new(conn),
+        };
+        {
+            let conn = store.conn.get_mut().unwrap_or_else(|e| e.into_inner());
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(err)?;
+            tx.execute_batch(SCHEMA).map_err(err)?;
+            let version: i64 = tx
+                .query_row(
+                    "SELECT value FROM xfollow_quota_meta WHERE name = 'schema'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            if version != 1 {
+                return Err(QuotaError::store(
+                    StoreKind::Sqlite,
+                    format!(
+                        "{path}: ledger schema version {version} is not supported (expected 1)"
+                    ),
+                ));
+            }
+            tx.commit().map_err(err)?;
+        }
+        Ok(store)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct Reader<'a, 't> {
+    tx: &'a Transaction<'t>,
+    app: &'a AppId,
+}
+
+impl WindowRead for Reader<'_, '_> {
+    fn count_after(&mut self, win: &str, after: i64) -> Result<u32, QuotaError> {
+        let n: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT COUNT(*) FROM xfollow_quota_slots WHERE app = ?1 AND win = ?2 AND stamp > ?3",
+            )
+            .and_then(|mut s| s.query_row(params![self.app.as_str(), win, after], |r| r.get(0)))
+            .map_err(err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn nth_after(&mut self, win: &str, after: i64, n: u32) -> Result<Option<i64>, QuotaError> {
+        self.tx
+            .prepare_cached(
+                "SELECT stamp FROM xfollow_quota_slots WHERE app = ?1 AND win = ?2 AND stamp > ?3
+                 ORDER BY stamp, entry LIMIT 1 OFFSET ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![self.app.as_str(), win, after, n], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(err)
+    }
+}
+
+fn next_entry(tx: &Transaction<'_>) -> Result<u64, QuotaError> {
+    let id: i64 = tx
+        .prepare_cached(
+            "UPDATE xfollow_quota_meta SET value = value + 1 WHERE name = 'next_entry' RETURNING value",
+        )
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(err)?;
+    u64::try_from(id).map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry counter is negative"))
+}
+
+fn insert(
+    tx: &Transaction<'_>,
+    app: &AppId,
+    win: &str,
+    stamp: i64,
+    entry: u64,
+) -> Result<(), QuotaError> {
+    let entry = i64::try_from(entry)
+        .map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry id overflow"))?;
+    tx.prepare_cached(
+        "INSERT INTO xfollow_quota_slots (app, win, stamp, entry) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut s| s.execute(params![app.as_str(), win, stamp, entry]))
+    .map_err(err)?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn reserve(
+        &self,
+        app: &AppId,
+        action: Action,
+        windows: &Windows,
+        now: i64,
+    ) -> Result<Result<u64, QuotaExhausted>, QuotaError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut states = Vec::with_capacity(windows.list.len());
+        for (_, win, cap) in &windows.list {
+            tx.prepare_cached(
+                "DELETE FROM xfollow_quota_slots WHERE app = ?1 AND win = ?2 AND stamp <= ?3",
+            )
+            .and_then(|mut s| s.execute(params![app.as_str(), win, now - KEEP_SECS]))
+            .map_err(err)?;
+            states.push(window::state(&mut Reader { tx: &tx, app }, win, *cap, now)?);
+        }
+        if let Some(refusal) = window::refusal(action, windows, &states) {
+            tx.commit().map_err(err)?;
+            return Ok(Err(refusal));
+        }
+        let id = next_entry(&tx)?;
+        for (_, win, _) in &windows.list {
+            insert(&tx, app, win, now, id)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(Ok(id))
+    }
+
+    fn release(
+        &self,
+        app: &AppId,
+        _windows: &Windows,
+        id: u64,
+        _stamp: i64,
+    ) -> Result<(), QuotaError> {
+        let id = i64::try_from(id)
+            .map_err(|_| QuotaError::store(StoreKind::Sqlite, "entry id overflow"))?;
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.prepare_cached("DELETE FROM xfollow_quota_slots WHERE app = ?1 AND entry = ?2")
+            .and_then(|mut s| s.execute(params![app.as_str(), id]))
+            .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn correct(
+        &self,
+        app: &AppId,
+        win: &str,
+        cap: u32,
+        remaining: u32,
+        reset: i64,
+        now: i64,
+    ) -> Result<u32, QuotaError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let used = Reader { tx: &tx, app }.count_after(win, now - WINDOW_SECS)?;
+        let room = cap.saturating_sub(used);
+        if remaining >= room {
+            return Ok(0);
+        }
+        let add = room - remaining;
+        for _ in 0..add {
+            let id = next_entry(&tx)?;
+            insert(&tx, app, win, reset - WINDOW_SECS, id)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(add)
+    }
+
+    fn status(
+        &self,
+        app: &AppId,
+        windows: &[(&str, u32)],
+        now: i64,
+    ) -> Result<Vec<WindowState>, QuotaError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(err)?;
+        let mut r = Reader { tx: &tx, app };
+        let out = windows
+            .iter()
+            .map(|(win, cap)| window::state(&mut r, win, *cap, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+}
