@@ -47,6 +47,8 @@ static int run(const char *name, int oauth1, long n) {
                             "1500000000000000001-aliceDemoAccessToken", "alice-demo-token-secret");
     else
         x_config_set_oauth2_token(cfg, "alice-demo-oauth2-token");
+    /* The client alone: no quota ledger (its cost is measured by benches/quota_ledger.rs). */
+    x_config_set_quota(cfg, "off");
     if (x_client_new(cfg, &c) != X_SUCCESS) {
         fprintf(stderr, "x_client_new: %s\n", x_last_error_message());
         return 1;

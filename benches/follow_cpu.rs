@@ -191,6 +191,7 @@ fn main() {
     let c2 = xfollow::Client::builder()
         .base_url(e.base.clone())
         .oauth2_token("alice-demo-oauth2-token")
+        .quota("off")
         .build()
         .unwrap();
     if wanted("rust2") {
@@ -202,6 +203,7 @@ fn main() {
         .base_url(e.base.clone())
         .oauth2_token("alice-demo-oauth2-token")
         .gzip(false)
+        .quota("off")
         .build()
         .unwrap();
     if wanted("rust2-nogzip") {
@@ -217,6 +219,7 @@ fn main() {
             "1500000000000000001-aliceDemoAccessToken",
             "alice-demo-token-secret",
         )
+        .quota("off")
         .build()
         .unwrap();
     if wanted("rust1") {
