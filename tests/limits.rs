@@ -489,11 +489,32 @@ fn a_bad_store_url_fails_the_build() {
             "redis://127.0.0.1:{}/0",
             quota_support::free_port()
         ))
-        .build();
-    // Redis is connected lazily or at open: either way, no follow can pass unnoticed.
-    if let Err(err) = err {
-        assert_eq!(err.kind(), ErrorKind::QuotaStore);
-    }
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::QuotaStore);
+    assert!(
+        err.message().starts_with("quota store error (Redis): "),
+        "{}",
+        err.message()
+    );
+}
+
+#[test]
+fn a_store_that_fails_refuses_the_follow_and_sends_nothing() {
+    let e = Emulator::start();
+    let redis = RedisServer::start();
+    let c = alice(&e).quota(redis.url()).build().unwrap();
+    c.follow(None, BOB).unwrap();
+    drop(redis);
+    let err = c.follow(None, ERIN).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::QuotaStore);
+    assert!(!err.may_have_reached_server());
+    assert!(
+        err.message().starts_with("quota store error (Redis): "),
+        "{}",
+        err.message()
+    );
+    assert_eq!(e.user_counter(ALICE, "follow_requests"), 1);
 }
 
 // --- many processes, a killed process ------------------------------------------------------

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::client::Client;
 use crate::error::Error;
+use crate::retry::Cancel;
 use std::ffi::c_char;
 
 /// A client (opaque). Immutable after x_client_new and safe to share between threads:
@@ -44,8 +45,12 @@ pub unsafe extern "C" fn x_client_new(cfg: *const x_config, out: *mut *mut x_cli
         run(out, || {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { handle(cfg, "config") }?;
+            // Each client gets its own cancellation switch (x_client_cancel), even when
+            // several are built from one config.
+            let b = builder(cfg);
+            let policy = b.retry_policy_ref().clone().with_cancel(Cancel::new());
             Ok(x_client {
-                inner: builder(cfg).build()?,
+                inner: b.clone().retry(policy).build()?,
             })
         })
     })

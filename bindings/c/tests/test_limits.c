@@ -227,6 +227,22 @@ static void test_retry_callback(void) {
     x_client_free(c);
 }
 
+static void test_cancel_is_per_client(void) {
+    x_config *cfg = alice_config();
+    x_client *a = NULL, *b = NULL;
+    x_follow_result *r = NULL;
+    CHECK(x_config_set_quota(cfg, "off") == X_SUCCESS);
+    CHECK(x_client_new(cfg, &a) == X_SUCCESS);
+    CHECK(x_client_new(cfg, &b) == X_SUCCESS);
+    x_config_free(cfg);
+    CHECK(x_client_cancel(a) == X_SUCCESS);
+    CHECK(x_follow(a, NULL, BOB, &r) == X_ERR_CANCELLED);
+    CHECK(x_follow(b, NULL, BOB, &r) == X_SUCCESS);
+    x_follow_result_free(r);
+    x_client_free(a);
+    x_client_free(b);
+}
+
 static void test_quota(void) {
     x_config *cfg = alice_config();
     x_client *c = NULL;
@@ -315,6 +331,7 @@ int main(void) {
     test_codes();
     test_invalid_arguments();
     test_retry_callback();
+    test_cancel_is_per_client();
     test_quota();
     test_exhausted_window();
     unlink(quota_url + strlen("sqlite:"));
