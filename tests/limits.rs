@@ -521,6 +521,13 @@ fn a_store_that_fails_refuses_the_follow_and_sends_nothing() {
 
 const CAP: u32 = 30;
 
+fn epoch_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
 fn child_env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
 }
@@ -553,6 +560,12 @@ fn limits_child() {
             println!("LIMITS-SENT {i}");
         }
     }
+    // Every process starts its threads at the same moment, so that they race.
+    let start: u128 = child_env("XFOLLOW_LIMITS_START_AT").parse().unwrap();
+    let now = epoch_ms();
+    if start > now {
+        std::thread::sleep(Duration::from_millis((start - now) as u64));
+    }
     let threads: usize = child_env("XFOLLOW_LIMITS_THREADS").parse().unwrap();
     let attempts: usize = child_env("XFOLLOW_LIMITS_ATTEMPTS").parse().unwrap();
     let handles: Vec<_> = (0..threads)
@@ -580,9 +593,11 @@ fn limits_child() {
     println!("LIMITS-DONE {ok} {refused}");
 }
 
+/// An emulator with no 15-minute limit to speak of and X's daily caps set to the ledger's:
+/// a follow the ledger let through too many would get a 429 (and fail the child).
 fn busy_emulator() -> Emulator {
     Emulator::start_with(json!({"limits": {"follow_per_15min": 1_000_000,
-        "follows_per_user_day": 1_000_000, "follows_per_app_day": 1_000_000}}))
+        "follows_per_user_day": CAP, "follows_per_app_day": 1_000}}))
 }
 
 fn many_processes_through_the_client(quota: &str) {
@@ -590,6 +605,7 @@ fn many_processes_through_the_client(quota: &str) {
     let threads = 4;
     let attempts = 4;
     let e = busy_emulator();
+    let start_at = (epoch_ms() + 500).to_string();
     let mut children: Vec<_> = (0..procs)
         .map(|_| {
             spawn_child(
@@ -600,6 +616,7 @@ fn many_processes_through_the_client(quota: &str) {
                     ("XFOLLOW_LIMITS_QUOTA", quota.into()),
                     ("XFOLLOW_LIMITS_THREADS", threads.to_string()),
                     ("XFOLLOW_LIMITS_ATTEMPTS", attempts.to_string()),
+                    ("XFOLLOW_LIMITS_START_AT", start_at.clone()),
                 ],
             )
         })
