@@ -325,11 +325,30 @@ pub(crate) fn send(
     };
     let mut resp = result.map_err(|e| map_ureq(e, false))?;
     let status = resp.status().as_u16();
-    let headers = resp.headers();
-    let rate_limit = RateLimit::from_lookup(|k| headers.get(k).and_then(|v| v.to_str().ok()));
-    let gzip = headers
-        .get("content-encoding")
-        .is_some_and(|v| v.as_bytes() == b"gzip");
+    // One pass over the response's headers instead of a hashed lookup per rate-limit name
+    // (nine of them); the first value of a name counts, as with `HeaderMap::get`.
+    let mut found: [Option<Option<&str>>; RATE_LIMIT_HEADERS.len()] = Default::default();
+    let mut gzip = None;
+    let mut length = None;
+    for (name, value) in resp.headers() {
+        let name = name.as_str();
+        if name.starts_with("x-") {
+            if let Some(i) = RATE_LIMIT_HEADERS.iter().position(|h| *h == name) {
+                found[i].get_or_insert(value.to_str().ok());
+            }
+        } else if name == "content-encoding" {
+            gzip.get_or_insert(value.as_bytes() == b"gzip");
+        } else if name == "content-length" {
+            length.get_or_insert(value.to_str().ok().and_then(|v| v.parse::<u64>().ok()));
+        }
+    }
+    let gzip = gzip.unwrap_or(false);
+    let rate_limit = RateLimit::from_lookup(|k| {
+        let i = RATE_LIMIT_HEADERS.iter().position(|h| *h == k)?;
+        found[i].flatten()
+    });
+    // Room for the whole body up front (no regrowing), within the limit.
+    let capacity = length.flatten().unwrap_or(0).min(MAX_BODY) as usize + 1;
     let in_body = |mut err: Error| {
         err.0.http_status = Some(status);
         err.0.rate_limit = rate_limit;
@@ -339,7 +358,8 @@ pub(crate) fn send(
     let body = if gzip {
         // An empty body stays empty (a gzip header with nothing behind it, as some proxies send
         // on error statuses).
-        let raw = body.read_to_vec().map_err(|e| in_body(map_ureq(e, true)))?;
+        let mut raw = Vec::with_capacity(capacity);
+        read_all(body, &mut raw).map_err(|e| in_body(map_ureq(e, true)))?;
         let plain = if raw.is_empty() {
             Ok(raw)
         } else {
@@ -360,14 +380,44 @@ pub(crate) fn send(
             ))
         })?
     } else {
-        body.read_to_string()
-            .map_err(|e| in_body(map_ureq(e, true)))?
+        let mut raw = Vec::with_capacity(capacity);
+        read_all(body, &mut raw).map_err(|e| in_body(map_ureq(e, true)))?;
+        String::from_utf8(raw).map_err(|_| {
+            in_body(Error::new(
+                ErrorKind::Network,
+                "I/O error: stream did not contain valid UTF-8",
+                Delivery::MaybeSent,
+            ))
+        })?
     };
     Ok(RawResponse {
         status,
         rate_limit,
         body,
     })
+}
+
+/// The rate-limit headers [`RateLimit::from_lookup`] asks for.
+const RATE_LIMIT_HEADERS: [&str; 9] = [
+    "x-rate-limit-limit",
+    "x-rate-limit-remaining",
+    "x-rate-limit-reset",
+    "x-user-limit-24hour-limit",
+    "x-user-limit-24hour-remaining",
+    "x-user-limit-24hour-reset",
+    "x-app-limit-24hour-limit",
+    "x-app-limit-24hour-remaining",
+    "x-app-limit-24hour-reset",
+];
+
+/// Reads a body to its end into `out` (sized by the caller), as ureq's `read_to_vec`
+/// without its growth steps; the body's limit errors come back as ureq errors.
+fn read_all(body: ureq::BodyWithConfig<'_>, out: &mut Vec<u8>) -> Result<(), ureq::Error> {
+    use std::io::Read;
+    body.reader()
+        .read_to_end(out)
+        .map(drop)
+        .map_err(ureq::Error::from)
 }
 
 /// Decodes a gzip body (RFC 1952, one or more members, each checked against its CRC-32 and
