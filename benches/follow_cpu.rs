@@ -6,6 +6,9 @@
 //!            OAuth 2.0 bearer token (the floor for any client)
 //!   raw1     the same loop sending OAuth 1.0a requests signed before the clock starts (one
 //!            per follow: the emulator refuses a nonce twice), the floor for OAuth 1.0a
+//!   raw2-gzip, raw1-gzip   the same loops asking for gzip (xfollow's default): the
+//!            emulator's compressed answers come later, and an idle wait costs a client CPU
+//!            too (caches go cold), so xfollow's gzip rows are compared with these
 //!   rust2    xfollow::Client::follow, OAuth 2.0
 //!   rust1    xfollow::Client::follow, OAuth 1.0a (a fresh nonce and HMAC per request)
 //! The C ABI is measured from C by benches/follow_cpu.c (make bench runs both).
@@ -173,11 +176,15 @@ fn raw_loop(base: &str, requests: Vec<Vec<u8>>) -> impl FnMut() {
 }
 
 /// The follow request as a client sends it, with `authorization`.
-fn follow_request(addr: &str, authorization: &str) -> Vec<u8> {
+/// With `gzip`, the request asks for a gzip answer (as xfollow does by default): the
+/// emulator then compresses it, which changes its latency, and the loop reads the compressed
+/// body without decoding it.
+fn follow_request(addr: &str, authorization: &str, gzip: bool) -> Vec<u8> {
     let body = format!("{{\"target_user_id\":\"{BOB}\"}}");
+    let accept = if gzip { "accept-encoding: gzip\r\n" } else { "" };
     format!(
         "POST /2/users/{ALICE}/following HTTP/1.1\r\nhost: {addr}\r\nauthorization: {authorization}\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+         {accept}content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -207,8 +214,7 @@ fn main() {
     let e = Emulator::start();
     let only = std::env::var("XFOLLOW_BENCH_CASES").ok();
     let wanted = |key: &str| {
-        key.starts_with("raw")
-            || only
+        only
                 .as_deref()
                 .is_none_or(|o| o.split(',').any(|k| k == key))
     };
@@ -259,29 +265,38 @@ fn main() {
             });
         }
     }
-    add(
-        &mut cases,
-        wanted("raw2"),
-        ("raw2", "raw HTTP/1.1 loop, one pre-built request, OAuth 2.0 bearer", "raw2"),
-        Box::new(raw_loop(
-            &e.base,
-            vec![follow_request(&addr, "Bearer alice-demo-oauth2-token")],
-        )),
-    );
+    // Each xfollow case is compared with the raw loop that asks for the same encoding.
+    for (key, name, gzip) in [
+        ("raw2", "raw HTTP/1.1 loop, one pre-built request, OAuth 2.0 bearer", false),
+        ("raw2-gzip", "raw HTTP/1.1 loop, OAuth 2.0 bearer, accept-encoding: gzip", true),
+    ] {
+        let req = follow_request(&addr, "Bearer alice-demo-oauth2-token", gzip);
+        add(
+            &mut cases,
+            true,
+            (key, name, key),
+            Box::new(raw_loop(&e.base, vec![req])),
+        );
+    }
     // OAuth 1.0a: every request needs its own nonce, so all are signed before the clock runs.
-    let signed = (0..warm_up + per_round * rounds)
-        .map(|_| follow_request(&addr, &creds.authorization("POST", &url, &[])))
-        .collect();
-    add(
-        &mut cases,
-        wanted("raw1"),
-        ("raw1", "raw HTTP/1.1 loop, requests signed beforehand, OAuth 1.0a", "raw1"),
-        Box::new(raw_loop(&e.base, signed)),
-    );
+    for (key, name, gzip) in [
+        ("raw1", "raw HTTP/1.1 loop, requests signed beforehand, OAuth 1.0a", false),
+        ("raw1-gzip", "raw HTTP/1.1 loop, signed beforehand, OAuth 1.0a, accept-encoding: gzip", true),
+    ] {
+        let signed = (0..warm_up + per_round * rounds)
+            .map(|_| follow_request(&addr, &creds.authorization("POST", &url, &[]), gzip))
+            .collect();
+        add(
+            &mut cases,
+            true,
+            (key, name, key),
+            Box::new(raw_loop(&e.base, signed)),
+        );
+    }
     add(
         &mut cases,
         wanted("rust2"),
-        ("rust2", "xfollow Rust API, OAuth 2.0", "raw2"),
+        ("rust2", "xfollow Rust API, OAuth 2.0 (asks for gzip, the default)", "raw2-gzip"),
         Box::new(|| assert!(c2.follow(Some(ALICE), BOB).unwrap().following)),
     );
     add(
@@ -293,7 +308,7 @@ fn main() {
     add(
         &mut cases,
         wanted("rust1"),
-        ("rust1", "xfollow Rust API, OAuth 1.0a", "raw1"),
+        ("rust1", "xfollow Rust API, OAuth 1.0a (asks for gzip)", "raw1-gzip"),
         Box::new(|| assert!(c1.follow(Some(ALICE), BOB).unwrap().following)),
     );
     add(
@@ -345,19 +360,14 @@ fn main() {
     println!(
         "\nclient CPU per follow (user+sys CPU of the calling thread), {rounds} rounds of {per_round} \
          follows per case, interleaved, after {warm_up} warm-up follows; median and range over the rounds; \
-         x raw: median over the rounds of (case / its raw loop in the same round)\n"
+         x raw: ratio of the medians\n"
     );
     println!("| case | client CPU per follow (median) | range | x raw | wall per follow (median) | new connections |");
     println!("|---|---:|---:|---:|---:|---:|");
     for c in &cases {
         let floor = cases.iter().find(|f| f.key == c.floor).unwrap_or(c);
-        let ratios = c
-            .cpu
-            .iter()
-            .zip(&floor.cpu)
-            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-            .collect();
         let cpu: Vec<f64> = c.cpu.iter().map(us).collect();
+        let floor_cpu = median(floor.cpu.iter().map(us).collect());
         let (lo, hi) = cpu
             .iter()
             .fold((f64::MAX, 0f64), |(l, h), &v| (l.min(v), h.max(v)));
@@ -365,7 +375,7 @@ fn main() {
             "| {} | {:.1} µs | {lo:.1} to {hi:.1} | {:.2} ({}) | {:.1} µs | {} |",
             c.name,
             median(cpu.clone()),
-            median(ratios),
+            median(cpu.clone()) / floor_cpu,
             floor.key,
             median(c.wall.iter().map(us).collect()),
             c.conns
