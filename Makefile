@@ -117,9 +117,13 @@ test-c: lib c-example venv
 	mkdir -p $(BUILD)/test
 	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi_asan
 	$(CC) $(CFLAGS_X) $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi
+	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_limits.c $(LDFLAGS_X) -o $(BUILD)/test/test_limits_asan
+	$(CC) $(CFLAGS_X) $(C_TESTS)/test_limits.c $(LDFLAGS_X) -o $(BUILD)/test/test_limits
 	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/test/follow_asan
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_abi_asan
 	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_abi
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_limits_asan
+	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_limits
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
 	$(PY) $(C_TESTS)/oauthlib_server_check.py $(BUILD)/bin/follow

@@ -128,6 +128,8 @@ static x_client *client(int oauth1, int gzip) {
     else
         x_config_set_oauth2_token(cfg, "alice-demo-oauth2-token");
     x_config_set_gzip(cfg, gzip);
+    /* The client alone: no quota ledger (its cost is measured by benches/quota_ledger.rs). */
+    x_config_set_quota(cfg, "off");
     if (x_client_new(cfg, &c) != X_SUCCESS) fprintf(stderr, "x_client_new: %s\n", x_last_error_message());
     x_config_free(cfg);
     return c;

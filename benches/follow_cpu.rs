@@ -221,21 +221,25 @@ fn main() {
     let addr = e.base.trim_start_matches("http://").to_owned();
     let url = format!("{}/2/users/{ALICE}/following", e.base);
 
+    // The clients alone: no quota ledger (its cost is measured by benches/quota_ledger.rs).
     let c2 = xfollow::Client::builder()
         .base_url(e.base.clone())
         .oauth2_token("alice-demo-oauth2-token")
+        .quota("off")
         .build()
         .unwrap();
     let cg = xfollow::Client::builder()
         .base_url(e.base.clone())
         .oauth2_token("alice-demo-oauth2-token")
         .gzip(false)
+        .quota("off")
         .build()
         .unwrap();
     let creds = oauth1_credentials();
     let c1 = xfollow::Client::builder()
         .base_url(e.base.clone())
         .credentials(xfollow::Credentials::OAuth1(oauth1_credentials()))
+        .quota("off")
         .build()
         .unwrap();
 
@@ -243,6 +247,7 @@ fn main() {
         .base_url(e.base.clone())
         .credentials(xfollow::Credentials::OAuth1(oauth1_credentials()))
         .gzip(false)
+        .quota("off")
         .build()
         .unwrap();
 

@@ -50,6 +50,16 @@
 #define X_MAX_TIMEOUT_MS 3600000
 
 /**
+ * The longest retry delay or rate-limit wait accepted, in milliseconds (one hour).
+ */
+#define X_MAX_RETRY_DELAY_MS 3600000
+
+/**
+ * The most attempts accepted by x_config_set_retry.
+ */
+#define X_MAX_RETRY_ATTEMPTS 100
+
+/**
  * Major version of the library this header belongs to.
  */
 #define X_VERSION_MAJOR 0
@@ -89,6 +99,11 @@ typedef struct x_config x_config;
 typedef struct x_follow_result x_follow_result;
 
 /**
+ * The ledger's counts for one user at one moment (opaque; free with x_quota_status_free).
+ */
+typedef struct x_quota_status x_quota_status;
+
+/**
  * A user (opaque; read it with the accessors, free it with x_user_free).
  */
 typedef struct x_user x_user;
@@ -105,9 +120,24 @@ typedef int x_result;
 typedef int x_rate_window;
 
 /**
+ * An endpoint whose latest rate-limit windows x_client_rate_limit() reads.
+ */
+typedef int x_endpoint;
+
+/**
  * The relationship after a follow or unfollow.
  */
 typedef int x_follow_state;
+
+/**
+ * Called before each wait of the retry policy, on the thread making the call:
+ * `attempt` is the attempt that failed (1 for the first), `reason` is `X_ERR_NETWORK`,
+ * `X_ERR_TIMEOUT`, `X_ERR_SERVER` (with `http_status` 500, 502, 503 or 504) or
+ * `X_ERR_RATE_LIMITED` (with `http_status` 429), `http_status` is 0 for the first two, and
+ * `delay_ms` is the wait before the next attempt. It must not call back into the same
+ * client's blocking functions, and must return (a long callback delays the call).
+ */
+typedef void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason, int32_t http_status, uint64_t delay_ms);
 
 /**
  * Success.
@@ -174,6 +204,42 @@ typedef int x_follow_state;
  * A panic inside the library was caught at the boundary.
  */
 #define X_ERR_PANIC 12
+
+/**
+ * A follow or unfollow refused locally by the quota ledger, without a request: a daily cap
+ * is reached. x_last_error_next_free_at() tells when a slot frees.
+ */
+#define X_ERR_QUOTA_EXHAUSTED 13
+
+/**
+ * The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
+ */
+#define X_ERR_QUOTA_STORE 14
+
+/**
+ * Cancelled by x_client_cancel(), before the first attempt or while waiting to retry.
+ */
+#define X_ERR_CANCELLED 15
+
+/**
+ * `POST /2/users/{id}/following`.
+ */
+#define X_ENDPOINT_FOLLOW 0
+
+/**
+ * `DELETE /2/users/{source}/following/{target}`.
+ */
+#define X_ENDPOINT_UNFOLLOW 1
+
+/**
+ * `GET /2/users/me`.
+ */
+#define X_ENDPOINT_ME 2
+
+/**
+ * `GET /2/users/by/username/{username}`.
+ */
+#define X_ENDPOINT_USER_BY_USERNAME 3
 
 /**
  * `x-rate-limit-*`: the endpoint's 15-minute window.
@@ -425,6 +491,108 @@ bool x_last_error_rate_limit(x_rate_window window, uint64_t *limit_out, uint64_t
 uint64_t x_last_error_retry_at(void);
 
 /**
+ * After `X_ERR_QUOTA_EXHAUSTED`: the Unix time (seconds) at which the exhausted daily window
+ * has a free slot again. 0 for other errors.
+ */
+int64_t x_last_error_next_free_at(void);
+
+/**
+ * After `X_ERR_RATE_LIMITED`: the window that is exhausted (`X_WINDOW_ENDPOINT`,
+ * `X_WINDOW_USER_24H` or `X_WINDOW_APP_24H`), the one whose reset x_last_error_retry_at()
+ * gives. -1 without rate-limit headers, or for other errors.
+ */
+x_rate_window x_last_error_exhausted_window(void);
+
+/**
+ * Sets the quota ledger's store: `"memory:"` (the default: one table per process),
+ * `"sqlite:PATH"` (shared by every process of the machine), `"redis://host:port[/db]"`
+ * (shared by every machine), or `"off"` (no ledger). The store is opened by x_client_new,
+ * which fails with X_ERR_INVALID_ARGUMENT (bad URL) or X_ERR_QUOTA_STORE (cannot open).
+ */
+x_result x_config_set_quota(struct x_config *cfg, const char *url);
+
+/**
+ * Sets the daily caps the ledger enforces, on rolling 24-hour windows (defaults 400, 1000,
+ * 500). 0 turns that cap off (its window is still counted and reported).
+ */
+x_result x_config_set_quota_limits(struct x_config *cfg, uint32_t follows_per_user, uint32_t follows_per_app, uint32_t unfollows_per_app);
+
+/**
+ * Sets the OAuth 2.0 client id (public, never the client secret), or NULL for none: the
+ * app's name in the quota ledger for OAuth 2.0 credentials (OAuth 1.0a uses the consumer
+ * key). Without one, every OAuth 2.0 client sharing a store counts as one app. Only a hash
+ * of it is stored.
+ */
+x_result x_config_set_client_id(struct x_config *cfg, const char *client_id);
+
+/**
+ * The ledger's counts for `user_id` (NULL: the authenticated user), now. `*out` is written
+ * on success only. X_ERR_INVALID_ARGUMENT when the ledger is off; X_ERR_QUOTA_STORE when its
+ * store fails.
+ */
+x_result x_client_quota_status(const struct x_client *client, const char *user_id, struct x_quota_status **out);
+
+/**
+ * Frees a quota status. NULL is accepted.
+ */
+void x_quota_status_free(struct x_quota_status *s);
+
+/**
+ * When the counts were read (Unix seconds). 0 for NULL.
+ */
+int64_t x_quota_status_at(const struct x_quota_status *s);
+
+/**
+ * The user's follows in the last 24 hours. 0 for NULL.
+ */
+uint32_t x_quota_status_user_used(const struct x_quota_status *s);
+
+/**
+ * Follows the user has left; -1 when the per-user cap is off (or for NULL).
+ */
+int64_t x_quota_status_user_remaining(const struct x_quota_status *s);
+
+/**
+ * The app's follows (all users) in the last 24 hours. 0 for NULL.
+ */
+uint32_t x_quota_status_app_used(const struct x_quota_status *s);
+
+/**
+ * Follows the app has left; -1 when the per-app cap is off (or for NULL).
+ */
+int64_t x_quota_status_app_remaining(const struct x_quota_status *s);
+
+/**
+ * The app's unfollows in the last 24 hours. 0 for NULL.
+ */
+uint32_t x_quota_status_unfollows_used(const struct x_quota_status *s);
+
+/**
+ * Unfollows the app has left; -1 when the unfollow cap is off (or for NULL).
+ */
+int64_t x_quota_status_unfollows_remaining(const struct x_quota_status *s);
+
+/**
+ * 0 when the user may follow now; else the Unix time (seconds) at which both the user's and
+ * the app's follow windows have a free slot.
+ */
+int64_t x_quota_status_next_free_at(const struct x_quota_status *s);
+
+/**
+ * 0 when the app may unfollow now; else the Unix time at which its unfollow window has a
+ * free slot.
+ */
+int64_t x_quota_status_unfollows_next_free_at(const struct x_quota_status *s);
+
+/**
+ * Copies one window of the latest rate-limit snapshot `client` saw for `endpoint` (an
+ * `X_ENDPOINT_*`) into the out-parameters (each may be NULL). Returns true when that
+ * endpoint answered with that window; false otherwise, for NULL or an unknown endpoint or
+ * window. Thread-safe; does not touch the last error.
+ */
+bool x_client_rate_limit(const struct x_client *client, x_endpoint endpoint, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
+
+/**
  * Frees a follow result. NULL is accepted.
  */
 void x_follow_result_free(struct x_follow_result *r);
@@ -495,6 +663,40 @@ const char *x_user_name(const struct x_user *u);
  * x_follow_result_rate_limit).
  */
 bool x_user_rate_limit(const struct x_user *u, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
+
+/**
+ * Sets the retry policy of every call: `max_attempts` attempts in all (1 to
+ * X_MAX_RETRY_ATTEMPTS; 1 never retries), an exponential backoff from `base_delay_ms` up to
+ * `max_delay_ms` (0 to X_MAX_RETRY_DELAY_MS each, base at most max) with full jitter, and a
+ * 429 waited out only when its reset is at most `max_rate_limit_wait_ms` away (0: never
+ * waited). Defaults: 3, 500, 8000, 60000. Retried: network errors, timeouts, HTTP 500, 502,
+ * 503, 504 and 429 (within the wait); never 400, 401, 403, 404.
+ */
+x_result x_config_set_retry(struct x_config *cfg, uint32_t max_attempts, uint32_t base_delay_ms, uint32_t max_delay_ms, uint32_t max_rate_limit_wait_ms);
+
+/**
+ * Full jitter on the backoff (true, the default) or the exact exponential delay (false).
+ */
+x_result x_config_set_retry_jitter(struct x_config *cfg, bool enabled);
+
+/**
+ * Sets (or, with `callback` NULL, removes) the on-retry callback; see x_on_retry_fn.
+ * `user_data` is passed back as is; it must stay valid, and be usable from every thread that
+ * makes calls, for as long as clients built from this configuration live.
+ */
+x_result x_config_set_on_retry(struct x_config *cfg, x_on_retry_fn callback, void *user_data);
+
+/**
+ * Cancels every retry wait running on `client`, from any thread: those calls return
+ * `X_ERR_CANCELLED` at once, and so does every later call on it until
+ * x_client_cancel_reset(). A request in flight is not interrupted (its timeout bounds it).
+ */
+x_result x_client_cancel(const struct x_client *client);
+
+/**
+ * Lets calls on `client` run again after x_client_cancel().
+ */
+x_result x_client_cancel_reset(const struct x_client *client);
 
 /**
  * The library's version, e.g. "0.1.0" (static; never freed).

@@ -3,12 +3,15 @@
 use crate::api::{self, follows, users, FollowOutcome, User};
 use crate::auth::{AfterUnauthorized, Authorizer, Credentials, OAuth1Credentials, Secret};
 use crate::error::Error;
+use crate::limits::{self, Quota};
+use crate::quota::{Action, Clock, Ledger, QuotaLimits, QuotaStatus};
 use crate::ratelimit::RateLimit;
+use crate::retry::{Cancel, RetryPolicy};
 use crate::transport::{self, AgentOptions};
 use crate::validate;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// The default API host.
@@ -42,7 +45,25 @@ pub struct ClientBuilder {
     ca_file: Option<PathBuf>,
     clock_offset: i64,
     gzip: bool,
+    retry: RetryPolicy,
+    quota_url: String,
+    quota_limits: QuotaLimits,
+    client_id: Option<String>,
+    clock: Option<ClockHandle>,
 }
+
+/// An injected clock (for tests), shown in `Debug` as its time only.
+#[derive(Clone)]
+struct ClockHandle(Arc<dyn Clock>);
+
+impl std::fmt::Debug for ClockHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.0.epoch_secs())
+    }
+}
+
+/// The default quota store: `memory:`, one table per process.
+pub const DEFAULT_QUOTA_URL: &str = "memory:";
 
 impl Default for ClientBuilder {
     fn default() -> Self {
@@ -55,6 +76,11 @@ impl Default for ClientBuilder {
             ca_file: None,
             clock_offset: 0,
             gzip: true,
+            retry: RetryPolicy::default(),
+            quota_url: DEFAULT_QUOTA_URL.to_owned(),
+            quota_limits: QuotaLimits::default(),
+            client_id: None,
+            clock: None,
         }
     }
 }
@@ -132,6 +158,52 @@ impl ClientBuilder {
         self
     }
 
+    /// The retry policy of every call (default [`RetryPolicy::default`]: 3 attempts, 500 ms
+    /// base delay, 8 s maximum delay, full jitter, a 429 waited out only when its reset is at
+    /// most 60 s away). [`RetryPolicy::never`] makes one attempt. The policy's cancellation
+    /// switch becomes the client's ([`Client::cancel`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The retry policy set so far.
+    pub fn retry_policy_ref(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The quota ledger's store: `memory:` (the default: one table per process),
+    /// `sqlite:PATH` (every process of the machine), `redis://host:port[/db]` (every machine),
+    /// or `off` (no ledger: follows and unfollows are neither counted nor refused locally).
+    pub fn quota(mut self, url: impl Into<String>) -> Self {
+        self.quota_url = url.into();
+        self
+    }
+
+    /// The daily caps the ledger enforces (default 400 follows per user, 1,000 per app,
+    /// 500 unfollows per app; 0 turns one cap off, its window still counted).
+    pub fn quota_limits(mut self, limits: QuotaLimits) -> Self {
+        self.quota_limits = limits;
+        self
+    }
+
+    /// The OAuth 2.0 client id, the app's name in the quota ledger for OAuth 2.0 clients
+    /// (OAuth 1.0a clients use the consumer key). Without one, every OAuth 2.0 client sharing
+    /// a store counts as one app. Only a hash of it is stored. It is public: never pass the
+    /// client secret.
+    pub fn client_id(mut self, id: Option<String>) -> Self {
+        self.client_id = id;
+        self
+    }
+
+    /// The clock of the quota ledger and of the retry policy's 429 waits (default: the
+    /// system clock). For tests: a [`crate::quota::ManualClock`] moved with the emulator's
+    /// virtual clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(ClockHandle(clock));
+        self
+    }
+
     /// Checks everything and builds the client (no network traffic).
     pub fn build(&self) -> Result<Client, Error> {
         let base = transport::check_base_url(&self.base_url)?;
@@ -153,7 +225,25 @@ impl ClientBuilder {
             ca_file: self.ca_file.as_deref(),
             gzip: self.gzip,
         })?;
+        let mut retry = self.retry.clone();
+        if let Some(c) = &self.clock {
+            retry = retry.with_clock(c.0.clone());
+        }
+        let quota = if self.quota_url == limits::QUOTA_OFF {
+            None
+        } else {
+            let ledger = match &self.clock {
+                Some(c) => Ledger::open_with_clock(&self.quota_url, self.quota_limits, c.0.clone()),
+                None => Ledger::open(&self.quota_url, self.quota_limits),
+            }
+            .map_err(limits::quota_error)?;
+            let app =
+                crate::quota::AppId::from_key(limits::app_key(&creds, self.client_id.as_deref()));
+            Some(Quota { ledger, app })
+        };
         Ok(Client {
+            retry,
+            quota,
             agent,
             base,
             auth: Authorizer::new(creds, self.clock_offset),
@@ -198,6 +288,8 @@ fn check_credentials(c: &Credentials) -> Result<(), Error> {
 /// A client for the follows endpoints. Immutable after build, `Send + Sync`: share one
 /// per process; it holds one connection pool.
 pub struct Client {
+    retry: RetryPolicy,
+    quota: Option<Quota>,
     agent: ureq::Agent,
     base: String,
     auth: Authorizer,
@@ -221,6 +313,8 @@ pub(crate) struct ApiRequest<'a> {
     pub method: &'static str,
     pub path: &'a str,
     pub json_body: Option<&'a str>,
+    /// For a follow or unfollow: the action and the source user, counted in the ledger.
+    pub quota: Option<(Action, &'a str)>,
 }
 
 impl Client {
@@ -246,6 +340,7 @@ impl Client {
                 method: "POST",
                 path: &path,
                 json_body: Some(&body),
+                quota: Some((Action::Follow, &source)),
             },
             follows::parse,
         )
@@ -262,6 +357,7 @@ impl Client {
                 method: "DELETE",
                 path: &path,
                 json_body: None,
+                quota: Some((Action::Unfollow, &source)),
             },
             follows::parse,
         )
@@ -275,6 +371,7 @@ impl Client {
                 method: "GET",
                 path: users::ME_PATH,
                 json_body: None,
+                quota: None,
             },
             users::parse,
         )?;
@@ -292,6 +389,7 @@ impl Client {
                 method: "GET",
                 path: &path,
                 json_body: None,
+                quota: None,
             },
             users::parse,
         )
@@ -324,6 +422,49 @@ impl Client {
             .copied()
     }
 
+    /// The latest rate-limit windows seen, per endpoint (endpoints never answered are absent).
+    pub fn rate_limits(&self) -> Vec<(Endpoint, RateLimit)> {
+        let map = self.rate_limits.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<(Endpoint, RateLimit)> = map.iter().map(|(e, r)| (*e, *r)).collect();
+        v.sort_by_key(|(e, _)| *e as u8);
+        v
+    }
+
+    /// The ledger's counts for `user_id` (`None`: the authenticated user). `Ok(None)` when
+    /// the ledger is off.
+    pub fn quota_status(&self, user_id: Option<&str>) -> Result<Option<QuotaStatus>, Error> {
+        let Some(q) = &self.quota else {
+            return Ok(None);
+        };
+        let user = self.source(user_id)?;
+        q.ledger
+            .status(&q.app, &user)
+            .map(Some)
+            .map_err(limits::quota_error)
+    }
+
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Cancels every retry wait running on this client, from any thread: those calls return
+    /// [`crate::ErrorKind::Cancelled`] at once, and so does every later call until
+    /// [`reset_cancel`](Self::reset_cancel). A request in flight is not interrupted.
+    pub fn cancel(&self) {
+        self.retry.cancel.cancel();
+    }
+
+    /// Lets calls run again after [`cancel`](Self::cancel).
+    pub fn reset_cancel(&self) {
+        self.retry.cancel.reset();
+    }
+
+    /// The client's cancellation switch (shared with its retry policy).
+    pub fn cancel_handle(&self) -> Cancel {
+        self.retry.cancel.clone()
+    }
+
     fn source(&self, source: Option<&str>) -> Result<String, Error> {
         match source {
             Some(s) => {
@@ -334,9 +475,7 @@ impl Client {
         }
     }
 
-    /// The one path of every API call: build the URL, authorize, send, read the rate
-    /// limits, map errors, parse. A 401 after which the authorizer refreshed its
-    /// credentials is retried once.
+    /// The one path of every API call: the retry policy around [`attempt`](Self::attempt).
     pub(crate) fn call<T>(
         &self,
         req: &ApiRequest<'_>,
@@ -345,17 +484,59 @@ impl Client {
         let mut url = String::with_capacity(self.base.len() + req.path.len());
         url.push_str(&self.base);
         url.push_str(req.path);
+        self.retry
+            .run(|_| self.attempt(req, &url, &parse), limits::classify)
+            .map_err(limits::retry_result)
+    }
+
+    /// One attempt. A follow or unfollow first reserves a slot in the ledger (a refusal
+    /// sends nothing); the slot is released when the request provably never left, kept
+    /// otherwise.
+    fn attempt<T>(
+        &self,
+        req: &ApiRequest<'_>,
+        url: &str,
+        parse: &impl Fn(u16, &str, RateLimit) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let reservation = match (&self.quota, req.quota) {
+            (Some(q), Some((action, user))) => Some(
+                q.ledger
+                    .reserve(&q.app, user, action)
+                    .map_err(limits::quota_error)?,
+            ),
+            _ => None,
+        };
+        let r = self.send(req, url, parse);
+        if let Some(res) = reservation {
+            match &r {
+                Err(e) if !e.may_have_reached_server() => {
+                    let _ = res.release();
+                }
+                _ => res.commit(),
+            }
+        }
+        r
+    }
+
+    /// Authorize, send, read the rate limits, map errors, parse. A 401 after which the
+    /// authorizer refreshed its credentials is sent again once.
+    fn send<T>(
+        &self,
+        req: &ApiRequest<'_>,
+        url: &str,
+        parse: &impl Fn(u16, &str, RateLimit) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let mut retried = false;
         loop {
-            let authorization = self.auth.authorize(req.method, &url, &[])?;
-            let raw = transport::send(&self.agent, req.method, &url, &authorization, req.json_body)
+            let authorization = self.auth.authorize(req.method, url, &[])?;
+            let raw = transport::send(&self.agent, req.method, url, &authorization, req.json_body)
                 .inspect_err(|e| {
                     if !e.rate_limit().is_empty() {
-                        self.remember(req.endpoint, *e.rate_limit());
+                        self.remember(req, *e.rate_limit());
                     }
                 })?;
             if !raw.rate_limit.is_empty() {
-                self.remember(req.endpoint, raw.rate_limit);
+                self.remember(req, raw.rate_limit);
             }
             if raw.status == 401
                 && !retried
@@ -375,10 +556,13 @@ impl Client {
         }
     }
 
-    fn remember(&self, endpoint: Endpoint, rl: RateLimit) {
+    fn remember(&self, req: &ApiRequest<'_>, rl: RateLimit) {
         self.rate_limits
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(endpoint, rl);
+            .insert(req.endpoint, rl);
+        if let (Some(q), Some((action, user))) = (&self.quota, req.quota) {
+            limits::observe(q, user, action, &rl);
+        }
     }
 }

@@ -33,6 +33,14 @@ pub enum ErrorKind {
     Api = 11,
     /// A panic inside the library (only surfaced through the C ABI).
     Panic = 12,
+    /// A follow or unfollow refused locally by the quota ledger, without a request: a daily
+    /// cap is reached; see [`Error::next_free_at`].
+    QuotaExhausted = 13,
+    /// The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
+    QuotaStore = 14,
+    /// The call was cancelled (see [`crate::Client::cancel`]) before its first attempt or
+    /// while waiting to retry.
+    Cancelled = 15,
 }
 
 impl ErrorKind {
@@ -56,6 +64,9 @@ impl ErrorKind {
             ErrorKind::Protocol => "malformed response",
             ErrorKind::Api => "API error",
             ErrorKind::Panic => "internal panic",
+            ErrorKind::QuotaExhausted => "daily quota exhausted (refused locally, not sent)",
+            ErrorKind::QuotaStore => "quota ledger store error",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }
@@ -135,6 +146,7 @@ pub(crate) struct Inner {
     pub(crate) problem: Problem,
     pub(crate) errors: Vec<ApiError>,
     pub(crate) rate_limit: RateLimit,
+    pub(crate) next_free_at: Option<i64>,
 }
 
 impl Error {
@@ -147,6 +159,7 @@ impl Error {
             problem: Problem::default(),
             errors: Vec::new(),
             rate_limit: RateLimit::default(),
+            next_free_at: None,
         }))
     }
 
@@ -192,6 +205,20 @@ impl Error {
     pub fn rate_limit(&self) -> &RateLimit {
         &self.0.rate_limit
     }
+    /// After [`ErrorKind::QuotaExhausted`]: the Unix time (seconds) at which the exhausted
+    /// daily window has a free slot again.
+    pub fn next_free_at(&self) -> Option<i64> {
+        self.0.next_free_at
+    }
+    /// On 429: which window is exhausted (the one whose reset [`retry_at`](Self::retry_at)
+    /// gives). `None` when no window reports `remaining` 0, or without rate-limit headers.
+    pub fn exhausted_window(&self) -> Option<crate::ratelimit::WindowKind> {
+        if self.0.kind == ErrorKind::RateLimited {
+            self.0.rate_limit.binding_window()
+        } else {
+            None
+        }
+    }
     /// On 429: the Unix time to wait for (the latest reset among exhausted windows).
     pub fn retry_at(&self) -> Option<u64> {
         if self.0.kind == ErrorKind::RateLimited {
@@ -218,6 +245,7 @@ impl fmt::Debug for Error {
             .field("problem", &self.0.problem)
             .field("errors", &self.0.errors)
             .field("rate_limit", &self.0.rate_limit)
+            .field("next_free_at", &self.0.next_free_at)
             .finish()
     }
 }
@@ -267,6 +295,9 @@ mod tests {
             (ErrorKind::Protocol, 10),
             (ErrorKind::Api, 11),
             (ErrorKind::Panic, 12),
+            (ErrorKind::QuotaExhausted, 13),
+            (ErrorKind::QuotaStore, 14),
+            (ErrorKind::Cancelled, 15),
         ];
         for (k, n) in all {
             assert_eq!(k.code(), n);

@@ -7,6 +7,7 @@ mod api;
 pub mod auth;
 mod client;
 mod error;
+mod limits;
 pub mod ffi;
 pub mod quota;
 mod ratelimit;
@@ -17,9 +18,12 @@ pub mod validate;
 
 pub use api::{FollowOutcome, FollowState, User};
 pub use auth::{Credentials, OAuth1Credentials, Secret};
-pub use client::{Client, ClientBuilder, Endpoint};
+pub use client::{Client, ClientBuilder, Endpoint, DEFAULT_QUOTA_URL};
+pub use limits::{OAUTH2_WITHOUT_CLIENT_ID, QUOTA_OFF};
+pub use quota::{QuotaLimits, QuotaStatus};
+pub use retry::{Cancel, RetryPolicy};
 pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
-pub use ratelimit::{RateLimit, Window};
+pub use ratelimit::{RateLimit, Window, WindowKind};
 
 /// The library version (from Cargo.toml).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

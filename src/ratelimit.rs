@@ -11,6 +11,28 @@ pub struct Window {
     pub reset: u64,
 }
 
+/// Which of the three windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WindowKind {
+    /// `x-rate-limit-*`: the endpoint's 15-minute window.
+    Endpoint,
+    /// `x-user-limit-24hour-*`.
+    User24h,
+    /// `x-app-limit-24hour-*`.
+    App24h,
+}
+
+impl WindowKind {
+    /// `"endpoint"`, `"user_24h"` or `"app_24h"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WindowKind::Endpoint => "endpoint",
+            WindowKind::User24h => "user_24h",
+            WindowKind::App24h => "app_24h",
+        }
+    }
+}
+
 /// Every rate-limit window one response carried. A window is `None` when the
 /// response did not carry all three of its headers as unsigned integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +95,27 @@ impl RateLimit {
             .max()
     }
 
+    /// The window that binds after a 429: the exhausted window with the latest reset (the
+    /// 24-hour windows win a tie), or the endpoint window when it is the only one present
+    /// and none says it is exhausted. `None` without rate-limit headers.
+    pub fn binding_window(&self) -> Option<WindowKind> {
+        let all = [
+            (WindowKind::Endpoint, self.endpoint),
+            (WindowKind::User24h, self.user_24h),
+            (WindowKind::App24h, self.app_24h),
+        ];
+        let mut best: Option<(WindowKind, u64)> = None;
+        for (k, w) in all {
+            if let Some(w) = w.filter(|w| w.remaining == 0) {
+                if best.is_none_or(|(_, r)| w.reset >= r) {
+                    best = Some((k, w.reset));
+                }
+            }
+        }
+        best.map(|(k, _)| k)
+            .or(self.endpoint.map(|_| WindowKind::Endpoint))
+    }
+
     /// The time to wait for after a 429: [`binding_reset`](Self::binding_reset), or the
     /// endpoint window's reset when no window says it is exhausted.
     pub fn reset_after_429(&self) -> Option<u64> {
@@ -132,6 +175,7 @@ mod tests {
         );
         assert_eq!(r.binding_reset(), Some(1700080000));
         assert_eq!(r.reset_after_429(), Some(1700080000));
+        assert_eq!(r.binding_window(), Some(WindowKind::User24h));
     }
 
     #[test]
@@ -145,6 +189,7 @@ mod tests {
             ("x-user-limit-24hour-reset", "1700080000"),
         ]);
         assert_eq!(r.binding_reset(), Some(1700000900));
+        assert_eq!(r.binding_window(), Some(WindowKind::Endpoint));
         assert_eq!(r.app_24h, None);
     }
 
@@ -153,6 +198,7 @@ mod tests {
         let r = parse(&[]);
         assert!(r.is_empty());
         assert_eq!(r.binding_reset(), None);
+        assert_eq!(r.binding_window(), None);
         assert_eq!(r.reset_after_429(), None);
         let r = parse(&[
             ("x-rate-limit-limit", "50"),

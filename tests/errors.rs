@@ -5,14 +5,25 @@ mod support;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use support::*;
-use xfollow::{Endpoint, ErrorKind};
+use xfollow::{Client, Endpoint, ErrorKind, RetryPolicy};
+
+/// Alice's client making one attempt per call and keeping no quota ledger: these tests read
+/// each error exactly as the emulator gave it (retries and the ledger have tests/limits.rs).
+fn alice(e: &Emulator) -> Client {
+    e.builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .quota("off")
+        .build()
+        .unwrap()
+}
 
 const FOLLOW_ROUTE: &str = "POST /2/users/*/following";
 
 #[test]
 fn http_400_invalid_request() {
     let e = Emulator::start();
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     let body = r#"{"errors":[{"parameters":{"id":["1111"]},"message":"The id query parameter value [1111] is not valid"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
     e.fault(
         json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 400, "body": body,
@@ -117,7 +128,7 @@ fn http_403_enrollment_body_keeps_every_field() {
 #[test]
 fn http_429_problem_shape_after_the_window_is_spent() {
     let e = Emulator::start_with(json!({"limits": {"follow_per_15min": 3}}));
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     for t in [BOB, ERIN, XDEV] {
         c.follow(None, t).unwrap();
     }
@@ -142,7 +153,7 @@ fn http_429_binding_window_is_the_latest_exhausted_one() {
     let e = Emulator::start_with(
         json!({"limits": {"follow_per_15min": 50, "follows_per_user_day": 2}}),
     );
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     c.follow(None, BOB).unwrap();
     c.follow(None, ERIN).unwrap();
     let err = c.follow(None, XDEV).unwrap_err();
@@ -166,7 +177,7 @@ fn http_429_binding_window_is_the_latest_exhausted_one() {
 #[test]
 fn http_429_legacy_shape() {
     let e = Emulator::start();
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     e.fault(
         json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 429,
                    "body": r#"{"errors":[{"code":88,"message":"Rate limit exceeded"}]}"#,
@@ -192,7 +203,7 @@ fn http_429_legacy_shape() {
 #[test]
 fn http_5xx() {
     let e = Emulator::start();
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 503}));
     let err = c.follow(None, BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
@@ -214,7 +225,7 @@ fn http_5xx() {
 #[test]
 fn malformed_json() {
     let e = Emulator::start();
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "malformed"}));
     let err = c.follow(None, BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Protocol);
@@ -233,7 +244,7 @@ fn malformed_json() {
 #[test]
 fn truncated_body() {
     let e = Emulator::start();
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "truncate"}));
     let err = c.follow(None, BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
@@ -249,7 +260,7 @@ fn truncated_body() {
 #[test]
 fn connection_reset() {
     let e = Emulator::start();
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "reset"}));
     let err = c.follow(None, BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network);
@@ -271,6 +282,7 @@ fn timeout_on_a_slow_response() {
         .builder()
         .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
         .timeout(Duration::from_millis(300))
+        .retry(RetryPolicy::never())
         .build()
         .unwrap();
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "delay", "delay_ms": 1500}));
@@ -285,7 +297,7 @@ fn timeout_on_a_slow_response() {
 #[test]
 fn missing_rate_headers() {
     let e = Emulator::start();
-    let c = e.alice_oauth1();
+    let c = alice(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "no_rate_headers"}));
     let o = c.follow(None, BOB).unwrap();
     assert!(o.following);

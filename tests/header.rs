@@ -53,6 +53,12 @@ fn every_item_is_prefixed() {
             && !line.starts_with('#')
             && !line.starts_with("/")
         {
+            // A function pointer type: `typedef void (*x_name)(...);`.
+            let line = line
+                .strip_prefix("typedef ")
+                .and_then(|l| l.split_once("(*"))
+                .map_or(line, |(_, rest)| rest.split(')').next().unwrap_or(rest));
+            let line = &format!("{line}(");
             let name = line
                 .split('(')
                 .next()

@@ -51,6 +51,9 @@ enum class ErrorCode : int {
     protocol = X_ERR_PROTOCOL,
     api = X_ERR_API,
     panic = X_ERR_PANIC,
+    quota_exhausted = X_ERR_QUOTA_EXHAUSTED,
+    quota_store = X_ERR_QUOTA_STORE,
+    cancelled = X_ERR_CANCELLED,
 };
 
 // The C name of a code ("X_ERR_NOT_FOUND"), "X_ERR_UNKNOWN" for codes added later.
@@ -69,6 +72,9 @@ inline const char *code_name(ErrorCode code) noexcept {
     case ErrorCode::protocol: return "X_ERR_PROTOCOL";
     case ErrorCode::api: return "X_ERR_API";
     case ErrorCode::panic: return "X_ERR_PANIC";
+    case ErrorCode::quota_exhausted: return "X_ERR_QUOTA_EXHAUSTED";
+    case ErrorCode::quota_store: return "X_ERR_QUOTA_STORE";
+    case ErrorCode::cancelled: return "X_ERR_CANCELLED";
     }
     return "X_ERR_UNKNOWN";
 }
@@ -145,6 +151,7 @@ struct ErrorDetails {
     RateLimit rate_limit;
     bool may_have_reached_server = false;
     std::uint64_t retry_at = 0;  // Unix seconds, after a rate limit; 0 when unknown
+    std::int64_t next_free_at = 0;  // Unix seconds, after a local quota refusal; 0 otherwise
 };
 
 // A failed libxfollow call. what() is the library's one-line message.
@@ -195,6 +202,8 @@ XFOLLOW_ERROR_CLASS(ServerError, Error)      // HTTP 5xx
 XFOLLOW_ERROR_CLASS(ProtocolError, Error)    // malformed or unexpected response
 XFOLLOW_ERROR_CLASS(ApiError, Error)         // HTTP 400 and other 4xx
 XFOLLOW_ERROR_CLASS(InternalError, Error)    // a panic caught at the C boundary
+XFOLLOW_ERROR_CLASS(QuotaStoreError, Error)  // the quota ledger's store failed; nothing sent
+XFOLLOW_ERROR_CLASS(Cancelled, Error)        // x_client_cancel() during a retry wait
 #undef XFOLLOW_ERROR_CLASS
 
 // HTTP 429: a rate limit or a daily cap was hit.
@@ -209,6 +218,15 @@ public:
         auto now = static_cast<std::uint64_t>(std::time(nullptr));
         return std::chrono::seconds(d_->retry_at > now ? static_cast<std::int64_t>(d_->retry_at - now) : 0);
     }
+};
+
+// A follow or unfollow refused locally by the quota ledger: a daily cap is reached and
+// no request was sent.
+class QuotaExhausted : public Error {
+public:
+    QuotaExhausted(const std::string &message, ErrorDetails details) : Error(message, std::move(details)) {}
+    // Unix time (seconds) at which the exhausted window has a free slot again.
+    std::int64_t next_free_at() const noexcept { return d_->next_free_at; }
 };
 
 // The loaded libxfollow is not the version this header belongs to.
@@ -291,6 +309,9 @@ template <class E>
     case ErrorCode::protocol: throw_as<ProtocolError>(message, std::move(d));
     case ErrorCode::api: throw_as<ApiError>(message, std::move(d));
     case ErrorCode::panic: throw_as<InternalError>(message, std::move(d));
+    case ErrorCode::quota_exhausted: throw_as<QuotaExhausted>(message, std::move(d));
+    case ErrorCode::quota_store: throw_as<QuotaStoreError>(message, std::move(d));
+    case ErrorCode::cancelled: throw_as<Cancelled>(message, std::move(d));
     case ErrorCode::ok: break;
     }
     throw_as<Error>(message, std::move(d));
@@ -318,6 +339,7 @@ inline void check(x_result rc) {
     });
     d.may_have_reached_server = x_last_error_may_have_reached_server();
     d.retry_at = x_last_error_retry_at();
+    d.next_free_at = x_last_error_next_free_at();
     throw_error(x_last_error_message(), std::move(d));
 }
 
@@ -383,6 +405,20 @@ struct Options {
     // false asks for uncompressed answers (Accept-Encoding: identity); by default gzip is
     // asked for, as X's own clients do (a compressed answer is decoded either way).
     std::optional<bool> gzip;
+    // The daily quota ledger's store: "memory:" (default), "sqlite:PATH", "redis://..." or
+    // "off"; its caps (default 400 follows per user, 1000 per app, 500 unfollows per app).
+    std::optional<std::string> quota;
+    struct QuotaLimits {
+        std::uint32_t follows_per_user = 400, follows_per_app = 1000, unfollows_per_app = 500;
+    };
+    std::optional<QuotaLimits> quota_limits;
+    // The retry policy of every call (default 3 attempts, 500 ms to 8 s backoff with full
+    // jitter, a 429 waited out up to 60 s); max_attempts = 1 never retries.
+    struct Retry {
+        std::uint32_t max_attempts = 3;
+        std::chrono::milliseconds base_delay{500}, max_delay{8000}, max_rate_limit_wait{60000};
+    };
+    std::optional<Retry> retry;
 };
 
 // A client acting as one user; move-only, thread-safe const methods.
@@ -486,6 +522,16 @@ private:
         if (ca) detail::check(x_config_set_ca_file(cfg.get(), ca));
         if (proxy) detail::check(x_config_set_proxy(cfg.get(), proxy));
         if (o.gzip) detail::check(x_config_set_gzip(cfg.get(), *o.gzip));
+        const char *quota = detail::arg(o.quota, "quota");
+        if (quota) detail::check(x_config_set_quota(cfg.get(), quota));
+        if (o.quota_limits)
+            detail::check(x_config_set_quota_limits(cfg.get(), o.quota_limits->follows_per_user,
+                                                    o.quota_limits->follows_per_app,
+                                                    o.quota_limits->unfollows_per_app));
+        if (o.retry)
+            detail::check(x_config_set_retry(cfg.get(), o.retry->max_attempts, detail::millis(o.retry->base_delay),
+                                             detail::millis(o.retry->max_delay),
+                                             detail::millis(o.retry->max_rate_limit_wait)));
         x_client *client = nullptr;
         detail::check(x_client_new(cfg.get(), &client));
         return Client(detail::ClientPtr(client));

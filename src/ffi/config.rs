@@ -19,12 +19,12 @@ pub struct x_config {
 /// The largest timeout accepted, in milliseconds (one hour).
 pub const X_MAX_TIMEOUT_MS: u32 = 3_600_000;
 
-unsafe fn config_mut<'a>(cfg: *mut x_config) -> Result<&'a mut x_config, Error> {
+pub(crate) unsafe fn config_mut<'a>(cfg: *mut x_config) -> Result<&'a mut x_config, Error> {
     // SAFETY: non-NULL configs come from x_config_new and are used from one thread.
     unsafe { cfg.as_mut() }.ok_or_else(|| Error::invalid_argument("config is NULL"))
 }
 
-fn run(f: impl FnOnce() -> Result<(), Error>) -> x_result {
+pub(crate) fn run(f: impl FnOnce() -> Result<(), Error>) -> x_result {
     last_error::clear();
     match f() {
         Ok(()) => X_SUCCESS,
@@ -60,7 +60,7 @@ pub unsafe extern "C" fn x_config_free(cfg: *mut x_config) {
     })
 }
 
-fn update(cfg: &mut x_config, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
+pub(crate) fn update(cfg: &mut x_config, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
     let b = std::mem::take(&mut cfg.builder);
     cfg.builder = f(b);
 }

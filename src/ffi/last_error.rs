@@ -63,7 +63,9 @@ fn opt_ptr(s: &Option<CString>) -> *const c_char {
 /// succeeded (every fallible call clears the last error first).
 #[no_mangle]
 pub extern "C" fn x_last_error_code() -> x_result {
-    boundary!(default = X_SUCCESS, { with(X_SUCCESS, |l| l.error.kind().code()) })
+    boundary!(default = X_SUCCESS, {
+        with(X_SUCCESS, |l| l.error.kind().code())
+    })
 }
 
 /// A one-line message for the last failed call (never NULL, never contains a secret).
@@ -213,5 +215,30 @@ pub unsafe extern "C" fn x_last_error_rate_limit(
 pub extern "C" fn x_last_error_retry_at() -> u64 {
     boundary!(default = 0, {
         with(0, |l| l.error.retry_at().unwrap_or(0))
+    })
+}
+
+/// After `X_ERR_QUOTA_EXHAUSTED`: the Unix time (seconds) at which the exhausted daily window
+/// has a free slot again. 0 for other errors.
+#[no_mangle]
+pub extern "C" fn x_last_error_next_free_at() -> i64 {
+    boundary!(default = 0, {
+        with(0, |l| l.error.next_free_at().unwrap_or(0))
+    })
+}
+
+/// After `X_ERR_RATE_LIMITED`: the window that is exhausted (`X_WINDOW_ENDPOINT`,
+/// `X_WINDOW_USER_24H` or `X_WINDOW_APP_24H`), the one whose reset x_last_error_retry_at()
+/// gives. -1 without rate-limit headers, or for other errors.
+#[no_mangle]
+pub extern "C" fn x_last_error_exhausted_window() -> x_rate_window {
+    use crate::ratelimit::WindowKind;
+    boundary!(default = -1, {
+        with(-1, |l| match l.error.exhausted_window() {
+            Some(WindowKind::Endpoint) => super::X_WINDOW_ENDPOINT,
+            Some(WindowKind::User24h) => super::X_WINDOW_USER_24H,
+            Some(WindowKind::App24h) => super::X_WINDOW_APP_24H,
+            None => -1,
+        })
     })
 }

@@ -7,7 +7,9 @@
 mod client;
 mod config;
 mod last_error;
+mod quota;
 mod result;
+mod retry;
 mod version;
 
 use crate::error::Error;
@@ -16,7 +18,9 @@ use std::ffi::{c_char, c_int, CStr, CString};
 pub use client::*;
 pub use config::*;
 pub use last_error::*;
+pub use quota::*;
 pub use result::*;
+pub use retry::*;
 pub use version::*;
 
 /// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
@@ -50,6 +54,13 @@ pub const X_ERR_PROTOCOL: x_result = 10;
 pub const X_ERR_API: x_result = 11;
 /// A panic inside the library was caught at the boundary.
 pub const X_ERR_PANIC: x_result = 12;
+/// A follow or unfollow refused locally by the quota ledger, without a request: a daily cap
+/// is reached. x_last_error_next_free_at() tells when a slot frees.
+pub const X_ERR_QUOTA_EXHAUSTED: x_result = 13;
+/// The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
+pub const X_ERR_QUOTA_STORE: x_result = 14;
+/// Cancelled by x_client_cancel(), before the first attempt or while waiting to retry.
+pub const X_ERR_CANCELLED: x_result = 15;
 
 /// Runs an exported function's body, turning a panic into `X_ERR_PANIC` (with the last
 /// error set) or into the given safe default for functions that do not return a code.
@@ -161,6 +172,9 @@ pub extern "C" fn x_result_str(code: x_result) -> *const c_char {
         X_ERR_PROTOCOL => c"malformed response",
         X_ERR_API => c"API error",
         X_ERR_PANIC => c"internal panic",
+        X_ERR_QUOTA_EXHAUSTED => c"daily quota exhausted (refused locally, not sent)",
+        X_ERR_QUOTA_STORE => c"quota ledger store error",
+        X_ERR_CANCELLED => c"cancelled",
         _ => c"unknown result code",
     };
     s.as_ptr()
@@ -200,10 +214,31 @@ mod tests {
         assert_eq!(X_ERR_PROTOCOL, ErrorKind::Protocol.code());
         assert_eq!(X_ERR_API, ErrorKind::Api.code());
         assert_eq!(X_ERR_PANIC, ErrorKind::Panic.code());
-        for k in 1..=12 {
+        assert_eq!(X_ERR_QUOTA_EXHAUSTED, ErrorKind::QuotaExhausted.code());
+        assert_eq!(X_ERR_QUOTA_STORE, ErrorKind::QuotaStore.code());
+        assert_eq!(X_ERR_CANCELLED, ErrorKind::Cancelled.code());
+        for k in 1..=15 {
             // SAFETY: static strings.
             let s = unsafe { CStr::from_ptr(x_result_str(k)) }.to_str().unwrap();
             assert_ne!(s, "unknown result code");
+            let kind = [
+                ErrorKind::InvalidArgument,
+                ErrorKind::Unauthorized,
+                ErrorKind::Forbidden,
+                ErrorKind::NotFound,
+                ErrorKind::RateLimited,
+                ErrorKind::Network,
+                ErrorKind::Timeout,
+                ErrorKind::Tls,
+                ErrorKind::Server,
+                ErrorKind::Protocol,
+                ErrorKind::Api,
+                ErrorKind::Panic,
+                ErrorKind::QuotaExhausted,
+                ErrorKind::QuotaStore,
+                ErrorKind::Cancelled,
+            ][(k - 1) as usize];
+            assert_eq!(s, kind.as_str());
         }
     }
 

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <functional>
@@ -131,6 +132,14 @@ xfollow::Options opts() {
     o.base_url = base_url;
     return o;
 }
+// One attempt per call and no quota ledger: the error tests read each fault as it came.
+xfollow::Options single() {
+    xfollow::Options o = opts();
+    o.retry = xfollow::Options::Retry{1, std::chrono::milliseconds(0), std::chrono::milliseconds(0),
+                                      std::chrono::milliseconds(0)};
+    o.quota = "off";
+    return o;
+}
 xfollow::Client alice1(xfollow::Options o = opts()) { return xfollow::Client::oauth1(CK, CS, ALICE_TOKEN, ALICE_SECRET, o); }
 xfollow::Client alice2(xfollow::Options o = opts()) { return xfollow::Client::oauth2(ALICE_OAUTH2, o); }
 
@@ -215,7 +224,7 @@ void test_moves() {
 void test_errors() {
     std::cerr << "-- errors\n";
     reset();
-    xfollow::Client c = alice1();
+    xfollow::Client c = alice1(single());
 
     auto nf = EXPECT_THROW(xfollow::NotFound, c.follow("1234"));
     if (nf) {
@@ -318,7 +327,7 @@ void test_errors() {
 
     fault(R"({"route":"POST /2/users/*/following","kind":"delay","delay_ms":3000})");
     {
-        xfollow::Options o = opts();
+        xfollow::Options o = single();
         o.timeout = std::chrono::milliseconds(300);
         xfollow::Client quick = alice1(o);
         auto to = EXPECT_THROW(xfollow::Timeout, quick.follow(BOB));
@@ -332,6 +341,35 @@ void test_errors() {
 
     auto panic = EXPECT_THROW(xfollow::InternalError, xfollow::detail::check(x_test_panic()));
     if (panic) CHECK_EQ(std::string(panic->what()), "internal panic caught at the C boundary");
+}
+
+void test_limits() {
+    std::cerr << "-- limits\n";
+    reset();
+    CHECK(static_cast<int>(xfollow::ErrorCode::quota_exhausted) == 13);
+    CHECK_EQ(std::string(xfollow::code_name(xfollow::ErrorCode::quota_exhausted)), "X_ERR_QUOTA_EXHAUSTED");
+    CHECK_EQ(std::string(xfollow::code_name(xfollow::ErrorCode::cancelled)), "X_ERR_CANCELLED");
+    const std::string db = "/tmp/xfollow-cpp-limits-" + std::to_string(static_cast<long>(std::time(nullptr))) + "-" +
+                           std::to_string(port) + ".db";
+    xfollow::Options o = opts();
+    o.quota = "sqlite:" + db;
+    o.quota_limits = xfollow::Options::QuotaLimits{1, 1000, 500};
+    {
+        xfollow::Client c = alice1(o);
+        c.follow(ERIN);
+        auto qe = EXPECT_THROW(xfollow::QuotaExhausted, c.follow(BOB));
+        if (qe) {
+            CHECK(qe->code() == xfollow::ErrorCode::quota_exhausted);
+            CHECK(!qe->may_have_reached_server());
+            CHECK(qe->next_free_at() > static_cast<std::int64_t>(std::time(nullptr)) + 86000);
+            CHECK(std::string(qe->what()).rfind("daily quota exhausted: 1 of 1 follows", 0) == 0);
+        }
+        CHECK(!has_pair("follows", ALICE, BOB));
+    }
+    for (const char *suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+    o = opts();
+    o.quota = "nosuch:store";
+    EXPECT_THROW(xfollow::InvalidArgument, alice1(o));
 }
 
 void test_invalid_input_sends_nothing() {
@@ -507,6 +545,7 @@ int main() {
         test_follow_unfollow(alice2(), "OAuth 2.0");
         test_moves();
         test_errors();
+        test_limits();
         test_invalid_input_sends_nothing();
         test_accept_encoding();
         test_threads();

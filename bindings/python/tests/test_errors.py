@@ -47,6 +47,10 @@ INVALID_REQUEST_400 = {
 
 
 def _client(emulator: Emulator, **kw) -> xfollow.Client:
+    # One attempt per call and no quota ledger: these tests read each fault as the emulator
+    # gave it (retries and the ledger are test_limits.py's).
+    kw.setdefault("retry", xfollow.RetryPolicy.never())
+    kw.setdefault("quota", "off")
     return xfollow.Client.oauth1(
         CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url, **kw
     )

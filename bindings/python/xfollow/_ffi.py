@@ -45,6 +45,14 @@ X_STATE_NOT_FOLLOWING = 0
 X_STATE_FOLLOWING = 1
 X_STATE_PENDING = 2
 X_MAX_TIMEOUT_MS = 3_600_000
+X_ERR_NETWORK = 6
+X_ERR_TIMEOUT = 7
+X_ERR_SERVER = 9
+X_ERR_RATE_LIMITED = 5
+X_ENDPOINT_FOLLOW = 0
+X_ENDPOINT_UNFOLLOW = 1
+X_ENDPOINT_ME = 2
+X_ENDPOINT_USER_BY_USERNAME = 3
 
 if sys.platform == "darwin":
     LIBRARY_FILE = "libxfollow.dylib"
@@ -71,14 +79,23 @@ class x_user(Structure):
     """Opaque `struct x_user`."""
 
 
+class x_quota_status(Structure):
+    """Opaque `struct x_quota_status`."""
+
+
 ConfigP = POINTER(x_config)
 ClientP = POINTER(x_client)
 FollowResultP = POINTER(x_follow_result)
 UserP = POINTER(x_user)
+QuotaStatusP = POINTER(x_quota_status)
 x_result = c_int
 x_rate_window = c_int
 x_follow_state = c_int
 u64p = POINTER(c_uint64)
+x_endpoint = c_int
+# void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason,
+#                       int32_t http_status, uint64_t delay_ms)
+ON_RETRY_FN = ctypes.CFUNCTYPE(None, c_void_p, c_uint32, c_int, c_int32, c_uint64)
 
 _CHECKED = object()  # marks functions returning x_result
 
@@ -101,6 +118,12 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "x_config_set_proxy": (_CHECKED, [ConfigP, c_char_p]),
     "x_config_set_ca_file": (_CHECKED, [ConfigP, c_char_p]),
     "x_config_set_gzip": (_CHECKED, [ConfigP, c_bool]),
+    "x_config_set_retry": (_CHECKED, [ConfigP, c_uint32, c_uint32, c_uint32, c_uint32]),
+    "x_config_set_retry_jitter": (_CHECKED, [ConfigP, c_bool]),
+    "x_config_set_on_retry": (_CHECKED, [ConfigP, ON_RETRY_FN, c_void_p]),
+    "x_config_set_quota": (_CHECKED, [ConfigP, c_char_p]),
+    "x_config_set_quota_limits": (_CHECKED, [ConfigP, c_uint32, c_uint32, c_uint32]),
+    "x_config_set_client_id": (_CHECKED, [ConfigP, c_char_p]),
     # client and calls
     "x_client_new": (_CHECKED, [ConfigP, POINTER(ClientP)]),
     "x_client_free": (None, [ClientP]),
@@ -109,6 +132,21 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "x_me": (_CHECKED, [ClientP, POINTER(UserP)]),
     "x_user_by_username": (_CHECKED, [ClientP, c_char_p, POINTER(UserP)]),
     "x_client_own_user_id": (_CHECKED, [ClientP, POINTER(c_void_p)]),
+    "x_client_cancel": (_CHECKED, [ClientP]),
+    "x_client_cancel_reset": (_CHECKED, [ClientP]),
+    "x_client_rate_limit": (c_bool, [ClientP, x_endpoint, x_rate_window, u64p, u64p, u64p]),
+    # quota ledger status
+    "x_client_quota_status": (_CHECKED, [ClientP, c_char_p, POINTER(QuotaStatusP)]),
+    "x_quota_status_free": (None, [QuotaStatusP]),
+    "x_quota_status_at": (c_int64, [QuotaStatusP]),
+    "x_quota_status_user_used": (c_uint32, [QuotaStatusP]),
+    "x_quota_status_user_remaining": (c_int64, [QuotaStatusP]),
+    "x_quota_status_app_used": (c_uint32, [QuotaStatusP]),
+    "x_quota_status_app_remaining": (c_int64, [QuotaStatusP]),
+    "x_quota_status_unfollows_used": (c_uint32, [QuotaStatusP]),
+    "x_quota_status_unfollows_remaining": (c_int64, [QuotaStatusP]),
+    "x_quota_status_next_free_at": (c_int64, [QuotaStatusP]),
+    "x_quota_status_unfollows_next_free_at": (c_int64, [QuotaStatusP]),
     # follow results
     "x_follow_result_free": (None, [FollowResultP]),
     "x_follow_result_following": (c_bool, [FollowResultP]),
@@ -142,11 +180,17 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "x_last_error_api_error_message": (c_char_p, [c_size_t]),
     "x_last_error_rate_limit": (c_bool, [x_rate_window, u64p, u64p, u64p]),
     "x_last_error_retry_at": (c_uint64, []),
+    "x_last_error_next_free_at": (c_int64, []),
+    "x_last_error_exhausted_window": (x_rate_window, []),
 }
 
 
 def _text(b: Optional[bytes]) -> Optional[str]:
     return None if b is None else b.decode("utf-8", "replace")
+
+
+X_ERR_QUOTA_EXHAUSTED = 13
+_WINDOW_NAMES = {X_WINDOW_ENDPOINT: "endpoint", X_WINDOW_USER_24H: "user_24h", X_WINDOW_APP_24H: "app_24h"}
 
 
 def _windows(read: Callable[..., bool]) -> RateLimit:
@@ -206,6 +250,11 @@ class Library:
             c = d.x_last_error_api_error_code(i)
             entries.append(ApiErrorEntry(None if c < 0 else c, _text(d.x_last_error_api_error_message(i))))
         retry_at = d.x_last_error_retry_at()
+        extra: Dict[str, Any] = {}
+        if code == X_ERR_QUOTA_EXHAUSTED:
+            extra["next_free_at"] = d.x_last_error_next_free_at() or None
+        if code == X_ERR_RATE_LIMITED:
+            extra["exhausted_window"] = _WINDOW_NAMES.get(d.x_last_error_exhausted_window())
         return error_class(code)(
             _text(d.x_last_error_message()) or _text(d.x_result_str(code)) or f"error {code}",
             code=code,
@@ -221,6 +270,7 @@ class Library:
             rate_limit=_windows(d.x_last_error_rate_limit),
             may_have_reached_server=bool(d.x_last_error_may_have_reached_server()),
             retry_at=retry_at or None,
+            **extra,
         )
 
     # -- result readers ------------------------------------------------------------------
@@ -235,6 +285,11 @@ class Library:
     def follow_result_rate_limit(self, r: Any) -> RateLimit:
         fn = self.x_follow_result_rate_limit
         return _windows(lambda w, a, b, c: fn(r, w, a, b, c))
+
+    def client_rate_limit(self, c: Any, endpoint: int) -> Optional[RateLimit]:
+        fn = self.x_client_rate_limit
+        rl = _windows(lambda w, a, b, d: fn(c, endpoint, w, a, b, d))
+        return None if rl == RateLimit() else rl
 
     def user_rate_limit(self, u: Any) -> RateLimit:
         fn = self.x_user_rate_limit

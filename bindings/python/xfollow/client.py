@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import weakref
 from ctypes import byref, c_void_p, string_at
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from . import _ffi
-from .types import FollowResult, FollowState, UnfollowResult, User
+from .limits import QuotaLimits, QuotaStatus, RetryPolicy, RetryReason
+from .types import FollowResult, FollowState, RateLimit, UnfollowResult, User
 
 __all__ = ["Client"]
 
@@ -46,6 +47,40 @@ def _timeout_ms(seconds: Optional[float], name: str) -> Optional[int]:
     return min(max(ms, 0), 0xFFFFFFFF)
 
 
+_ENDPOINTS = {
+    "follow": _ffi.X_ENDPOINT_FOLLOW,
+    "unfollow": _ffi.X_ENDPOINT_UNFOLLOW,
+    "me": _ffi.X_ENDPOINT_ME,
+    "user_by_username": _ffi.X_ENDPOINT_USER_BY_USERNAME,
+}
+
+_REASONS = {
+    _ffi.X_ERR_NETWORK: "network",
+    _ffi.X_ERR_TIMEOUT: "timeout",
+    _ffi.X_ERR_SERVER: "server",
+    _ffi.X_ERR_RATE_LIMITED: "rate_limited",
+}
+
+
+def _u32(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise ValueError(f"{name} must be between 0 and 4294967295")
+    return value
+
+
+def _retry_callback(fn: Any) -> Any:
+    """The Python callable as an `x_on_retry_fn`."""
+    if not callable(fn):
+        raise TypeError("RetryPolicy.on_retry must be callable")
+
+    def call(_data: Any, attempt: int, reason: int, status: int, delay_ms: int) -> None:
+        fn(attempt, RetryReason(_REASONS.get(reason, "unknown"), status or None), delay_ms / 1000.0)
+
+    return _ffi.ON_RETRY_FN(call)
+
+
 def _free_client(lib: _ffi.Library, handle: Any) -> None:
     lib.x_client_free(handle)
 
@@ -69,6 +104,7 @@ class Client:
         self._active = 0
         self._closed = False
         self._finalizer = weakref.finalize(self, _free_client, _lib_, _handle)
+        self._on_retry: Any = None  # keeps the ctypes callback alive as long as the client
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -85,6 +121,9 @@ class Client:
         ca_file: Optional[str] = None,
         proxy: Optional[str] = None,
         gzip: Optional[bool] = None,
+        quota: Optional[str] = None,
+        quota_limits: Optional[QuotaLimits] = None,
+        retry: Optional[RetryPolicy] = None,
     ) -> "Client":
         """A client signing with OAuth 1.0a user context (the app's consumer key and secret,
         the user's access token and secret). The user's id is the token's numeric prefix.
@@ -95,6 +134,13 @@ class Client:
         trusted roots; `proxy` an explicit proxy URL (`*_PROXY` variables are not read);
         `gzip=False` asks for uncompressed answers (`Accept-Encoding: identity`; default:
         ask for gzip, as X's own clients do; a compressed answer is decoded either way).
+
+        X's limits: `quota` is the daily quota ledger's store, `"memory:"` (the default: one
+        table per process), `"sqlite:PATH"` (every process of the machine), `"redis://..."`
+        (every machine) or `"off"`; `quota_limits` its caps (default
+        `QuotaLimits(400, 1000, 500)`); `retry` the retry policy (default `RetryPolicy()`:
+        3 attempts, 0.5 s to 8 s backoff with jitter, 429 waited up to 60 s). The ledger
+        counts this app under its consumer key (only a hash of it is stored).
         """
         creds = [
             _ffi.encode(consumer_key, "consumer_key"),
@@ -105,6 +151,7 @@ class Client:
         return cls._build(
             lambda lib, cfg: lib.x_config_set_oauth1(cfg, *creds),
             base_url, timeout, connect_timeout, ca_file, proxy, gzip,
+            quota=quota, quota_limits=quota_limits, retry=retry,
         )
 
     @classmethod
@@ -118,21 +165,38 @@ class Client:
         ca_file: Optional[str] = None,
         proxy: Optional[str] = None,
         gzip: Optional[bool] = None,
+        quota: Optional[str] = None,
+        quota_limits: Optional[QuotaLimits] = None,
+        retry: Optional[RetryPolicy] = None,
+        client_id: Optional[str] = None,
     ) -> "Client":
         """A client sending an OAuth 2.0 user access token (Authorization Code with PKCE;
         scopes `tweet.read users.read follows.write`). The user's id is fetched once with
-        `GET /2/users/me` when a call needs it. Options as for `oauth1`.
+        `GET /2/users/me` when a call needs it. Options as for `oauth1`; `client_id` (the
+        app's public OAuth 2.0 client id) names the app in the quota ledger; without one,
+        every OAuth 2.0 client sharing a store counts as one app.
         """
         token = _ffi.encode(access_token, "access_token")
         return cls._build(
             lambda lib, cfg: lib.x_config_set_oauth2_token(cfg, token),
             base_url, timeout, connect_timeout, ca_file, proxy, gzip,
+            quota=quota, quota_limits=quota_limits, retry=retry, client_id=client_id,
         )
 
     @classmethod
     def _build(cls, set_credentials: Any, base_url: Optional[str], timeout: Optional[float],
                connect_timeout: Optional[float], ca_file: Optional[str],
-               proxy: Optional[str], gzip: Optional[bool]) -> "Client":
+               proxy: Optional[str], gzip: Optional[bool], *,
+               quota: Optional[str] = None, quota_limits: Optional[QuotaLimits] = None,
+               retry: Optional[RetryPolicy] = None,
+               client_id: Optional[str] = None) -> "Client":
+        if quota_limits is not None and not isinstance(quota_limits, QuotaLimits):
+            raise TypeError(f"quota_limits must be an xfollow.QuotaLimits, not {type(quota_limits).__name__}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError(f"retry must be an xfollow.RetryPolicy, not {type(retry).__name__}")
+        quota_url = _ffi.encode_optional(quota, "quota")
+        cid = _ffi.encode_optional(client_id, "client_id")
+        on_retry = _retry_callback(retry.on_retry) if retry is not None and retry.on_retry else None
         if gzip is not None and not isinstance(gzip, bool):
             raise TypeError(f"gzip must be a bool, not {type(gzip).__name__}")
         lib = _lib()
@@ -157,11 +221,30 @@ class Client:
                 lib.x_config_set_proxy(cfg, prox)
             if gzip is not None:
                 lib.x_config_set_gzip(cfg, gzip)
+            if quota_url is not None:
+                lib.x_config_set_quota(cfg, quota_url)
+            if quota_limits is not None:
+                lib.x_config_set_quota_limits(
+                    cfg, *(_u32(getattr(quota_limits, f), f) for f in
+                           ("follows_per_user", "follows_per_app", "unfollows_per_app")))
+            if cid is not None:
+                lib.x_config_set_client_id(cfg, cid)
+            if retry is not None:
+                lib.x_config_set_retry(
+                    cfg, _u32(retry.max_attempts, "max_attempts"),
+                    _timeout_ms(retry.base_delay, "base_delay"),
+                    _timeout_ms(retry.max_delay, "max_delay"),
+                    _timeout_ms(retry.max_rate_limit_wait, "max_rate_limit_wait"))
+                lib.x_config_set_retry_jitter(cfg, bool(retry.jitter))
+            if on_retry is not None:
+                lib.x_config_set_on_retry(cfg, on_retry, None)
             handle = _ffi.ClientP()
             lib.x_client_new(cfg, byref(handle))
         finally:
             lib.x_config_free(cfg)
-        return cls(handle, lib)
+        client = cls(handle, lib)
+        client._on_retry = on_retry
+        return client
 
     # -- lifetime -----------------------------------------------------------------------------
     def _enter(self) -> Any:
@@ -285,6 +368,71 @@ class Client:
             return string_at(out).decode("utf-8")
         finally:
             self._lib.x_string_free(out)
+
+    # -- limits -------------------------------------------------------------------------------
+    def quota_status(self, user_id: Optional[UserId] = None) -> QuotaStatus:
+        """The quota ledger's counts for `user_id` (default: the authenticated user) now.
+        Raises `InvalidArgument` when the ledger is off (`quota="off"`)."""
+        user = _optional_id(user_id, "user_id")
+        lib = self._lib
+        out = _ffi.QuotaStatusP()
+        handle = self._enter()
+        try:
+            lib.x_client_quota_status(handle, user, byref(out))
+        finally:
+            self._leave()
+        try:
+            def opt(v: int) -> Optional[int]:
+                return None if v < 0 else v
+
+            def when(v: int) -> Optional[int]:
+                return v or None
+
+            return QuotaStatus(
+                user_used=lib.x_quota_status_user_used(out),
+                user_remaining=opt(lib.x_quota_status_user_remaining(out)),
+                app_used=lib.x_quota_status_app_used(out),
+                app_remaining=opt(lib.x_quota_status_app_remaining(out)),
+                next_free_at=when(lib.x_quota_status_next_free_at(out)),
+                unfollows_used=lib.x_quota_status_unfollows_used(out),
+                unfollows_remaining=opt(lib.x_quota_status_unfollows_remaining(out)),
+                unfollows_next_free_at=when(lib.x_quota_status_unfollows_next_free_at(out)),
+                at=lib.x_quota_status_at(out),
+            )
+        finally:
+            lib.x_quota_status_free(out)
+
+    def rate_limits(self) -> Dict[str, RateLimit]:
+        """The latest rate-limit windows per endpoint ("follow", "unfollow", "me",
+        "user_by_username"), for the endpoints that answered with some."""
+        handle = self._enter()
+        try:
+            found = {}
+            for name, ep in _ENDPOINTS.items():
+                rl = self._lib.client_rate_limit(handle, ep)
+                if rl is not None:
+                    found[name] = rl
+            return found
+        finally:
+            self._leave()
+
+    def cancel(self) -> None:
+        """Cancels every retry wait running on this client (from any thread): those calls
+        raise `xfollow.Cancelled` at once, and so does every later call until
+        `reset_cancel()`. A request in flight finishes (its timeout bounds it)."""
+        handle = self._enter()
+        try:
+            self._lib.x_client_cancel(handle)
+        finally:
+            self._leave()
+
+    def reset_cancel(self) -> None:
+        """Lets calls run again after `cancel()`."""
+        handle = self._enter()
+        try:
+            self._lib.x_client_cancel_reset(handle)
+        finally:
+            self._leave()
 
     def _user(self, u: Any) -> User:
         lib = self._lib

@@ -11,6 +11,7 @@ from .types import ApiErrorEntry, RateLimit
 __all__ = [
     "ApiError",
     "AuthError",
+    "Cancelled",
     "Forbidden",
     "InternalError",
     "InvalidArgument",
@@ -18,6 +19,8 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "ProtocolError",
+    "QuotaExhausted",
+    "QuotaStoreError",
     "RateLimited",
     "ServerError",
     "Timeout",
@@ -78,6 +81,8 @@ class XError(Exception):
         rate_limit: Optional[RateLimit] = None,
         may_have_reached_server: bool = False,
         retry_at: Optional[int] = None,
+        next_free_at: Optional[int] = None,
+        exhausted_window: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -94,6 +99,8 @@ class XError(Exception):
         self.rate_limit = rate_limit if rate_limit is not None else RateLimit()
         self.may_have_reached_server = may_have_reached_server
         self._retry_at = retry_at
+        self._next_free_at = next_free_at
+        self._exhausted_window = exhausted_window
 
     @property
     def legacy_codes(self) -> Tuple[int, ...]:
@@ -134,6 +141,13 @@ class RateLimited(XError):
         return self._retry_at
 
     @property
+    def exhausted_window(self) -> Optional[str]:
+        """The window whose reset `reset_at` is: "endpoint" (15 minutes), "user_24h" or
+        "app_24h". None without rate-limit headers (then `reset_at` is None too and the
+        error was raised without waiting)."""
+        return self._exhausted_window
+
+    @property
     def retry_after(self) -> Optional[float]:
         """Seconds to wait from now (0 when the reset is already past), None when unknown."""
         if self._retry_at is None:
@@ -169,6 +183,24 @@ class InternalError(XError):
     """A bug inside libxfollow, caught at its boundary (please report it)."""
 
 
+class QuotaExhausted(XError):
+    """A follow or unfollow refused locally by the quota ledger: a daily cap is reached and
+    no request was sent."""
+
+    @property
+    def next_free_at(self) -> Optional[int]:
+        """Unix time (seconds) at which the exhausted window has a free slot again."""
+        return self._next_free_at
+
+
+class QuotaStoreError(XError):
+    """The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent."""
+
+
+class Cancelled(XError):
+    """`Client.cancel()` was called: before the first attempt or while waiting to retry."""
+
+
 class LibraryVersionError(ImportError):
     """The loaded libxfollow is not the version this package was built for."""
 
@@ -187,6 +219,9 @@ ERROR_CLASSES: Dict[int, Type[XError]] = {
     10: ProtocolError,
     11: ApiError,
     12: InternalError,
+    13: QuotaExhausted,
+    14: QuotaStoreError,
+    15: Cancelled,
 }
 
 

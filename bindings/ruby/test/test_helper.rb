@@ -127,13 +127,21 @@ class EmulatorTest < Minitest::Test
     @clients.each(&:close)
   end
 
+  # One attempt per call and no quota ledger unless a test asks: most tests read each
+  # emulator answer or fault as it came (retries and the ledger are test_limits.rb's).
+  def single(opts)
+    { quota: "off", retry_policy: Xfollow::RetryPolicy.never }.merge(opts)
+  end
+
   def alice_oauth1(**opts)
+    opts = single(opts)
     track(Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
                                  access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
                                  base_url: emulator.base_url, **opts))
   end
 
   def alice_oauth2(**opts)
+    opts = single(opts)
     track(Xfollow::Client.oauth2(ALICE_OAUTH2, base_url: emulator.base_url, **opts))
   end
 

@@ -12,10 +12,11 @@ class NativeTableTest < Minitest::Test
   C_TO_FFI = {
     "void" => :void, "bool" => :bool, "x_result" => :x_result, "x_rate_window" => :x_rate_window,
     "x_follow_state" => :x_follow_state, "int32_t" => :int32, "int64_t" => :int64, "uint32_t" => :uint32,
-    "uint64_t" => :uint64, "size_t" => :size_t
+    "uint64_t" => :uint64, "size_t" => :size_t, "x_endpoint" => :x_endpoint, "x_on_retry_fn" => :x_on_retry_fn
   }.freeze
 
-  BLOCKING = %i[x_client_new x_follow x_unfollow x_me x_user_by_username x_client_own_user_id].freeze
+  BLOCKING = %i[x_client_new x_follow x_unfollow x_me x_user_by_username x_client_own_user_id
+                x_client_quota_status].freeze
 
   def ffi_type(c_type, returned)
     t = c_type.strip.squeeze(" ")

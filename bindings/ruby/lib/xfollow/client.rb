@@ -30,28 +30,39 @@ module Xfollow
       #                    default: ask for gzip, as X's own clients do (a compressed answer
       #                    is decoded either way)
       #
+      #   quota            the daily quota ledger's store: "memory:" (default: one table per
+      #                    process), "sqlite:PATH" (every process of the machine),
+      #                    "redis://..." (every machine) or "off"
+      #   quota_limits     an Xfollow::QuotaLimits (default 400 / 1000 / 500)
+      #   retry_policy     an Xfollow::RetryPolicy (default: 3 attempts, 0.5 s to 8 s
+      #                    backoff with jitter, a 429 waited up to 60 s)
+      #
       # With a block, yields the client, closes it afterwards and returns the block's value.
       def oauth1(consumer_key:, consumer_secret:, access_token:, access_token_secret:,
                  base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil, gzip: nil,
-                 &block)
+                 quota: nil, quota_limits: nil, retry_policy: nil, &block)
         creds = [
           Native.text_arg(consumer_key, "consumer_key"),
           Native.text_arg(consumer_secret, "consumer_secret"),
           Native.text_arg(access_token, "access_token"),
           Native.text_arg(access_token_secret, "access_token_secret")
         ]
-        build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block) do |cfg|
+        limits = { quota: quota, quota_limits: quota_limits, retry_policy: retry_policy }
+        build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block, limits) do |cfg|
           Native.x_config_set_oauth1(cfg, *creds)
         end
       end
 
       # A client sending an OAuth 2.0 user access token (Authorization Code with PKCE;
       # scopes tweet.read users.read follows.write). The user's id is fetched once with
-      # GET /2/users/me when a call needs it. Options as for oauth1.
+      # GET /2/users/me when a call needs it. Options as for oauth1, and `client_id` (the
+      # app's public OAuth 2.0 client id), the app's name in the quota ledger; without one,
+      # every OAuth 2.0 client sharing a store counts as one app.
       def oauth2(access_token, base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil,
-                 gzip: nil, &block)
+                 gzip: nil, quota: nil, quota_limits: nil, retry_policy: nil, client_id: nil, &block)
         token = Native.text_arg(access_token, "access_token")
-        build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block) do |cfg|
+        limits = { quota: quota, quota_limits: quota_limits, retry_policy: retry_policy, client_id: client_id }
+        build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block, limits) do |cfg|
           Native.x_config_set_oauth2_token(cfg, token)
         end
       end
@@ -60,7 +71,7 @@ module Xfollow
 
       private
 
-      def build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block)
+      def build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, block, limits = {})
         unless [nil, true, false].include?(gzip)
           raise TypeError, "gzip must be true, false or nil, not #{gzip.class}"
         end
@@ -79,9 +90,11 @@ module Xfollow
           Native.check(Native.x_config_set_ca_file(cfg, ca)) unless ca.nil?
           Native.check(Native.x_config_set_proxy(cfg, prox)) unless prox.nil?
           Native.check(Native.x_config_set_gzip(cfg, gzip)) unless gzip.nil?
+          on_retry = Limits.configure(cfg, **limits)
           out = ::FFI::MemoryPointer.new(:pointer)
           Native.check(Native.x_client_new(cfg, out))
           client = new(Native::ClientPointer.new(out.read_pointer))
+          client.instance_variable_set(:@on_retry, on_retry) # kept alive with the client
         ensure
           cfg.free
         end

@@ -24,8 +24,11 @@ module Xfollow
 
     def initialize(message = nil, code: 0, http_status: nil, title: nil, detail: nil, problem_type: nil,
                    type_uri: nil, reason: nil, required_enrollment: nil, registration_url: nil,
-                   errors: [], rate_limit: nil, may_have_reached_server: false, retry_at: nil)
+                   errors: [], rate_limit: nil, may_have_reached_server: false, retry_at: nil,
+                   next_free_at: nil, exhausted_window: nil)
       super(message)
+      @next_free_at = next_free_at
+      @exhausted_window = exhausted_window
       @code = code
       @http_status = http_status
       @title = title
@@ -77,6 +80,10 @@ module Xfollow
       @retry_at
     end
 
+    # The window whose reset #reset_at is: :endpoint (15 minutes), :user_24h or :app_24h;
+    # nil without rate-limit headers (then #reset_at is nil and nothing was waited for).
+    attr_reader :exhausted_window
+
     # Seconds to wait from now (0 when the reset is already past), or nil when unknown.
     def retry_after
       return nil if @retry_at.nil?
@@ -107,6 +114,20 @@ module Xfollow
   # A bug inside libxfollow, caught at its boundary (X_ERR_PANIC).
   class InternalError < Error; end
 
+  # A follow or unfollow refused locally by the quota ledger (X_ERR_QUOTA_EXHAUSTED): a
+  # daily cap is reached and no request was sent.
+  class QuotaExhausted < Error
+    # Unix time (seconds) at which the exhausted window has a free slot again.
+    attr_reader :next_free_at
+  end
+
+  # The quota ledger's store failed (X_ERR_QUOTA_STORE); nothing was sent.
+  class QuotaStoreError < Error; end
+
+  # Client#cancel was called (X_ERR_CANCELLED): before the first attempt or while waiting
+  # to retry.
+  class Cancelled < Error; end
+
   # x_result code => exception class.
   ERROR_CLASSES = {
     1 => InvalidArgument,
@@ -120,7 +141,10 @@ module Xfollow
     9 => ServerError,
     10 => ProtocolError,
     11 => ApiError,
-    12 => InternalError
+    12 => InternalError,
+    13 => QuotaExhausted,
+    14 => QuotaStoreError,
+    15 => Cancelled
   }.freeze
 
   # The exception class for an x_result code (Error for codes added later).

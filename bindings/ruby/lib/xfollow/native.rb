@@ -55,10 +55,23 @@ module Xfollow
     X_STATE_FOLLOWING = 1
     X_STATE_PENDING = 2
     X_MAX_TIMEOUT_MS = 3_600_000
+    X_ERR_RATE_LIMITED = 5
+    X_ERR_NETWORK = 6
+    X_ERR_TIMEOUT = 7
+    X_ERR_SERVER = 9
+    X_ERR_QUOTA_EXHAUSTED = 13
+    X_ENDPOINT_FOLLOW = 0
+    X_ENDPOINT_UNFOLLOW = 1
+    X_ENDPOINT_ME = 2
+    X_ENDPOINT_USER_BY_USERNAME = 3
 
     typedef :int, :x_result
     typedef :int, :x_rate_window
     typedef :int, :x_follow_state
+    typedef :int, :x_endpoint
+    # void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason,
+    #                       int32_t http_status, uint64_t delay_ms)
+    callback :x_on_retry_fn, %i[pointer uint32 x_result int32 uint64], :void
 
     # name, argument types, return type, options. Strings handed to the library are
     # :string (NUL-terminated copies); strings the library owns are read as :string too
@@ -82,6 +95,12 @@ module Xfollow
       [:x_config_set_proxy, %i[pointer string], :x_result],
       [:x_config_set_ca_file, %i[pointer string], :x_result],
       [:x_config_set_gzip, %i[pointer bool], :x_result],
+      [:x_config_set_retry, %i[pointer uint32 uint32 uint32 uint32], :x_result],
+      [:x_config_set_retry_jitter, %i[pointer bool], :x_result],
+      [:x_config_set_on_retry, %i[pointer x_on_retry_fn pointer], :x_result],
+      [:x_config_set_quota, %i[pointer string], :x_result],
+      [:x_config_set_quota_limits, %i[pointer uint32 uint32 uint32], :x_result],
+      [:x_config_set_client_id, %i[pointer string], :x_result],
       # client: x_client_new reads the CA file; the calls wait on the network
       [:x_client_new, %i[pointer pointer], :x_result, { blocking: true }],
       [:x_client_free, [:pointer], :void],
@@ -91,6 +110,20 @@ module Xfollow
       [:x_user_by_username, %i[pointer string pointer], :x_result, { blocking: true }],
       # OAuth 2.0: GET /2/users/me on first use
       [:x_client_own_user_id, %i[pointer pointer], :x_result, { blocking: true }],
+      [:x_client_cancel, [:pointer], :x_result],
+      [:x_client_cancel_reset, [:pointer], :x_result],
+      [:x_client_rate_limit, %i[pointer x_endpoint x_rate_window pointer pointer pointer], :bool],
+      [:x_client_quota_status, %i[pointer string pointer], :x_result, { blocking: true }],
+      [:x_quota_status_free, [:pointer], :void],
+      [:x_quota_status_at, [:pointer], :int64],
+      [:x_quota_status_user_used, [:pointer], :uint32],
+      [:x_quota_status_user_remaining, [:pointer], :int64],
+      [:x_quota_status_app_used, [:pointer], :uint32],
+      [:x_quota_status_app_remaining, [:pointer], :int64],
+      [:x_quota_status_unfollows_used, [:pointer], :uint32],
+      [:x_quota_status_unfollows_remaining, [:pointer], :int64],
+      [:x_quota_status_next_free_at, [:pointer], :int64],
+      [:x_quota_status_unfollows_next_free_at, [:pointer], :int64],
       # follow results
       [:x_follow_result_free, [:pointer], :void],
       [:x_follow_result_following, [:pointer], :bool],
@@ -123,7 +156,9 @@ module Xfollow
       [:x_last_error_api_error_code, [:size_t], :int64],
       [:x_last_error_api_error_message, [:size_t], :string],
       [:x_last_error_rate_limit, %i[x_rate_window pointer pointer pointer], :bool],
-      [:x_last_error_retry_at, [], :uint64]
+      [:x_last_error_retry_at, [], :uint64],
+      [:x_last_error_next_free_at, [], :int64],
+      [:x_last_error_exhausted_window, [], :x_rate_window]
     ].freeze
 
     FUNCTIONS.each do |name, args, ret, opts|
@@ -164,6 +199,8 @@ end
 module Xfollow
   module Native # :nodoc:
     NUL = "\0"
+    WINDOW_NAMES = { X_WINDOW_ENDPOINT => :endpoint, X_WINDOW_USER_24H => :user_24h,
+                     X_WINDOW_APP_24H => :app_24h }.freeze
 
     class << self
       # Raises the Xfollow::Error subclass for a non-zero x_result, with this thread's
@@ -181,6 +218,12 @@ module Xfollow
           entry(x_last_error_api_error_code(i), x_last_error_api_error_message(i))
         end
         retry_at = x_last_error_retry_at
+        extra = {}
+        if code == X_ERR_QUOTA_EXHAUSTED
+          next_free = x_last_error_next_free_at
+          extra[:next_free_at] = next_free.zero? ? nil : next_free
+        end
+        extra[:exhausted_window] = WINDOW_NAMES[x_last_error_exhausted_window] if code == X_ERR_RATE_LIMITED
         Xfollow.error_class(code).new(
           utf8(x_last_error_message) || utf8(x_result_str(code)),
           code: code,
@@ -195,7 +238,8 @@ module Xfollow
           errors: entries,
           rate_limit: rate_limit { |*a| x_last_error_rate_limit(*a) },
           may_have_reached_server: x_last_error_may_have_reached_server,
-          retry_at: retry_at.zero? ? nil : retry_at
+          retry_at: retry_at.zero? ? nil : retry_at,
+          **extra
         )
       end
 
