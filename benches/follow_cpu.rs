@@ -28,6 +28,10 @@ const ALICE: &str = "1500000000000000001";
 const BOB: &str = "1500000000000000002";
 
 fn thread_cpu() -> Duration {
+    // The kernel brings a running thread's total up to date on scheduler events and ticks
+    // (4 ms here), not when the file is read: without a yield first, a loop that makes no
+    // system call (the signing loop) would be measured in whole ticks.
+    std::thread::yield_now();
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("schedstat");
     let ns: u64 = stat
         .split_whitespace()
