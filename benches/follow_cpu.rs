@@ -185,7 +185,11 @@ fn raw_loop(base: &str, requests: Vec<Vec<u8>>) -> impl FnMut() {
 /// body without decoding it.
 fn follow_request(addr: &str, authorization: &str, gzip: bool) -> Vec<u8> {
     let body = format!("{{\"target_user_id\":\"{BOB}\"}}");
-    let accept = if gzip { "accept-encoding: gzip\r\n" } else { "" };
+    let accept = if gzip {
+        "accept-encoding: gzip\r\n"
+    } else {
+        ""
+    };
     format!(
         "POST /2/users/{ALICE}/following HTTP/1.1\r\nhost: {addr}\r\nauthorization: {authorization}\r\n\
          {accept}content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
@@ -218,9 +222,8 @@ fn main() {
     let e = Emulator::start();
     let only = std::env::var("XFOLLOW_BENCH_CASES").ok();
     let wanted = |key: &str| {
-        only
-                .as_deref()
-                .is_none_or(|o| o.split(',').any(|k| k == key))
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|k| k == key))
     };
     let addr = e.base.trim_start_matches("http://").to_owned();
     let url = format!("{}/2/users/{ALICE}/following", e.base);
@@ -276,8 +279,16 @@ fn main() {
     }
     // Each xfollow case is compared with the raw loop that asks for the same encoding.
     for (key, name, gzip) in [
-        ("raw2", "raw HTTP/1.1 loop, one pre-built request, OAuth 2.0 bearer", false),
-        ("raw2-gzip", "raw HTTP/1.1 loop, OAuth 2.0 bearer, accept-encoding: gzip", true),
+        (
+            "raw2",
+            "raw HTTP/1.1 loop, one pre-built request, OAuth 2.0 bearer",
+            false,
+        ),
+        (
+            "raw2-gzip",
+            "raw HTTP/1.1 loop, OAuth 2.0 bearer, accept-encoding: gzip",
+            true,
+        ),
     ] {
         let req = follow_request(&addr, "Bearer alice-demo-oauth2-token", gzip);
         add(
@@ -289,8 +300,16 @@ fn main() {
     }
     // OAuth 1.0a: every request needs its own nonce, so all are signed before the clock runs.
     for (key, name, gzip) in [
-        ("raw1", "raw HTTP/1.1 loop, requests signed beforehand, OAuth 1.0a", false),
-        ("raw1-gzip", "raw HTTP/1.1 loop, signed beforehand, OAuth 1.0a, accept-encoding: gzip", true),
+        (
+            "raw1",
+            "raw HTTP/1.1 loop, requests signed beforehand, OAuth 1.0a",
+            false,
+        ),
+        (
+            "raw1-gzip",
+            "raw HTTP/1.1 loop, signed beforehand, OAuth 1.0a, accept-encoding: gzip",
+            true,
+        ),
     ] {
         let signed = (0..warm_up + per_round * rounds)
             .map(|_| follow_request(&addr, &creds.authorization("POST", &url, &[]), gzip))
@@ -305,25 +324,41 @@ fn main() {
     add(
         &mut cases,
         wanted("rust2"),
-        ("rust2", "xfollow Rust API, OAuth 2.0 (asks for gzip, the default)", "raw2-gzip"),
+        (
+            "rust2",
+            "xfollow Rust API, OAuth 2.0 (asks for gzip, the default)",
+            "raw2-gzip",
+        ),
         Box::new(|| assert!(c2.follow(Some(ALICE), BOB).unwrap().following)),
     );
     add(
         &mut cases,
         wanted("rust2-nogzip"),
-        ("rust2-nogzip", "xfollow Rust API, OAuth 2.0, gzip(false)", "raw2"),
+        (
+            "rust2-nogzip",
+            "xfollow Rust API, OAuth 2.0, gzip(false)",
+            "raw2",
+        ),
         Box::new(|| assert!(cg.follow(Some(ALICE), BOB).unwrap().following)),
     );
     add(
         &mut cases,
         wanted("rust1"),
-        ("rust1", "xfollow Rust API, OAuth 1.0a (asks for gzip)", "raw1-gzip"),
+        (
+            "rust1",
+            "xfollow Rust API, OAuth 1.0a (asks for gzip)",
+            "raw1-gzip",
+        ),
         Box::new(|| assert!(c1.follow(Some(ALICE), BOB).unwrap().following)),
     );
     add(
         &mut cases,
         wanted("rust1-nogzip"),
-        ("rust1-nogzip", "xfollow Rust API, OAuth 1.0a, gzip(false)", "raw1"),
+        (
+            "rust1-nogzip",
+            "xfollow Rust API, OAuth 1.0a, gzip(false)",
+            "raw1",
+        ),
         Box::new(|| assert!(c1g.follow(Some(ALICE), BOB).unwrap().following)),
     );
 
