@@ -46,11 +46,37 @@ pub(crate) fn unfollow_path(source: &str, target: &str) -> String {
     format!("/2/users/{source}/following/{target}")
 }
 
+/// The usual answer, `{"data":{"following":B[,"pending_follow":B]}}` and nothing else, read
+/// without building `serde_json` maps (about half the parsing work of a follow); any other
+/// shape goes through [`data_of`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Usual {
+    data: UsualData,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsualData {
+    following: bool,
+    #[serde(default)]
+    pending_follow: Option<bool>,
+}
+
 pub(crate) fn parse(
     status: u16,
     body: &str,
     rate_limit: RateLimit,
 ) -> Result<FollowOutcome, Error> {
+    if let Ok(Usual { data }) = serde_json::from_str::<Usual>(body) {
+        return Ok(outcome(
+            data.following,
+            data.pending_follow.unwrap_or(false),
+            status,
+            rate_limit,
+            Vec::new(),
+        ));
+    }
     let (data, errors) = data_of(status, body, rate_limit)?;
     let following = match data.get("following") {
         Some(Value::Bool(b)) => *b,
@@ -73,6 +99,22 @@ pub(crate) fn parse(
             ))
         }
     };
+    Ok(outcome(
+        following,
+        pending_follow,
+        status,
+        rate_limit,
+        errors,
+    ))
+}
+
+fn outcome(
+    following: bool,
+    pending_follow: bool,
+    status: u16,
+    rate_limit: RateLimit,
+    errors: Vec<ApiError>,
+) -> FollowOutcome {
     let state = if following {
         FollowState::Following
     } else if pending_follow {
@@ -80,14 +122,14 @@ pub(crate) fn parse(
     } else {
         FollowState::NotFollowing
     };
-    Ok(FollowOutcome {
+    FollowOutcome {
         following,
         pending_follow,
         state,
         http_status: status,
         rate_limit,
         errors,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +179,26 @@ mod tests {
         .unwrap();
         assert_eq!(o.errors.len(), 1);
         assert_eq!(o.errors[0].code, Some(160));
+        // pending_follow null, duplicate keys (the last wins, as in serde_json's maps) and
+        // unknown fields take the general path and read the same.
+        let o = parse(
+            200,
+            r#"{"data":{"following":false,"pending_follow":null}}"#,
+            rl,
+        )
+        .unwrap();
+        assert_eq!(o.state, FollowState::NotFollowing);
+        let o = parse(200, r#"{"data":{"following":false,"following":true}}"#, rl).unwrap();
+        assert_eq!(o.state, FollowState::Following);
+        let o = parse(
+            200,
+            r#"{"data":{"following":true,"extra":1},"meta":{}}"#,
+            rl,
+        )
+        .unwrap();
+        assert_eq!((o.following, o.errors.len()), (true, 0));
+        let e = parse(200, r#"{"data":{"following":true}} trailing"#, rl).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Protocol);
         let e = parse(200, r#"{"data":{"following":"yes"}}"#, rl).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Protocol);
         assert_eq!(e.message(), "`data.following` is missing or not a boolean");
