@@ -33,6 +33,9 @@ pub enum ErrorKind {
     Api = 11,
     /// A panic inside the library (only surfaced through the C ABI).
     Panic = 12,
+    /// The OAuth 2.0 token store could not be read, locked or written (or is readable by
+    /// others), or the persist callback of a refreshing client failed. (13 is reserved.)
+    TokenStore = 14,
 }
 
 impl ErrorKind {
@@ -56,6 +59,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "malformed response",
             ErrorKind::Api => "API error",
             ErrorKind::Panic => "internal panic",
+            ErrorKind::TokenStore => "token store error",
         }
     }
 }
@@ -267,6 +271,7 @@ mod tests {
             (ErrorKind::Protocol, 10),
             (ErrorKind::Api, 11),
             (ErrorKind::Panic, 12),
+            (ErrorKind::TokenStore, 14),
         ];
         for (k, n) in all {
             assert_eq!(k.code(), n);

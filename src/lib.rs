@@ -16,7 +16,7 @@ mod transport;
 pub mod validate;
 
 pub use api::{FollowOutcome, FollowState, User};
-pub use auth::{Credentials, OAuth1Credentials, Secret};
+pub use auth::{Credentials, OAuth1Credentials, OAuth2Refreshing, Secret};
 pub use client::{Client, ClientBuilder, Endpoint};
 pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
 pub use ratelimit::{RateLimit, Window};

@@ -17,6 +17,12 @@ pub struct x_client {
     inner: Client,
 }
 
+impl x_client {
+    pub(crate) fn inner(&self) -> &Client {
+        &self.inner
+    }
+}
+
 fn run<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
     last_error::clear();
     let r = check_out(out, "out").and_then(|_| f());

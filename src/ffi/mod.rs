@@ -8,6 +8,7 @@ mod client;
 mod config;
 mod last_error;
 mod result;
+mod tokens;
 mod version;
 
 use crate::error::Error;
@@ -17,6 +18,7 @@ pub use client::*;
 pub use config::*;
 pub use last_error::*;
 pub use result::*;
+pub use tokens::*;
 pub use version::*;
 
 /// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
@@ -28,7 +30,10 @@ pub const X_SUCCESS: x_result = 0;
 /// A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
 /// an incomplete configuration. Detected before any network traffic.
 pub const X_ERR_INVALID_ARGUMENT: x_result = 1;
-/// HTTP 401: the credentials were refused.
+/// HTTP 401: the credentials were refused. Also a token flow that was refused: the token
+/// endpoint's OAuth error (the provider's message is in x_last_error_message, the OAuth
+/// `error` code in x_last_error_title), a failed refresh, a `state` or token mismatch on a
+/// callback, or a denied authorization.
 pub const X_ERR_UNAUTHORIZED: x_result = 2;
 /// HTTP 403: not allowed (wrong source user, app not enrolled...).
 pub const X_ERR_FORBIDDEN: x_result = 3;
@@ -50,6 +55,9 @@ pub const X_ERR_PROTOCOL: x_result = 10;
 pub const X_ERR_API: x_result = 11;
 /// A panic inside the library was caught at the boundary.
 pub const X_ERR_PANIC: x_result = 12;
+/// The OAuth 2.0 token store could not be read, locked or written (or is readable by
+/// group or others), or a refreshed token set could not be persisted.
+pub const X_ERR_TOKEN_STORE: x_result = 14;
 
 /// Runs an exported function's body, turning a panic into `X_ERR_PANIC` (with the last
 /// error set) or into the given safe default for functions that do not return a code.
@@ -161,6 +169,7 @@ pub extern "C" fn x_result_str(code: x_result) -> *const c_char {
         X_ERR_PROTOCOL => c"malformed response",
         X_ERR_API => c"API error",
         X_ERR_PANIC => c"internal panic",
+        X_ERR_TOKEN_STORE => c"token store error",
         _ => c"unknown result code",
     };
     s.as_ptr()
@@ -200,11 +209,15 @@ mod tests {
         assert_eq!(X_ERR_PROTOCOL, ErrorKind::Protocol.code());
         assert_eq!(X_ERR_API, ErrorKind::Api.code());
         assert_eq!(X_ERR_PANIC, ErrorKind::Panic.code());
+        assert_eq!(X_ERR_TOKEN_STORE, ErrorKind::TokenStore.code());
         for k in 1..=12 {
             // SAFETY: static strings.
             let s = unsafe { CStr::from_ptr(x_result_str(k)) }.to_str().unwrap();
             assert_ne!(s, "unknown result code");
         }
+        // SAFETY: static string.
+        let s = unsafe { CStr::from_ptr(x_result_str(X_ERR_TOKEN_STORE)) };
+        assert_eq!(s.to_str().unwrap(), "token store error");
     }
 
     #[test]
