@@ -125,6 +125,10 @@ test-c: lib c-example venv
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
 	$(PY) $(C_TESTS)/oauthlib_server_check.py $(BUILD)/bin/follow
+	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_tokens.c $(LDFLAGS_X) -o $(BUILD)/test/test_tokens_asan
+	$(CC) $(CFLAGS_X) $(C_TESTS)/test_tokens.c $(LDFLAGS_X) -o $(BUILD)/test/test_tokens
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_tokens_asan
+	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_tokens
 	for ex in login_pkce login_pin; do \
 	  $(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer bindings/c/examples/$$ex.c $(LDFLAGS_X) \
 	    -o $(BUILD)/test/$${ex}_asan || exit 1; \
