@@ -169,6 +169,11 @@ class InternalError(XError):
     """A bug inside libxfollow, caught at its boundary (please report it)."""
 
 
+class TokenStoreError(XError):
+    """The OAuth 2.0 token store could not be read, locked or written (or is readable by
+    group or others), or a refreshed token set could not be persisted."""
+
+
 class LibraryVersionError(ImportError):
     """The loaded libxfollow is not the version this package was built for."""
 
@@ -187,6 +192,7 @@ ERROR_CLASSES: Dict[int, Type[XError]] = {
     10: ProtocolError,
     11: ApiError,
     12: InternalError,
+    14: TokenStoreError,
 }
 
 
