@@ -13,6 +13,7 @@ require_relative "xfollow/types"
 require_relative "xfollow/errors"
 require_relative "xfollow/native"
 require_relative "xfollow/client"
+require_relative "xfollow/tokens"
 
 module Xfollow
   # The loaded libxfollow's version, e.g. "0.1.0".

@@ -39,7 +39,9 @@ class ErrorsTest < EmulatorTest
     assert_operator Xfollow::Error, :<, StandardError
     assert_operator Xfollow::Timeout, :<, Xfollow::NetworkError
     assert_operator Xfollow::TlsError, :<, Xfollow::NetworkError
-    assert_equal((1..12).map { |c| Xfollow.error_class(c) }, Xfollow::ERROR_CLASSES.values)
+    assert_equal(Xfollow::ERROR_CLASSES.keys.map { |c| Xfollow.error_class(c) }, Xfollow::ERROR_CLASSES.values)
+    assert_equal (1..12).to_a + [14], Xfollow::ERROR_CLASSES.keys
+    assert_operator Xfollow::TokenStoreError, :<, Xfollow::Error
     assert_equal Xfollow::Error, Xfollow.error_class(99)
   end
 

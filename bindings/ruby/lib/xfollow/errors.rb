@@ -107,6 +107,10 @@ module Xfollow
   # A bug inside libxfollow, caught at its boundary (X_ERR_PANIC).
   class InternalError < Error; end
 
+  # The OAuth 2.0 token store could not be read, locked or written (or is readable by group
+  # or others), or a refreshed token set could not be persisted (X_ERR_TOKEN_STORE).
+  class TokenStoreError < Error; end
+
   # x_result code => exception class.
   ERROR_CLASSES = {
     1 => InvalidArgument,
@@ -120,7 +124,8 @@ module Xfollow
     9 => ServerError,
     10 => ProtocolError,
     11 => ApiError,
-    12 => InternalError
+    12 => InternalError,
+    14 => TokenStoreError
   }.freeze
 
   # The exception class for an x_result code (Error for codes added later).
