@@ -43,6 +43,8 @@ lib:
 
 c-example: lib
 	$(CC) $(CFLAGS_X) bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/bin/follow
+	$(CC) $(CFLAGS_X) bindings/c/examples/login_pkce.c $(LDFLAGS_X) -o $(BUILD)/bin/login_pkce
+	$(CC) $(CFLAGS_X) bindings/c/examples/login_pin.c $(LDFLAGS_X) -o $(BUILD)/bin/login_pin
 
 # Client CPU per follow (release build) against the emulator; figures go to BENCHMARKS.md.
 BENCH_N ?= 5000
@@ -127,6 +129,16 @@ test-c: lib c-example venv
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
 	$(PY) $(C_TESTS)/oauthlib_server_check.py $(BUILD)/bin/follow
+	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_tokens.c $(LDFLAGS_X) -o $(BUILD)/test/test_tokens_asan
+	$(CC) $(CFLAGS_X) $(C_TESTS)/test_tokens.c $(LDFLAGS_X) -o $(BUILD)/test/test_tokens
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_tokens_asan
+	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_tokens
+	for ex in login_pkce login_pin; do \
+	  $(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer bindings/c/examples/$$ex.c $(LDFLAGS_X) \
+	    -o $(BUILD)/test/$${ex}_asan || exit 1; \
+	done
+	ASAN_OPTIONS=detect_leaks=1 $(PY) $(C_TESTS)/login_check.py $(BUILD)/test/login_pkce_asan $(BUILD)/test/login_pin_asan
+	$(PY) $(C_TESTS)/login_check.py --wrap "$(VALGRIND)" $(BUILD)/bin/login_pkce $(BUILD)/bin/login_pin
 
 # The Ruby gem's minitest suite (Debian's ruby, ruby-ffi, ruby-minitest; no bundler) against
 # the debug library and its own emulators; one test builds and installs the platform gem.

@@ -99,9 +99,44 @@ typedef struct x_config x_config;
 typedef struct x_follow_result x_follow_result;
 
 /**
+ * A user's OAuth 1.0a access token (opaque) from x_oauth1_flow_access_token. Free it with
+ * x_oauth1_credentials_free; its strings are zeroized then.
+ */
+typedef struct x_oauth1_credentials x_oauth1_credentials;
+
+/**
+ * The OAuth 1.0a three-legged flow of one app (opaque, immutable, thread-safe).
+ */
+typedef struct x_oauth1_flow x_oauth1_flow;
+
+/**
+ * A request token (opaque) from x_oauth1_flow_request_token: the token and the page to
+ * send the user to. Free it with x_oauth1_request_free.
+ */
+typedef struct x_oauth1_request x_oauth1_request;
+
+/**
+ * OAuth 2.0 Authorization Code with PKCE for one app (opaque, immutable, thread-safe).
+ */
+typedef struct x_oauth2_flow x_oauth2_flow;
+
+/**
  * The ledger's counts for one user at one moment (opaque; free with x_quota_status_free).
  */
 typedef struct x_quota_status x_quota_status;
+
+/**
+ * A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 for the browser's
+ * callback. Use it from one thread; free it with x_redirect_receiver_free.
+ */
+typedef struct x_redirect_receiver x_redirect_receiver;
+
+/**
+ * An OAuth 2.0 token set (opaque): access token, refresh token, absolute expiry, scopes.
+ * Immutable; read it with the accessors; free it with x_token_set_free. Its strings are
+ * owned by it and zeroized when it is freed.
+ */
+typedef struct x_token_set x_token_set;
 
 /**
  * A user (opaque; read it with the accessors, free it with x_user_free).
@@ -140,6 +175,18 @@ typedef int x_follow_state;
 typedef void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason, int32_t http_status, uint64_t delay_ms);
 
 /**
+ * Which token x_oauth2_flow_revoke revokes (`token_type_hint`).
+ */
+typedef int x_token_kind;
+
+/**
+ * Called with every new token set after a refresh, before it is used: store it. The token
+ * set is valid only during the call (copy what you need; do not free it). It may be called
+ * from any thread that uses the client, one call at a time per client.
+ */
+typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
+
+/**
  * Success.
  */
 #define X_SUCCESS 0
@@ -151,7 +198,10 @@ typedef void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason
 #define X_ERR_INVALID_ARGUMENT 1
 
 /**
- * HTTP 401: the credentials were refused.
+ * HTTP 401: the credentials were refused. Also a token flow that was refused: the token
+ * endpoint's OAuth error (the provider's message is in x_last_error_message, the OAuth
+ * `error` code in x_last_error_title), a failed refresh, a `state` or token mismatch on a
+ * callback, or a denied authorization.
  */
 #define X_ERR_UNAUTHORIZED 2
 
@@ -222,6 +272,12 @@ typedef void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason
 #define X_ERR_CANCELLED 15
 
 /**
+ * The OAuth 2.0 token store could not be read, locked or written (or is readable by
+ * group or others), or a refreshed token set could not be persisted.
+ */
+#define X_ERR_TOKEN_STORE 16
+
+/**
  * `POST /2/users/{id}/following`.
  */
 #define X_ENDPOINT_FOLLOW 0
@@ -270,6 +326,16 @@ typedef void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason
  * A follow request is pending (protected target).
  */
 #define X_STATE_PENDING 2
+
+/**
+ * An access token.
+ */
+#define X_TOKEN_ACCESS 0
+
+/**
+ * A refresh token.
+ */
+#define X_TOKEN_REFRESH 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -697,6 +763,220 @@ x_result x_client_cancel(const struct x_client *client);
  * Lets calls on `client` run again after x_client_cancel().
  */
 x_result x_client_cancel_reset(const struct x_client *client);
+
+/**
+ * Makes a token set from saved values (for example to build a refreshing client after a
+ * restart). `refresh_token` and `scopes` (space-separated) may be NULL; `expires_at` is in
+ * Unix seconds, 0 when unknown. `*out` is written on success; free it with
+ * x_token_set_free.
+ */
+x_result x_token_set_new(const char *access_token, const char *refresh_token, uint64_t expires_at, const char *scopes, struct x_token_set **out);
+
+/**
+ * Frees a token set. NULL is accepted.
+ */
+void x_token_set_free(struct x_token_set *t);
+
+/**
+ * The access token (secret). Owned by the token set; NULL for NULL.
+ */
+const char *x_token_set_access_token(const struct x_token_set *t);
+
+/**
+ * The refresh token (secret), or NULL when the set has none (no `offline.access`). Owned
+ * by the token set.
+ */
+const char *x_token_set_refresh_token(const struct x_token_set *t);
+
+/**
+ * When the access token expires, in Unix seconds; 0 when unknown (or for NULL).
+ */
+uint64_t x_token_set_expires_at(const struct x_token_set *t);
+
+/**
+ * The granted scopes, joined by spaces. Owned by the token set; NULL for NULL.
+ */
+const char *x_token_set_scopes(const struct x_token_set *t);
+
+/**
+ * Creates an OAuth 1.0a flow for the app's consumer key and secret. `callback`: NULL or
+ * "oob" for the PIN flow, else a callback URL registered with the app. `base_url`: NULL for
+ * https://api.x.com (the authorize page is then on https://x.com), or another API base
+ * (the emulator; the authorize page is then under it). `cfg` (may be NULL) lends its
+ * timeouts, proxy and CA file. `*out` is written on success.
+ */
+x_result x_oauth1_flow_new(const struct x_config *cfg, const char *consumer_key, const char *consumer_secret, const char *callback, const char *base_url, struct x_oauth1_flow **out);
+
+/**
+ * Frees a flow. NULL is accepted.
+ */
+void x_oauth1_flow_free(struct x_oauth1_flow *flow);
+
+/**
+ * Step 1: POST /oauth/request_token (checks oauth_callback_confirmed). `access_type`:
+ * NULL, "read" or "write" (x_auth_access_type). `*out` is written on success; free it with
+ * x_oauth1_request_free. Blocks for the network round trip.
+ */
+x_result x_oauth1_flow_request_token(const struct x_oauth1_flow *flow, const char *access_type, struct x_oauth1_request **out);
+
+/**
+ * Frees a request token. NULL is accepted.
+ */
+void x_oauth1_request_free(struct x_oauth1_request *r);
+
+/**
+ * The request token (`oauth_token`, public). Owned by the request; NULL for NULL.
+ */
+const char *x_oauth1_request_get_token(const struct x_oauth1_request *r);
+
+/**
+ * The authorize page for this request token (`.../oauth/authorize?oauth_token=...`), to
+ * open in the user's browser. Owned by the request; NULL for NULL.
+ */
+const char *x_oauth1_request_authorize_url(const struct x_oauth1_request *r);
+
+/**
+ * The authorize (or, with `authenticate`, the "Log in with X" authenticate) page with
+ * options: `force_login`, and `screen_name` (NULL: none) to prefill the login form.
+ * `*out` is written on success; free it with x_string_free.
+ */
+x_result x_oauth1_flow_authorize_url(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, bool authenticate, bool force_login, const char *screen_name, char **out);
+
+/**
+ * Step 3: POST /oauth/access_token with the verifier (the PIN the user typed, or the
+ * callback's oauth_verifier). `*out` is written on success; free it with
+ * x_oauth1_credentials_free. Blocks for the network round trip.
+ */
+x_result x_oauth1_flow_access_token(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, const char *verifier, struct x_oauth1_credentials **out);
+
+/**
+ * Step 3 from the callback URL (or its query) the browser was sent to: checks that its
+ * oauth_token is this request's (else X_ERR_UNAUTHORIZED), then exchanges its
+ * oauth_verifier. `*out` is written on success.
+ */
+x_result x_oauth1_flow_access_token_from_callback(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, const char *callback_url, struct x_oauth1_credentials **out);
+
+/**
+ * Frees credentials. NULL is accepted.
+ */
+void x_oauth1_credentials_free(struct x_oauth1_credentials *c);
+
+/**
+ * The user's access token (secret). Owned by the credentials; NULL for NULL.
+ */
+const char *x_oauth1_credentials_token(const struct x_oauth1_credentials *c);
+
+/**
+ * The user's access token secret (secret). Owned by the credentials; NULL for NULL.
+ */
+const char *x_oauth1_credentials_token_secret(const struct x_oauth1_credentials *c);
+
+/**
+ * The user's id, or NULL when the answer had none. Owned by the credentials.
+ */
+const char *x_oauth1_credentials_user_id(const struct x_oauth1_credentials *c);
+
+/**
+ * The user's @handle, or NULL when the answer had none. Owned by the credentials.
+ */
+const char *x_oauth1_credentials_screen_name(const struct x_oauth1_credentials *c);
+
+/**
+ * Creates a PKCE flow. `client_secret`: NULL for a public client (client_id in the body),
+ * else a confidential one (HTTP Basic). `scopes`: space-separated, e.g. "tweet.read
+ * users.read follows.write offline.access". `authorize_url`: NULL for
+ * https://x.com/i/oauth2/authorize (or `<base_url>/i/oauth2/authorize` when a base URL is
+ * given). `base_url`: NULL for https://api.x.com (token and revoke endpoints). `cfg` (may be
+ * NULL) lends its timeouts, proxy and CA file. `*out` is written on success.
+ */
+x_result x_oauth2_flow_new(const struct x_config *cfg, const char *client_id, const char *client_secret, const char *redirect_uri, const char *scopes, const char *authorize_url, const char *base_url, struct x_oauth2_flow **out);
+
+/**
+ * Frees a flow. NULL is accepted.
+ */
+void x_oauth2_flow_free(struct x_oauth2_flow *flow);
+
+/**
+ * A new authorization request: the URL to open in the user's browser, the `state` to
+ * check on the callback, and the code verifier to keep (secret) for the exchange. Fresh
+ * random state and verifier from the OS CSPRNG, S256 challenge. The three out-parameters
+ * are written on success only; free each with x_string_free.
+ */
+x_result x_oauth2_flow_authorization_request(const struct x_oauth2_flow *flow, char **url_out, char **state_out, char **code_verifier_out);
+
+/**
+ * Exchanges the callback's `code` and the request's code verifier for a token set.
+ * `*out` is written on success; free it with x_token_set_free. A refused exchange is
+ * X_ERR_UNAUTHORIZED with the provider's message. Blocks for the network round trip.
+ */
+x_result x_oauth2_flow_exchange(const struct x_oauth2_flow *flow, const char *code, const char *code_verifier, struct x_token_set **out);
+
+/**
+ * Refreshes with `refresh_token` (spent afterwards on X: keep the new set). `*out` is
+ * written on success; free it with x_token_set_free. A refused refresh is
+ * X_ERR_UNAUTHORIZED with the provider's message.
+ */
+x_result x_oauth2_flow_refresh(const struct x_oauth2_flow *flow, const char *refresh_token, struct x_token_set **out);
+
+/**
+ * Revokes a token (`kind`: X_TOKEN_ACCESS or X_TOKEN_REFRESH).
+ */
+x_result x_oauth2_flow_revoke(const struct x_oauth2_flow *flow, const char *token, x_token_kind kind);
+
+/**
+ * Listens for a loopback redirect URI as registered with the app, e.g.
+ * "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost; port 0 picks a free
+ * port: read the URI back with x_redirect_receiver_redirect_uri). `*out` is written on
+ * success.
+ */
+x_result x_redirect_receiver_bind(const char *redirect_uri, struct x_redirect_receiver **out);
+
+/**
+ * The redirect URI the receiver listens for (with the bound port). Owned by the receiver;
+ * NULL for NULL.
+ */
+const char *x_redirect_receiver_redirect_uri(const struct x_redirect_receiver *r);
+
+/**
+ * Waits up to `timeout_ms` for the OAuth 2.0 callback, checks its `state` against
+ * `expected_state`, answers the browser with a short page and returns the authorization
+ * code (`*code_out`, free it with x_string_free). The receiver is used up: it stops
+ * listening whatever the outcome. Errors: X_ERR_UNAUTHORIZED (state mismatch, denied),
+ * X_ERR_TIMEOUT (no callback in time), X_ERR_PROTOCOL (no code).
+ */
+x_result x_redirect_receiver_wait(const struct x_redirect_receiver *r, const char *expected_state, uint32_t timeout_ms, char **code_out);
+
+/**
+ * Waits up to `timeout_ms` for the OAuth 1.0a callback of `request` (checks its
+ * oauth_token) and returns its oauth_verifier (`*verifier_out`, free it with
+ * x_string_free). The receiver is used up.
+ */
+x_result x_redirect_receiver_wait_oauth1(const struct x_redirect_receiver *r, const struct x_oauth1_request *request, uint32_t timeout_ms, char **verifier_out);
+
+/**
+ * Frees a receiver (closing its port). NULL is accepted.
+ */
+void x_redirect_receiver_free(struct x_redirect_receiver *r);
+
+/**
+ * Authorizes with an OAuth 2.0 token set that the client refreshes `margin_s` seconds
+ * before it expires (0: the default, 60 s) and once after a 401, one refresh at a time
+ * across the client's threads (replacing any credentials set before). `tokens` is copied
+ * and must hold a refresh token. `client_secret`: NULL for a public client. `persist` (may
+ * be NULL) is called with each new set before it is used, with `user_data`; user_data must
+ * stay valid, and usable from the client's threads, as long as any client built from this
+ * config. `token_store_path` (may be NULL): a file shared with other processes (created
+ * mode 0600, locked, replaced atomically): a refresh takes its lock, re-reads it and uses a
+ * set another process already rotated. The token endpoint is under the config's base URL.
+ */
+x_result x_config_set_oauth2_refreshing(struct x_config *cfg, const struct x_token_set *tokens, const char *client_id, const char *client_secret, uint32_t margin_s, x_persist_fn persist, void *user_data, const char *token_store_path);
+
+/**
+ * The token set a refreshing client uses now (after a refresh, the new one). `*out` is
+ * written on success; free it with x_token_set_free. X_ERR_INVALID_ARGUMENT for a client
+ * without a refreshing credential.
+ */
+x_result x_client_token_set(const struct x_client *client, struct x_token_set **out);
 
 /**
  * The library's version, e.g. "0.1.0" (static; never freed).

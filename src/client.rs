@@ -1,7 +1,9 @@
 //! [`Client`] and [`ClientBuilder`]: every API call goes through [`Client::call`].
 
 use crate::api::{self, follows, users, FollowOutcome, User};
-use crate::auth::{AfterUnauthorized, Authorizer, Credentials, OAuth1Credentials, Secret};
+use crate::auth::{
+    AfterUnauthorized, Authorizer, Credentials, OAuth1Credentials, OAuth2Refreshing, Secret,
+};
 use crate::error::Error;
 use crate::limits::{self, Quota};
 use crate::quota::{Action, Clock, Ledger, QuotaLimits, QuotaStatus};
@@ -114,6 +116,11 @@ impl ClientBuilder {
     pub fn oauth2_token(self, token: impl Into<Secret>) -> Self {
         self.credentials(Credentials::OAuth2(token.into()))
     }
+    /// Authorize with an OAuth 2.0 token set that the client refreshes shortly before it
+    /// expires and once after a 401 (see [`OAuth2Refreshing`]).
+    pub fn oauth2_refreshing(self, credential: OAuth2Refreshing) -> Self {
+        self.credentials(Credentials::OAuth2Refreshing(credential))
+    }
     /// Set the credentials (the last call wins).
     pub fn credentials(mut self, c: Credentials) -> Self {
         self.credentials = Some(c);
@@ -204,6 +211,23 @@ impl ClientBuilder {
         self
     }
 
+    /// The HTTP agent of this configuration (timeouts, proxy, CA file, no redirects), as the
+    /// token flows use it.
+    pub(crate) fn transport_agent(&self) -> Result<ureq::Agent, Error> {
+        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
+            return Err(Error::invalid_argument(
+                "timeouts must be greater than zero",
+            ));
+        }
+        transport::agent(&AgentOptions {
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            proxy: self.proxy.as_deref(),
+            ca_file: self.ca_file.as_deref(),
+            gzip: self.gzip,
+        })
+    }
+
     /// Checks everything and builds the client (no network traffic).
     pub fn build(&self) -> Result<Client, Error> {
         let base = transport::check_base_url(&self.base_url)?;
@@ -241,12 +265,13 @@ impl ClientBuilder {
                 crate::quota::AppId::from_key(limits::app_key(&creds, self.client_id.as_deref()));
             Some(Quota { ledger, app })
         };
+        let auth = Authorizer::new(creds, self.clock_offset, &agent, &base)?;
         Ok(Client {
             retry,
             quota,
             agent,
             base,
-            auth: Authorizer::new(creds, self.clock_offset),
+            auth,
             own_id: OnceLock::new(),
             own_id_lock: Mutex::new(()),
             rate_limits: Mutex::new(HashMap::new()),
@@ -282,6 +307,7 @@ fn check_credentials(c: &Credentials) -> Result<(), Error> {
             }
             Ok(())
         }
+        Credentials::OAuth2Refreshing(r) => r.check(),
     }
 }
 
@@ -413,6 +439,13 @@ impl Client {
         Ok(u.id)
     }
 
+    /// The OAuth 2.0 token set in use now, for a client built with
+    /// [`ClientBuilder::oauth2_refreshing`] (`None` for other credentials). After a refresh it
+    /// is the new set.
+    pub fn token_set(&self) -> Option<crate::tokens::TokenSet> {
+        self.auth.token_set()
+    }
+
     /// The latest rate-limit windows seen for `endpoint`, if any response carried them.
     pub fn rate_limit(&self, endpoint: Endpoint) -> Option<RateLimit> {
         self.rate_limits
@@ -540,7 +573,7 @@ impl Client {
             }
             if raw.status == 401
                 && !retried
-                && self.auth.after_unauthorized()? == AfterUnauthorized::RetryOnce
+                && self.auth.after_unauthorized(&authorization)? == AfterUnauthorized::RetryOnce
             {
                 retried = true;
                 continue;

@@ -41,6 +41,9 @@ pub enum ErrorKind {
     /// The call was cancelled (see [`crate::Client::cancel`]) before its first attempt or
     /// while waiting to retry.
     Cancelled = 15,
+    /// The OAuth 2.0 token store could not be read, locked or written (or is readable by
+    /// others), or the persist callback of a refreshing client failed.
+    TokenStore = 16,
 }
 
 impl ErrorKind {
@@ -67,6 +70,7 @@ impl ErrorKind {
             ErrorKind::QuotaExhausted => "daily quota exhausted (refused locally, not sent)",
             ErrorKind::QuotaStore => "quota ledger store error",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::TokenStore => "token store error",
         }
     }
 }
@@ -298,6 +302,7 @@ mod tests {
             (ErrorKind::QuotaExhausted, 13),
             (ErrorKind::QuotaStore, 14),
             (ErrorKind::Cancelled, 15),
+            (ErrorKind::TokenStore, 16),
         ];
         for (k, n) in all {
             assert_eq!(k.code(), n);

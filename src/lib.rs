@@ -17,7 +17,7 @@ mod transport;
 pub mod validate;
 
 pub use api::{FollowOutcome, FollowState, User};
-pub use auth::{Credentials, OAuth1Credentials, Secret};
+pub use auth::{Credentials, OAuth1Credentials, OAuth2Refreshing, Secret};
 pub use client::{Client, ClientBuilder, Endpoint, DEFAULT_QUOTA_URL};
 pub use limits::{OAUTH2_WITHOUT_CLIENT_ID, QUOTA_OFF};
 pub use quota::{QuotaLimits, QuotaStatus};

@@ -3,8 +3,12 @@
 use std::fmt;
 use zeroize::Zeroize;
 
-/// A secret string (consumer secret, token, token secret, access token).
-/// `Debug` prints `Secret(<redacted>)`; the bytes are zeroized on drop.
+/// A secret string: a consumer secret, token, token secret, access or refresh token, client
+/// secret, PKCE verifier or authorization code. One type serves the signer and the token
+/// module.
+///
+/// `Debug` and `Display` print `<redacted>`; the bytes are zeroized on drop. Read the value
+/// with [`Secret::expose`], only where it is sent.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -17,6 +21,11 @@ impl Secret {
     /// The secret value. Never log or format it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -34,7 +43,13 @@ impl From<String> for Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
     }
 }
 
@@ -49,9 +64,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_is_redacted() {
+    fn debug_and_display_hide_the_value() {
         let s = Secret::new("hunter2");
-        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(format!("{s:?}"), "\"<redacted>\"");
+        assert_eq!(format!("{s}"), "<redacted>");
         assert_eq!(s.expose(), "hunter2");
+        assert!(!s.is_empty());
+        // The token module's Secret is this type.
+        let t: crate::tokens::Secret = s.clone();
+        assert_eq!(t, s);
     }
 }

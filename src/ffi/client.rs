@@ -18,9 +18,10 @@ pub struct x_client {
     inner: Client,
 }
 
-/// The Rust client behind a handle.
-pub(crate) fn inner(c: &x_client) -> &Client {
-    &c.inner
+impl x_client {
+    pub(crate) fn inner(&self) -> &Client {
+        &self.inner
+    }
 }
 
 fn run<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {

@@ -209,6 +209,17 @@ pub unsafe extern "C" fn x_config_set_gzip(cfg: *mut x_config, enabled: bool) ->
     })
 }
 
+/// Applies `f` to the builder of `cfg` (for setters defined in other files of the C ABI).
+pub(crate) unsafe fn update_builder(
+    cfg: *mut x_config,
+    f: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> Result<(), Error> {
+    // SAFETY: forwarded pointer contract of the C API.
+    let cfg = unsafe { config_mut(cfg) }?;
+    update(cfg, f);
+    Ok(())
+}
+
 pub(crate) fn builder(cfg: &x_config) -> &ClientBuilder {
     &cfg.builder
 }

@@ -10,6 +10,7 @@ mod last_error;
 mod quota;
 mod result;
 mod retry;
+mod tokens;
 mod version;
 
 use crate::error::Error;
@@ -21,6 +22,7 @@ pub use last_error::*;
 pub use quota::*;
 pub use result::*;
 pub use retry::*;
+pub use tokens::*;
 pub use version::*;
 
 /// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
@@ -32,7 +34,10 @@ pub const X_SUCCESS: x_result = 0;
 /// A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
 /// an incomplete configuration. Detected before any network traffic.
 pub const X_ERR_INVALID_ARGUMENT: x_result = 1;
-/// HTTP 401: the credentials were refused.
+/// HTTP 401: the credentials were refused. Also a token flow that was refused: the token
+/// endpoint's OAuth error (the provider's message is in x_last_error_message, the OAuth
+/// `error` code in x_last_error_title), a failed refresh, a `state` or token mismatch on a
+/// callback, or a denied authorization.
 pub const X_ERR_UNAUTHORIZED: x_result = 2;
 /// HTTP 403: not allowed (wrong source user, app not enrolled...).
 pub const X_ERR_FORBIDDEN: x_result = 3;
@@ -61,6 +66,9 @@ pub const X_ERR_QUOTA_EXHAUSTED: x_result = 13;
 pub const X_ERR_QUOTA_STORE: x_result = 14;
 /// Cancelled by x_client_cancel(), before the first attempt or while waiting to retry.
 pub const X_ERR_CANCELLED: x_result = 15;
+/// The OAuth 2.0 token store could not be read, locked or written (or is readable by
+/// group or others), or a refreshed token set could not be persisted.
+pub const X_ERR_TOKEN_STORE: x_result = 16;
 
 /// Runs an exported function's body, turning a panic into `X_ERR_PANIC` (with the last
 /// error set) or into the given safe default for functions that do not return a code.
@@ -175,6 +183,7 @@ pub extern "C" fn x_result_str(code: x_result) -> *const c_char {
         X_ERR_QUOTA_EXHAUSTED => c"daily quota exhausted (refused locally, not sent)",
         X_ERR_QUOTA_STORE => c"quota ledger store error",
         X_ERR_CANCELLED => c"cancelled",
+        X_ERR_TOKEN_STORE => c"token store error",
         _ => c"unknown result code",
     };
     s.as_ptr()
@@ -217,7 +226,8 @@ mod tests {
         assert_eq!(X_ERR_QUOTA_EXHAUSTED, ErrorKind::QuotaExhausted.code());
         assert_eq!(X_ERR_QUOTA_STORE, ErrorKind::QuotaStore.code());
         assert_eq!(X_ERR_CANCELLED, ErrorKind::Cancelled.code());
-        for k in 1..=15 {
+        assert_eq!(X_ERR_TOKEN_STORE, ErrorKind::TokenStore.code());
+        for k in 1..=16 {
             // SAFETY: static strings.
             let s = unsafe { CStr::from_ptr(x_result_str(k)) }.to_str().unwrap();
             assert_ne!(s, "unknown result code");
@@ -237,9 +247,13 @@ mod tests {
                 ErrorKind::QuotaExhausted,
                 ErrorKind::QuotaStore,
                 ErrorKind::Cancelled,
+                ErrorKind::TokenStore,
             ][(k - 1) as usize];
             assert_eq!(s, kind.as_str());
         }
+        // SAFETY: static string.
+        let s = unsafe { CStr::from_ptr(x_result_str(X_ERR_TOKEN_STORE)) };
+        assert_eq!(s.to_str().unwrap(), "token store error");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The quota ledger through the C ABI: its settings on `x_config`, `x_quota_status`, and the
 //! client's latest rate-limit snapshot per endpoint.
 
-use super::client::{inner, x_client};
+use super::client::x_client;
 use super::config::{config_mut, run, update, x_config};
 use super::result::window_out;
 use super::{
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn x_client_quota_status(
             // SAFETY: pointer contracts of the C API.
             let c = unsafe { handle(client, "client") }?;
             let user = unsafe { arg_opt_str(user_id, "user_id") }?;
-            inner(c)
+            c.inner()
                 .quota_status(user)?
                 .ok_or_else(|| Error::invalid_argument("the quota ledger is off (quota \"off\")"))
         });
@@ -257,7 +257,7 @@ pub unsafe extern "C" fn x_client_rate_limit(
             X_ENDPOINT_USER_BY_USERNAME => Endpoint::UserByUsername,
             _ => return false,
         };
-        match inner(c).rate_limit(ep) {
+        match c.inner().rate_limit(ep) {
             // SAFETY: forwarded out-pointer contract.
             Some(rl) => unsafe { window_out(&rl, window, limit_out, remaining_out, reset_out) },
             None => false,

@@ -1,6 +1,6 @@
 //! Retry settings of `x_config`, the on-retry callback, and cancelling a client's waits.
 
-use super::client::{inner, x_client};
+use super::client::x_client;
 use super::config::{config_mut, run, update, x_config};
 use super::{
     boundary, fail, handle, last_error, x_result, X_ERR_NETWORK, X_ERR_RATE_LIMITED, X_ERR_SERVER,
@@ -160,7 +160,7 @@ pub unsafe extern "C" fn x_client_cancel(client: *const x_client) -> x_result {
         // SAFETY: pointer contract of the C API.
         match unsafe { handle(client, "client") } {
             Ok(c) => {
-                inner(c).cancel();
+                c.inner().cancel();
                 X_SUCCESS
             }
             Err(e) => fail(e),
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn x_client_cancel_reset(client: *const x_client) -> x_res
         // SAFETY: pointer contract of the C API.
         match unsafe { handle(client, "client") } {
             Ok(c) => {
-                inner(c).reset_cancel();
+                c.inner().reset_cancel();
                 X_SUCCESS
             }
             Err(e) => fail(e),

@@ -74,6 +74,9 @@ pub enum Error {
     Io(String),
     /// A refresh function panicked.
     Internal(String),
+    /// The HTTP request to the token endpoint failed before an answer was read (network,
+    /// timeout, TLS, bad URL): the client's error, with its kind.
+    Request(crate::Error),
 }
 
 impl Error {
@@ -170,11 +173,69 @@ impl fmt::Display for Error {
             Error::Transport(m) => write!(f, "transport error: {m}"),
             Error::Io(m) => write!(f, "I/O error: {m}"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
+            Error::Request(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<Error> for crate::Error {
+    /// The client's error for a token-module error: a refused flow or refresh is
+    /// `Unauthorized` (the OAuth `error` code as problem title, the provider's description as
+    /// problem detail, the HTTP status kept), a missed callback a `Timeout`, a store or persist
+    /// failure `TokenStore`, an answer that cannot be understood `Protocol`.
+    fn from(e: Error) -> crate::Error {
+        use crate::error::{Delivery, ErrorKind};
+        let message = e.to_string();
+        let (kind, delivery, status) = match &e {
+            Error::Request(inner) => return inner.clone(),
+            Error::OAuth { status, .. } if *status >= 500 => {
+                (ErrorKind::Server, Delivery::MaybeSent, Some(*status))
+            }
+            Error::OAuth { status, .. } => {
+                (ErrorKind::Unauthorized, Delivery::MaybeSent, Some(*status))
+            }
+            Error::Http { status, .. } => (
+                match status {
+                    401 => ErrorKind::Unauthorized,
+                    403 => ErrorKind::Forbidden,
+                    404 => ErrorKind::NotFound,
+                    429 => ErrorKind::RateLimited,
+                    500.. => ErrorKind::Server,
+                    _ => ErrorKind::Api,
+                },
+                Delivery::MaybeSent,
+                Some(*status),
+            ),
+            Error::InvalidResponse(_) | Error::CallbackNotConfirmed => {
+                (ErrorKind::Protocol, Delivery::MaybeSent, None)
+            }
+            Error::TokenMismatch
+            | Error::StateMismatch
+            | Error::AuthorizationDenied { .. }
+            | Error::NoRefreshToken => (ErrorKind::Unauthorized, Delivery::NotSent, None),
+            Error::RedirectTimeout { .. } => (ErrorKind::Timeout, Delivery::NotSent, None),
+            Error::InvalidArgument(_) => (ErrorKind::InvalidArgument, Delivery::NotSent, None),
+            Error::Store { .. } | Error::InsecureStore { .. } | Error::Persist(_) => {
+                (ErrorKind::TokenStore, Delivery::MaybeSent, None)
+            }
+            Error::Transport(_) => (ErrorKind::Network, Delivery::MaybeSent, None),
+            Error::Io(_) => (ErrorKind::Network, Delivery::NotSent, None),
+            Error::Internal(_) => (ErrorKind::Panic, Delivery::MaybeSent, None),
+        };
+        let mut out = crate::Error::new(kind, message, delivery);
+        out.0.http_status = status;
+        if let Error::OAuth {
+            error, description, ..
+        } = e
+        {
+            out.0.problem.title = Some(error);
+            out.0.problem.detail = description;
+        }
+        out
+    }
+}
 
 /// Replaces every occurrence of each (non-trivial) secret in `text` by `<redacted>`.
 pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {

@@ -14,21 +14,24 @@
 //! part of an error message.
 
 mod error;
+mod flow;
 mod form;
+pub mod http;
 pub mod oauth1;
 pub mod oauth2;
 pub mod pkce;
 pub mod redirect;
 pub mod refresh;
-mod secret;
 pub mod store;
 pub mod token_set;
 
+pub use crate::auth::Secret;
 pub use error::Error;
+pub use flow::{OAuth1Flow, OAuth2Flow, DEFAULT_PAGES_BASE};
+pub use http::HttpPoster;
 pub use oauth2::{FormPoster, OAuth2Client};
 pub use redirect::{AuthorizationResponse, RedirectReceiver};
 pub use refresh::{Refresher, RefresherBuilder};
-pub use secret::Secret;
 pub use store::TokenStore;
 pub use token_set::TokenSet;
 

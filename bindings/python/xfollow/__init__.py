@@ -34,9 +34,19 @@ from .errors import (
     ServerError,
     Timeout,
     TlsError,
+    TokenStoreError,
     XError,
 )
 from .limits import QuotaLimits, QuotaStatus, RetryPolicy, RetryReason
+from .tokens import (
+    AuthorizationRequest,
+    OAuth1Credentials,
+    OAuth1Flow,
+    OAuth1RequestToken,
+    OAuth2PKCE,
+    RedirectReceiver,
+    TokenSet,
+)
 from .types import (
     ApiErrorEntry,
     FollowResult,
@@ -57,6 +67,7 @@ library_path: str = _library.path
 __all__ = [
     "ApiError",
     "ApiErrorEntry",
+    "AuthorizationRequest",
     "AuthError",
     "Cancelled",
     "Client",
@@ -68,6 +79,10 @@ __all__ = [
     "LibraryVersionError",
     "NetworkError",
     "NotFound",
+    "OAuth1Credentials",
+    "OAuth1Flow",
+    "OAuth1RequestToken",
+    "OAuth2PKCE",
     "ProtocolError",
     "QuotaExhausted",
     "QuotaLimits",
@@ -78,9 +93,12 @@ __all__ = [
     "RateLimited",
     "RetryPolicy",
     "RetryReason",
+    "RedirectReceiver",
     "ServerError",
     "Timeout",
     "TlsError",
+    "TokenSet",
+    "TokenStoreError",
     "UnfollowResult",
     "User",
     "XError",

@@ -53,6 +53,8 @@ X_ENDPOINT_FOLLOW = 0
 X_ENDPOINT_UNFOLLOW = 1
 X_ENDPOINT_ME = 2
 X_ENDPOINT_USER_BY_USERNAME = 3
+X_TOKEN_ACCESS = 0
+X_TOKEN_REFRESH = 1
 
 if sys.platform == "darwin":
     LIBRARY_FILE = "libxfollow.dylib"
@@ -81,6 +83,28 @@ class x_user(Structure):
 
 class x_quota_status(Structure):
     """Opaque `struct x_quota_status`."""
+class x_token_set(Structure):
+    """Opaque `struct x_token_set`."""
+
+
+class x_oauth1_flow(Structure):
+    """Opaque `struct x_oauth1_flow`."""
+
+
+class x_oauth1_request(Structure):
+    """Opaque `struct x_oauth1_request`."""
+
+
+class x_oauth1_credentials(Structure):
+    """Opaque `struct x_oauth1_credentials`."""
+
+
+class x_oauth2_flow(Structure):
+    """Opaque `struct x_oauth2_flow`."""
+
+
+class x_redirect_receiver(Structure):
+    """Opaque `struct x_redirect_receiver`."""
 
 
 ConfigP = POINTER(x_config)
@@ -88,7 +112,16 @@ ClientP = POINTER(x_client)
 FollowResultP = POINTER(x_follow_result)
 UserP = POINTER(x_user)
 QuotaStatusP = POINTER(x_quota_status)
+TokenSetP = POINTER(x_token_set)
+OAuth1FlowP = POINTER(x_oauth1_flow)
+OAuth1RequestP = POINTER(x_oauth1_request)
+OAuth1CredentialsP = POINTER(x_oauth1_credentials)
+OAuth2FlowP = POINTER(x_oauth2_flow)
+ReceiverP = POINTER(x_redirect_receiver)
 x_result = c_int
+x_token_kind = c_int
+# void (*x_persist_fn)(void *user_data, const x_token_set *tokens)
+x_persist_fn = ctypes.CFUNCTYPE(None, c_void_p, TokenSetP)
 x_rate_window = c_int
 x_follow_state = c_int
 u64p = POINTER(c_uint64)
@@ -182,6 +215,44 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "x_last_error_retry_at": (c_uint64, []),
     "x_last_error_next_free_at": (c_int64, []),
     "x_last_error_exhausted_window": (x_rate_window, []),
+    # token sets
+    "x_token_set_new": (_CHECKED, [c_char_p, c_char_p, c_uint64, c_char_p, POINTER(TokenSetP)]),
+    "x_token_set_free": (None, [TokenSetP]),
+    "x_token_set_access_token": (c_char_p, [TokenSetP]),
+    "x_token_set_refresh_token": (c_char_p, [TokenSetP]),
+    "x_token_set_expires_at": (c_uint64, [TokenSetP]),
+    "x_token_set_scopes": (c_char_p, [TokenSetP]),
+    # OAuth 1.0a three-legged flow
+    "x_oauth1_flow_new": (_CHECKED, [ConfigP, c_char_p, c_char_p, c_char_p, c_char_p, POINTER(OAuth1FlowP)]),
+    "x_oauth1_flow_free": (None, [OAuth1FlowP]),
+    "x_oauth1_flow_request_token": (_CHECKED, [OAuth1FlowP, c_char_p, POINTER(OAuth1RequestP)]),
+    "x_oauth1_request_free": (None, [OAuth1RequestP]),
+    "x_oauth1_request_get_token": (c_char_p, [OAuth1RequestP]),
+    "x_oauth1_request_authorize_url": (c_char_p, [OAuth1RequestP]),
+    "x_oauth1_flow_authorize_url": (_CHECKED, [OAuth1FlowP, OAuth1RequestP, c_bool, c_bool, c_char_p, POINTER(c_void_p)]),
+    "x_oauth1_flow_access_token": (_CHECKED, [OAuth1FlowP, OAuth1RequestP, c_char_p, POINTER(OAuth1CredentialsP)]),
+    "x_oauth1_flow_access_token_from_callback": (_CHECKED, [OAuth1FlowP, OAuth1RequestP, c_char_p, POINTER(OAuth1CredentialsP)]),
+    "x_oauth1_credentials_free": (None, [OAuth1CredentialsP]),
+    "x_oauth1_credentials_token": (c_char_p, [OAuth1CredentialsP]),
+    "x_oauth1_credentials_token_secret": (c_char_p, [OAuth1CredentialsP]),
+    "x_oauth1_credentials_user_id": (c_char_p, [OAuth1CredentialsP]),
+    "x_oauth1_credentials_screen_name": (c_char_p, [OAuth1CredentialsP]),
+    # OAuth 2.0 PKCE
+    "x_oauth2_flow_new": (_CHECKED, [ConfigP, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, POINTER(OAuth2FlowP)]),
+    "x_oauth2_flow_free": (None, [OAuth2FlowP]),
+    "x_oauth2_flow_authorization_request": (_CHECKED, [OAuth2FlowP, POINTER(c_void_p), POINTER(c_void_p), POINTER(c_void_p)]),
+    "x_oauth2_flow_exchange": (_CHECKED, [OAuth2FlowP, c_char_p, c_char_p, POINTER(TokenSetP)]),
+    "x_oauth2_flow_refresh": (_CHECKED, [OAuth2FlowP, c_char_p, POINTER(TokenSetP)]),
+    "x_oauth2_flow_revoke": (_CHECKED, [OAuth2FlowP, c_char_p, x_token_kind]),
+    # loopback redirect receiver
+    "x_redirect_receiver_bind": (_CHECKED, [c_char_p, POINTER(ReceiverP)]),
+    "x_redirect_receiver_redirect_uri": (c_char_p, [ReceiverP]),
+    "x_redirect_receiver_wait": (_CHECKED, [ReceiverP, c_char_p, c_uint32, POINTER(c_void_p)]),
+    "x_redirect_receiver_wait_oauth1": (_CHECKED, [ReceiverP, OAuth1RequestP, c_uint32, POINTER(c_void_p)]),
+    "x_redirect_receiver_free": (None, [ReceiverP]),
+    # refreshing clients
+    "x_config_set_oauth2_refreshing": (_CHECKED, [ConfigP, TokenSetP, c_char_p, c_char_p, c_uint32, x_persist_fn, c_void_p, c_char_p]),
+    "x_client_token_set": (_CHECKED, [ClientP, POINTER(TokenSetP)]),
 }
 
 

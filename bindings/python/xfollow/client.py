@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import weakref
 from ctypes import byref, c_void_p, string_at
-from typing import Any, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
 
 from . import _ffi
 from .limits import QuotaLimits, QuotaStatus, RetryPolicy, RetryReason
 from .types import FollowResult, FollowState, RateLimit, UnfollowResult, User
+
+if TYPE_CHECKING:
+    from .tokens import TokenSet
 
 __all__ = ["Client"]
 
@@ -81,7 +84,7 @@ def _retry_callback(fn: Any) -> Any:
     return _ffi.ON_RETRY_FN(call)
 
 
-def _free_client(lib: _ffi.Library, handle: Any) -> None:
+def _free_client(lib: _ffi.Library, handle: Any, *_keep: Any) -> None:
     lib.x_client_free(handle)
 
 
@@ -182,6 +185,83 @@ class Client:
             base_url, timeout, connect_timeout, ca_file, proxy, gzip,
             quota=quota, quota_limits=quota_limits, retry=retry, client_id=client_id,
         )
+
+    @classmethod
+    def oauth2_refreshing(
+        cls,
+        token_set: "TokenSet",
+        client_id: str,
+        *,
+        client_secret: Optional[str] = None,
+        on_refresh: Optional[Callable[["TokenSet"], None]] = None,
+        token_store: Optional[str] = None,
+        margin: Optional[int] = None,
+        base_url: Optional[str] = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        ca_file: Optional[str] = None,
+        proxy: Optional[str] = None,
+        gzip: Optional[bool] = None,
+    ) -> "Client":
+        """A client sending an OAuth 2.0 user token that it refreshes by itself: `margin`
+        seconds before `token_set.expires_at` (default 60) and once after a 401, one refresh
+        at a time across threads. The token set needs a refresh token (`offline.access`).
+
+        `on_refresh(new_token_set)` is called with every new set before it is used (save
+        it; an exception it raises is reported through `sys.unraisablehook` and the new set
+        is used anyway, since the old refresh token is spent). `token_store` is a file shared
+        with other processes (created mode 0600, locked during a refresh, replaced
+        atomically): a refresh re-reads it and takes a set another process already rotated.
+        The token endpoint is under `base_url`. Other options as for `oauth1`; the current
+        set is `client.token_set`.
+        """
+        from .tokens import TokenSet
+
+        if not isinstance(token_set, TokenSet):
+            raise TypeError(f"token_set must be an xfollow.TokenSet, not {type(token_set).__name__}")
+        if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int) or margin < 1):
+            raise ValueError("margin must be a whole number of seconds, at least 1")
+        cid = _ffi.encode(client_id, "client_id")
+        secret = _ffi.encode_optional(client_secret, "client_secret")
+        store = _ffi.encode_optional(token_store, "token_store")
+        callback: Any = _ffi.x_persist_fn()
+        if on_refresh is not None:
+            if not callable(on_refresh):
+                raise TypeError("on_refresh must be callable")
+            lib = _lib()
+
+            def persist(_user_data: Any, tokens: Any) -> None:
+                on_refresh(TokenSet._from_native(lib, tokens))
+
+            callback = _ffi.x_persist_fn(persist)
+
+        def set_credentials(lib: _ffi.Library, cfg: Any) -> None:
+            native = token_set._native(lib)
+            try:
+                lib.x_config_set_oauth2_refreshing(
+                    cfg, native, cid, secret, min(margin or 0, 0xFFFFFFFF), callback, None, store)
+            finally:
+                lib.x_token_set_free(native)
+
+        client = cls._build(set_credentials, base_url, timeout, connect_timeout, ca_file, proxy, gzip)
+        # The C callback must outlive the native client: the finalizer holds it.
+        client._finalizer.detach()
+        client._finalizer = weakref.finalize(client, _free_client, client._lib, client._handle, callback)
+        return client
+
+    @property
+    def token_set(self) -> "TokenSet":
+        """The OAuth 2.0 token set in use now (after a refresh, the new one); only for
+        clients made with `oauth2_refreshing` (else `InvalidArgument`)."""
+        from .tokens import TokenSet
+
+        out = _ffi.TokenSetP()
+        handle = self._enter()
+        try:
+            self._lib.x_client_token_set(handle, byref(out))
+        finally:
+            self._leave()
+        return TokenSet._take(self._lib, out)
 
     @classmethod
     def _build(cls, set_credentials: Any, base_url: Optional[str], timeout: Optional[float],

@@ -201,6 +201,11 @@ class Cancelled(XError):
     """`Client.cancel()` was called: before the first attempt or while waiting to retry."""
 
 
+class TokenStoreError(XError):
+    """The OAuth 2.0 token store could not be read, locked or written (or is readable by
+    group or others), or a refreshed token set could not be persisted."""
+
+
 class LibraryVersionError(ImportError):
     """The loaded libxfollow is not the version this package was built for."""
 
@@ -222,6 +227,7 @@ ERROR_CLASSES: Dict[int, Type[XError]] = {
     13: QuotaExhausted,
     14: QuotaStoreError,
     15: Cancelled,
+    16: TokenStoreError,
 }
 
 

@@ -14,6 +14,7 @@ require_relative "xfollow/errors"
 require_relative "xfollow/native"
 require_relative "xfollow/client"
 require_relative "xfollow/limits"
+require_relative "xfollow/tokens"
 
 module Xfollow
   # The loaded libxfollow's version, e.g. "0.1.0".

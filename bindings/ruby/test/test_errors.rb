@@ -39,8 +39,9 @@ class ErrorsTest < EmulatorTest
     assert_operator Xfollow::Error, :<, StandardError
     assert_operator Xfollow::Timeout, :<, Xfollow::NetworkError
     assert_operator Xfollow::TlsError, :<, Xfollow::NetworkError
-    assert_equal((1..15).map { |c| Xfollow.error_class(c) }, Xfollow::ERROR_CLASSES.values)
-    assert_equal [Xfollow::QuotaExhausted, Xfollow::QuotaStoreError, Xfollow::Cancelled], (13..15).map { |c| Xfollow.error_class(c) }
+    assert_equal((1..16).map { |c| Xfollow.error_class(c) }, Xfollow::ERROR_CLASSES.values)
+    assert_equal [Xfollow::QuotaExhausted, Xfollow::QuotaStoreError, Xfollow::Cancelled, Xfollow::TokenStoreError], (13..16).map { |c| Xfollow.error_class(c) }
+    assert_operator Xfollow::TokenStoreError, :<, Xfollow::Error
     assert_equal Xfollow::Error, Xfollow.error_class(99)
   end
 

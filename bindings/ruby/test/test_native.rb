@@ -12,11 +12,16 @@ class NativeTableTest < Minitest::Test
   C_TO_FFI = {
     "void" => :void, "bool" => :bool, "x_result" => :x_result, "x_rate_window" => :x_rate_window,
     "x_follow_state" => :x_follow_state, "int32_t" => :int32, "int64_t" => :int64, "uint32_t" => :uint32,
-    "uint64_t" => :uint64, "size_t" => :size_t, "x_endpoint" => :x_endpoint, "x_on_retry_fn" => :x_on_retry_fn
+    "uint64_t" => :uint64, "size_t" => :size_t, "x_endpoint" => :x_endpoint, "x_on_retry_fn" => :x_on_retry_fn,
+    "x_token_kind" => :x_token_kind, "x_persist_fn" => :x_persist_fn
   }.freeze
 
   BLOCKING = %i[x_client_new x_follow x_unfollow x_me x_user_by_username x_client_own_user_id
-                x_client_quota_status].freeze
+                x_client_quota_status
+                x_oauth1_flow_new x_oauth1_flow_request_token x_oauth1_flow_access_token
+                x_oauth1_flow_access_token_from_callback x_oauth2_flow_new x_oauth2_flow_exchange
+                x_oauth2_flow_refresh x_oauth2_flow_revoke x_redirect_receiver_wait
+                x_redirect_receiver_wait_oauth1].freeze
 
   def ffi_type(c_type, returned)
     t = c_type.strip.squeeze(" ")

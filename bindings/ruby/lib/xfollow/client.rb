@@ -67,6 +67,54 @@ module Xfollow
         end
       end
 
+      # A client sending an OAuth 2.0 user token that it refreshes by itself: `margin`
+      # seconds before token_set.expires_at (default 60) and once after a 401, one refresh at
+      # a time across threads. token_set (an Xfollow::TokenSet) needs a refresh token.
+      #
+      #   client_id, client_secret  the app's OAuth 2.0 client (secret: confidential clients)
+      #   on_refresh   a Proc called with every new TokenSet before it is used (save it); an
+      #                exception it raises is printed and the new set is used anyway
+      #   token_store  a file shared with other processes (mode 0600, locked during a
+      #                refresh, replaced atomically)
+      #
+      # The token endpoint is under base_url. Other options as for oauth1; the current set
+      # is client.token_set.
+      def oauth2_refreshing(token_set, client_id:, client_secret: nil, on_refresh: nil, token_store: nil, margin: nil,
+                            base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil, gzip: nil,
+                            &block)
+        raise TypeError, "token_set must be an Xfollow::TokenSet, not #{token_set.class}" unless token_set.is_a?(TokenSet)
+        raise TypeError, "on_refresh must respond to call" unless on_refresh.nil? || on_refresh.respond_to?(:call)
+        unless margin.nil? || (margin.is_a?(Integer) && margin >= 1)
+          raise ArgumentError, "margin must be a whole number of seconds, at least 1"
+        end
+
+        id = Native.text_arg(client_id, "client_id")
+        secret = Native.optional_text_arg(client_secret, "client_secret")
+        store = Native.optional_text_arg(token_store, "token_store")
+        persist = on_refresh && proc do |_user_data, tokens|
+          on_refresh.call(TokenSet.from_native(tokens))
+        rescue StandardError => e
+          warn "xfollow: on_refresh raised #{e.class}: #{e.message}"
+        end
+        native = token_set.to_native
+        begin
+          build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, nil) do |cfg|
+            Native.x_config_set_oauth2_refreshing(cfg, native, id, secret, [margin || 0, 0xFFFF_FFFF].min, persist,
+                                                  nil, store)
+          end.tap { |c| c.instance_variable_set(:@persist, persist) }.then do |client|
+            next client unless block
+
+            begin
+              block.call(client)
+            ensure
+              client.close
+            end
+          end
+        ensure
+          native.free
+        end
+      end
+
       private :new
 
       private
@@ -160,6 +208,19 @@ module Xfollow
     end
 
     # Frees the client, after waiting for calls running in other threads. Idempotent.
+    # The OAuth 2.0 token set in use now (after a refresh, the new one); only for clients
+    # made with oauth2_refreshing (else InvalidArgument).
+    def token_set
+      out = ::FFI::MemoryPointer.new(:pointer)
+      with_handle { |h| Native.check(Native.x_client_token_set(h, out)) }
+      ptr = Native::TokenSetPointer.new(out.read_pointer)
+      begin
+        TokenSet.from_native(ptr)
+      ensure
+        ptr.free
+      end
+    end
+
     def close
       @lock.synchronize do
         @closed = true

@@ -128,6 +128,10 @@ module Xfollow
   # to retry.
   class Cancelled < Error; end
 
+  # The OAuth 2.0 token store could not be read, locked or written (or is readable by group
+  # or others), or a refreshed token set could not be persisted (X_ERR_TOKEN_STORE).
+  class TokenStoreError < Error; end
+
   # x_result code => exception class.
   ERROR_CLASSES = {
     1 => InvalidArgument,
@@ -144,7 +148,8 @@ module Xfollow
     12 => InternalError,
     13 => QuotaExhausted,
     14 => QuotaStoreError,
-    15 => Cancelled
+    15 => Cancelled,
+    16 => TokenStoreError
   }.freeze
 
   # The exception class for an x_result code (Error for codes added later).

@@ -64,7 +64,12 @@ module Xfollow
     X_ENDPOINT_UNFOLLOW = 1
     X_ENDPOINT_ME = 2
     X_ENDPOINT_USER_BY_USERNAME = 3
+    X_TOKEN_ACCESS = 0
+    X_TOKEN_REFRESH = 1
 
+    typedef :int, :x_token_kind
+    # void (*x_persist_fn)(void *user_data, const x_token_set *tokens)
+    callback :x_persist_fn, %i[pointer pointer], :void
     typedef :int, :x_result
     typedef :int, :x_rate_window
     typedef :int, :x_follow_state
@@ -158,7 +163,48 @@ module Xfollow
       [:x_last_error_rate_limit, %i[x_rate_window pointer pointer pointer], :bool],
       [:x_last_error_retry_at, [], :uint64],
       [:x_last_error_next_free_at, [], :int64],
-      [:x_last_error_exhausted_window, [], :x_rate_window]
+      [:x_last_error_exhausted_window, [], :x_rate_window],
+      # token sets
+      [:x_token_set_new, %i[string string uint64 string pointer], :x_result],
+      [:x_token_set_free, [:pointer], :void],
+      [:x_token_set_access_token, [:pointer], :string],
+      [:x_token_set_refresh_token, [:pointer], :string],
+      [:x_token_set_expires_at, [:pointer], :uint64],
+      [:x_token_set_scopes, [:pointer], :string],
+      # OAuth 1.0a three-legged flow
+      [:x_oauth1_flow_new, %i[pointer string string string string pointer], :x_result, { blocking: true }],
+      [:x_oauth1_flow_free, [:pointer], :void],
+      [:x_oauth1_flow_request_token, %i[pointer string pointer], :x_result, { blocking: true }],
+      [:x_oauth1_request_free, [:pointer], :void],
+      [:x_oauth1_request_get_token, [:pointer], :string],
+      [:x_oauth1_request_authorize_url, [:pointer], :string],
+      [:x_oauth1_flow_authorize_url, %i[pointer pointer bool bool string pointer], :x_result],
+      [:x_oauth1_flow_access_token, %i[pointer pointer string pointer], :x_result, { blocking: true }],
+      [:x_oauth1_flow_access_token_from_callback, %i[pointer pointer string pointer], :x_result,
+       { blocking: true }],
+      [:x_oauth1_credentials_free, [:pointer], :void],
+      [:x_oauth1_credentials_token, [:pointer], :string],
+      [:x_oauth1_credentials_token_secret, [:pointer], :string],
+      [:x_oauth1_credentials_user_id, [:pointer], :string],
+      [:x_oauth1_credentials_screen_name, [:pointer], :string],
+      # OAuth 2.0 PKCE
+      [:x_oauth2_flow_new, %i[pointer string string string string string string pointer], :x_result,
+       { blocking: true }],
+      [:x_oauth2_flow_free, [:pointer], :void],
+      [:x_oauth2_flow_authorization_request, %i[pointer pointer pointer pointer], :x_result],
+      [:x_oauth2_flow_exchange, %i[pointer string string pointer], :x_result, { blocking: true }],
+      [:x_oauth2_flow_refresh, %i[pointer string pointer], :x_result, { blocking: true }],
+      [:x_oauth2_flow_revoke, %i[pointer string x_token_kind], :x_result, { blocking: true }],
+      # loopback redirect receiver
+      [:x_redirect_receiver_bind, %i[string pointer], :x_result],
+      [:x_redirect_receiver_redirect_uri, [:pointer], :string],
+      [:x_redirect_receiver_wait, %i[pointer string uint32 pointer], :x_result, { blocking: true }],
+      [:x_redirect_receiver_wait_oauth1, %i[pointer pointer uint32 pointer], :x_result, { blocking: true }],
+      [:x_redirect_receiver_free, [:pointer], :void],
+      # refreshing clients
+      [:x_config_set_oauth2_refreshing, %i[pointer pointer string string uint32 x_persist_fn pointer string],
+       :x_result],
+      [:x_client_token_set, %i[pointer pointer], :x_result]
     ].freeze
 
     FUNCTIONS.each do |name, args, ret, opts|
@@ -192,6 +238,30 @@ module Xfollow
 
     class UserPointer < ::FFI::AutoPointer
       def self.release(ptr) = Native.x_user_free(ptr)
+    end
+
+    class TokenSetPointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_token_set_free(ptr)
+    end
+
+    class OAuth1FlowPointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_oauth1_flow_free(ptr)
+    end
+
+    class OAuth1RequestPointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_oauth1_request_free(ptr)
+    end
+
+    class OAuth1CredentialsPointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_oauth1_credentials_free(ptr)
+    end
+
+    class OAuth2FlowPointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_oauth2_flow_free(ptr)
+    end
+
+    class RedirectReceiverPointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_redirect_receiver_free(ptr)
     end
   end
 end

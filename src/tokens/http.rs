@@ -1,0 +1,120 @@
+//! The token endpoints over the client's transport: [`HttpPoster`], a [`FormPoster`] with the
+//! same rules as API calls (timeouts, https only except for loopback hosts, extra CA file,
+//! explicit proxy only, no redirects).
+
+use std::fmt;
+
+use super::oauth2::{basic_authorization, encode_form, FormPoster};
+use super::Error;
+use crate::client::ClientBuilder;
+use crate::transport;
+
+/// Largest answer read from a token endpoint.
+const MAX_BODY: u64 = 64 * 1024;
+
+/// Posts forms (and signed OAuth 1.0a requests) over one connection pool.
+#[derive(Clone)]
+pub struct HttpPoster {
+    agent: ureq::Agent,
+}
+
+impl fmt::Debug for HttpPoster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpPoster").finish_non_exhaustive()
+    }
+}
+
+impl HttpPoster {
+    /// A poster with the default transport (10 s connect, 30 s overall, built-in roots).
+    pub fn new() -> Result<Self, crate::Error> {
+        Self::with_transport(&ClientBuilder::new())
+    }
+
+    /// A poster with the transport settings of `builder` (timeouts, proxy, CA file); its
+    /// base URL and credentials are not used.
+    pub fn with_transport(builder: &ClientBuilder) -> Result<Self, crate::Error> {
+        Ok(HttpPoster {
+            agent: builder.transport_agent()?,
+        })
+    }
+
+    pub(crate) fn from_agent(agent: ureq::Agent) -> Self {
+        HttpPoster { agent }
+    }
+
+    /// POSTs `body` (form-encoded, possibly empty) to `url` with an optional `Authorization`
+    /// header; returns the status and body whatever the status. The URL must be https, or
+    /// plain http to a loopback host.
+    pub fn post(
+        &self,
+        url: &str,
+        authorization: Option<&str>,
+        body: &str,
+    ) -> Result<(u16, String), crate::Error> {
+        check_url(url)?;
+        let mut req = self
+            .agent
+            .post(url)
+            .content_type("application/x-www-form-urlencoded");
+        if let Some(a) = authorization {
+            req = req.header("authorization", a);
+        }
+        let mut resp = req.send(body).map_err(|e| transport::map_ureq(e, false))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+            .map_err(|e| {
+                let mut err = transport::map_ureq(e, true);
+                err.0.http_status = Some(status);
+                err
+            })?;
+        Ok((status, text))
+    }
+}
+
+/// Checks an endpoint URL with the base URL rules (https, or http for loopback only).
+pub(crate) fn check_url(url: &str) -> Result<(), crate::Error> {
+    let bad = || crate::Error::invalid_argument("invalid endpoint URL");
+    let uri: ureq::http::Uri = url.parse().map_err(|_| bad())?;
+    let scheme = uri.scheme_str().ok_or_else(bad)?;
+    let authority = uri.authority().ok_or_else(bad)?;
+    transport::check_base_url(&format!("{scheme}://{authority}")).map(|_| ())
+}
+
+impl FormPoster for HttpPoster {
+    fn post_form(
+        &self,
+        url: &str,
+        basic_auth: Option<(&str, &str)>,
+        form: &[(&str, &str)],
+    ) -> Result<(u16, String), Error> {
+        let auth = basic_auth.map(|(id, secret)| basic_authorization(id, secret));
+        let body = zeroize::Zeroizing::new(encode_form(form));
+        self.post(url, auth.as_ref().map(|s| s.expose()), &body)
+            .map_err(Error::Request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_urls_follow_the_base_url_rules() {
+        assert!(check_url("https://api.x.com/2/oauth2/token").is_ok());
+        assert!(
+            check_url("http://127.0.0.1:9/oauth/request_token?x_auth_access_type=read").is_ok()
+        );
+        assert!(check_url("http://localhost:9/2/oauth2/token").is_ok());
+        let e = check_url("http://api.x.com/2/oauth2/token").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(
+            e.message(),
+            "invalid base URL: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost)"
+        );
+        assert!(check_url("api.x.com/2/oauth2/token").is_err());
+    }
+}
