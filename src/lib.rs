@@ -14,12 +14,14 @@ pub mod retry;
 pub mod tokens;
 mod transport;
 pub mod validate;
+mod lookups;
 
 pub use api::{FollowOutcome, FollowState, User};
 pub use auth::{Credentials, OAuth1Credentials, Secret};
 pub use client::{Client, ClientBuilder, Endpoint};
 pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
 pub use ratelimit::{RateLimit, Window};
+pub use lookups::{PageRequest, UserPage, UserPages, MAX_PAGE_SIZE};
 
 /// The library version (from Cargo.toml).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

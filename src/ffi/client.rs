@@ -17,6 +17,11 @@ pub struct x_client {
     inner: Client,
 }
 
+/// The Rust client behind a handle.
+pub(crate) fn inner(c: &x_client) -> &Client {
+    &c.inner
+}
+
 fn run<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
     last_error::clear();
     let r = check_out(out, "out").and_then(|_| f());

@@ -9,6 +9,7 @@ mod config;
 mod last_error;
 mod result;
 mod version;
+mod lookups;
 
 use crate::error::Error;
 use std::ffi::{c_char, c_int, CStr, CString};
@@ -18,6 +19,7 @@ pub use config::*;
 pub use last_error::*;
 pub use result::*;
 pub use version::*;
+pub use lookups::*;
 
 /// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
 /// never renumbered or reused, and new codes are added at the end.
