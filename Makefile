@@ -123,6 +123,10 @@ test-c: lib c-example venv
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
 	$(PY) $(C_TESTS)/oauthlib_server_check.py $(BUILD)/bin/follow
+	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_lookups.c $(LDFLAGS_X) -o $(BUILD)/test/test_lookups_asan
+	$(CC) $(CFLAGS_X) $(C_TESTS)/test_lookups.c $(LDFLAGS_X) -o $(BUILD)/test/test_lookups
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_lookups_asan
+	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_lookups
 
 # The Ruby gem's minitest suite (Debian's ruby, ruby-ffi, ruby-minitest; no bundler) against
 # the debug library and its own emulators; one test builds and installs the platform gem.
