@@ -41,6 +41,7 @@ from .types import (
     RateLimitWindow,
     UnfollowResult,
     User,
+    UserPage,
 )
 
 _library = _ffi.load()
@@ -72,6 +73,7 @@ __all__ = [
     "TlsError",
     "UnfollowResult",
     "User",
+    "UserPage",
     "XError",
     "__version__",
     "library_path",
