@@ -139,6 +139,10 @@ test-c: lib c-example venv
 	done
 	ASAN_OPTIONS=detect_leaks=1 $(PY) $(C_TESTS)/login_check.py $(BUILD)/test/login_pkce_asan $(BUILD)/test/login_pin_asan
 	$(PY) $(C_TESTS)/login_check.py --wrap "$(VALGRIND)" $(BUILD)/bin/login_pkce $(BUILD)/bin/login_pin
+	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_lookups.c $(LDFLAGS_X) -o $(BUILD)/test/test_lookups_asan
+	$(CC) $(CFLAGS_X) $(C_TESTS)/test_lookups.c $(LDFLAGS_X) -o $(BUILD)/test/test_lookups
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_lookups_asan
+	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_lookups
 
 # The Ruby gem's minitest suite (Debian's ruby, ruby-ffi, ruby-minitest; no bundler) against
 # the debug library and its own emulators; one test builds and installs the platform gem.

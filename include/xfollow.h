@@ -144,6 +144,12 @@ typedef struct x_token_set x_token_set;
 typedef struct x_user x_user;
 
 /**
+ * One page of a followers or following list, newest relationship first (opaque; read it
+ * with the accessors, free it with x_user_page_free). Strings it returns are owned by it.
+ */
+typedef struct x_user_page x_user_page;
+
+/**
  * A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
  * never renumbered or reused, and new codes are added at the end.
  */
@@ -296,6 +302,16 @@ typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
  * `GET /2/users/by/username/{username}`.
  */
 #define X_ENDPOINT_USER_BY_USERNAME 3
+
+/**
+ * `GET /2/users/{id}/followers`.
+ */
+#define X_ENDPOINT_FOLLOWERS 4
+
+/**
+ * `GET /2/users/{id}/following`.
+ */
+#define X_ENDPOINT_FOLLOWING 5
 
 /**
  * `x-rate-limit-*`: the endpoint's 15-minute window.
@@ -988,6 +1004,70 @@ const char *x_version(void);
  * X_VERSION_NUMBER to detect a header/library mismatch).
  */
 uint32_t x_version_number(void);
+
+/**
+ * One page of the users who follow `user_id` (NULL: the authenticated user), newest first
+ * (GET /2/users/{id}/followers). `max_results`: 1 to 1000, or 0 for the API's default (100).
+ * `pagination_token`: NULL for the first page, else the x_user_page_next_token of the page
+ * before (1 to 256 of A-Z a-z 0-9 _ -). Bad arguments fail with X_ERR_INVALID_ARGUMENT
+ * before any request; an unknown user fails with X_ERR_NOT_FOUND; an OAuth 2.0 token
+ * without the follows.read scope with X_ERR_FORBIDDEN. `*out` is written on success only;
+ * free it with x_user_page_free. Blocks for the network round trip.
+ */
+x_result x_followers(const struct x_client *client, const char *user_id, uint32_t max_results, const char *pagination_token, struct x_user_page **out);
+
+/**
+ * One page of the users `user_id` follows (NULL: the authenticated user), newest first
+ * (GET /2/users/{id}/following). Arguments, errors and ownership as for x_followers.
+ */
+x_result x_following(const struct x_client *client, const char *user_id, uint32_t max_results, const char *pagination_token, struct x_user_page **out);
+
+/**
+ * Frees a page. NULL is accepted.
+ */
+void x_user_page_free(struct x_user_page *page);
+
+/**
+ * The number of users on the page (0 for NULL).
+ */
+size_t x_user_page_count(const struct x_user_page *page);
+
+/**
+ * `meta.result_count` as the API sent it (0 for NULL).
+ */
+uint32_t x_user_page_result_count(const struct x_user_page *page);
+
+/**
+ * The id of user `index` (0-based). NULL for an index out of range or a NULL page.
+ */
+const char *x_user_page_user_id(const struct x_user_page *page, size_t index);
+
+/**
+ * The @handle (without `@`) of user `index`. NULL for an index out of range.
+ */
+const char *x_user_page_username(const struct x_user_page *page, size_t index);
+
+/**
+ * The display name (UTF-8) of user `index`. NULL for an index out of range.
+ */
+const char *x_user_page_name(const struct x_user_page *page, size_t index);
+
+/**
+ * The token of the next page (pass it to the next x_followers/x_following call), or NULL
+ * on the last page. Owned by the page.
+ */
+const char *x_user_page_next_token(const struct x_user_page *page);
+
+/**
+ * The token of the previous page, or NULL on the first page. Owned by the page.
+ */
+const char *x_user_page_previous_token(const struct x_user_page *page);
+
+/**
+ * Copies one rate-limit window of the response that returned this page (see
+ * x_follow_result_rate_limit).
+ */
+bool x_user_page_rate_limit(const struct x_user_page *page, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
 
 #ifdef __cplusplus
 }  // extern "C"

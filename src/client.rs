@@ -34,6 +34,10 @@ pub enum Endpoint {
     Me,
     /// `GET /2/users/by/username/{username}`.
     UserByUsername,
+    /// `GET /2/users/{id}/followers`.
+    Followers,
+    /// `GET /2/users/{id}/following`.
+    Following,
 }
 
 /// Builds a [`Client`]. Nothing is checked until [`build`](Self::build).

@@ -15,6 +15,7 @@ pub mod retry;
 pub mod tokens;
 mod transport;
 pub mod validate;
+mod lookups;
 
 pub use api::{FollowOutcome, FollowState, User};
 pub use auth::{Credentials, OAuth1Credentials, OAuth2Refreshing, Secret};
@@ -24,6 +25,7 @@ pub use quota::{QuotaLimits, QuotaStatus};
 pub use retry::{Cancel, RetryPolicy};
 pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
 pub use ratelimit::{RateLimit, Window, WindowKind};
+pub use lookups::{PageRequest, UserPage, UserPages, MAX_PAGE_SIZE};
 
 /// The library version (from Cargo.toml).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

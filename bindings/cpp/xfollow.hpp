@@ -140,6 +140,16 @@ struct User {
     RateLimit rate_limit;  // of the response that returned this user
 };
 
+// One page of a followers or following list (Client::followers, Client::following),
+// newest relationship first.
+struct UserPage {
+    std::vector<User> users;                   // each carries the page's rate_limit
+    std::optional<std::string> next_token;     // pass it as pagination_token; none on the last page
+    std::optional<std::string> previous_token; // none on the first page
+    std::uint32_t result_count = 0;            // meta.result_count
+    RateLimit rate_limit;
+};
+
 // Every detail of a failure, shared between copies of the exception (copying an
 // exception never throws).
 struct ErrorDetails {
@@ -393,6 +403,28 @@ inline FollowResult follow_result(x_follow_result *raw) {
     return out;
 }
 
+struct UserPageDeleter {
+    void operator()(x_user_page *p) const noexcept { x_user_page_free(p); }
+};
+
+inline UserPage user_page(x_user_page *raw) {
+    std::unique_ptr<x_user_page, UserPageDeleter> p(raw);
+    auto s = [](const char *c) { return std::string(c ? c : ""); };
+    UserPage out;
+    out.rate_limit = rate_limit([&](x_rate_window w, std::uint64_t *l, std::uint64_t *r, std::uint64_t *t) {
+        return x_user_page_rate_limit(p.get(), w, l, r, t);
+    });
+    const std::size_t n = x_user_page_count(p.get());
+    out.users.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        out.users.push_back(User{s(x_user_page_user_id(p.get(), i)), s(x_user_page_username(p.get(), i)),
+                                 s(x_user_page_name(p.get(), i)), out.rate_limit});
+    out.next_token = opt(x_user_page_next_token(p.get()));
+    out.previous_token = opt(x_user_page_previous_token(p.get()));
+    out.result_count = x_user_page_result_count(p.get());
+    return out;
+}
+
 }  // namespace detail
 
 // Client options; everything unset keeps the library's default.
@@ -491,6 +523,29 @@ public:
         detail::check(x_client_own_user_id(handle(), &out));
         detail::StringPtr s(out);
         return std::string(s.get());
+    }
+
+    // One page of the users who follow user_id (default: the authenticated user), newest
+    // first. max_results: 1 to 1000, 0 for the API's default (100); pagination_token: the
+    // next_token of the page before. InvalidArgument before any request for bad input.
+    UserPage followers(const std::optional<std::string> &user_id = std::nullopt, std::uint32_t max_results = 0,
+                       const std::optional<std::string> &pagination_token = std::nullopt) const {
+        const char *user = detail::arg(user_id, "user_id");
+        const char *token = detail::arg(pagination_token, "pagination_token");
+        x_user_page *out = nullptr;
+        detail::check(x_followers(handle(), user, max_results, token, &out));
+        return detail::user_page(out);
+    }
+
+    // One page of the users user_id follows (default: the authenticated user); arguments
+    // as for followers().
+    UserPage following(const std::optional<std::string> &user_id = std::nullopt, std::uint32_t max_results = 0,
+                       const std::optional<std::string> &pagination_token = std::nullopt) const {
+        const char *user = detail::arg(user_id, "user_id");
+        const char *token = detail::arg(pagination_token, "pagination_token");
+        x_user_page *out = nullptr;
+        detail::check(x_following(handle(), user, max_results, token, &out));
+        return detail::user_page(out);
     }
 
     // The underlying handle, for calls into the C ABI (still owned by this Client).

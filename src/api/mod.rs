@@ -2,6 +2,7 @@
 
 pub(crate) mod follows;
 pub(crate) mod users;
+pub(crate) mod lookups;
 
 pub use follows::{FollowOutcome, FollowState};
 pub use users::User;

@@ -12,6 +12,7 @@ mod result;
 mod retry;
 mod tokens;
 mod version;
+mod lookups;
 
 use crate::error::Error;
 use std::ffi::{c_char, c_int, CStr, CString};
@@ -24,6 +25,7 @@ pub use result::*;
 pub use retry::*;
 pub use tokens::*;
 pub use version::*;
+pub use lookups::*;
 
 /// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
 /// never renumbered or reused, and new codes are added at the end.

@@ -24,6 +24,10 @@ pub const X_ENDPOINT_UNFOLLOW: x_endpoint = 1;
 pub const X_ENDPOINT_ME: x_endpoint = 2;
 /// `GET /2/users/by/username/{username}`.
 pub const X_ENDPOINT_USER_BY_USERNAME: x_endpoint = 3;
+/// `GET /2/users/{id}/followers`.
+pub const X_ENDPOINT_FOLLOWERS: x_endpoint = 4;
+/// `GET /2/users/{id}/following`.
+pub const X_ENDPOINT_FOLLOWING: x_endpoint = 5;
 
 /// Sets the quota ledger's store: `"memory:"` (the default: one table per process),
 /// `"sqlite:PATH"` (shared by every process of the machine), `"redis://host:port[/db]"`
@@ -255,6 +259,8 @@ pub unsafe extern "C" fn x_client_rate_limit(
             X_ENDPOINT_UNFOLLOW => Endpoint::Unfollow,
             X_ENDPOINT_ME => Endpoint::Me,
             X_ENDPOINT_USER_BY_USERNAME => Endpoint::UserByUsername,
+            X_ENDPOINT_FOLLOWERS => Endpoint::Followers,
+            X_ENDPOINT_FOLLOWING => Endpoint::Following,
             _ => return false,
         };
         match c.inner().rate_limit(ep) {

@@ -529,6 +529,51 @@ void test_threads() {
 
 }  // namespace
 
+// followers()/following(): one page, tokens to the last page, checks before any request.
+void test_lookups() {
+    reset();
+    for (auto *make : {&alice1, &alice2}) {
+        xfollow::Client c = make(opts());
+        xfollow::UserPage p = c.followers();
+        CHECK(p.users.size() == 2 && p.result_count == 2);
+        CHECK(p.users.size() == 2 && p.users[0].id == ERIN && p.users[0].username == "erin" &&
+              p.users[0].name == "Erin" && p.users[1].id == BOB);
+        CHECK(!p.next_token && !p.previous_token);
+        CHECK(p.rate_limit.endpoint && p.rate_limit.endpoint->limit == 300);
+        CHECK(!p.users.empty() && p.users[0].rate_limit.endpoint == p.rate_limit.endpoint);
+
+        xfollow::UserPage first = c.followers(ALICE, 1);
+        CHECK(first.users.size() == 1 && first.users[0].id == ERIN);
+        CHECK(first.next_token && first.next_token->size() == 16);
+        if (first.next_token) {
+            xfollow::UserPage last = c.followers(ALICE, 1, first.next_token);
+            CHECK(last.users.size() == 1 && last.users[0].id == BOB);
+            CHECK(!last.next_token && last.previous_token);
+        }
+        xfollow::UserPage none = c.following();
+        CHECK(none.users.empty() && none.result_count == 0 && !none.next_token);
+        xfollow::UserPage bobs = c.following(BOB, 1000);
+        CHECK(bobs.users.size() == 1 && bobs.users[0].id == ALICE);
+    }
+
+    xfollow::Client c = alice1();
+    const long before = connections();
+    auto big = EXPECT_THROW(xfollow::InvalidArgument, c.followers(std::nullopt, 1001));
+    if (big) CHECK_EQ(std::string(big->what()), "max_results must be between 1 and 1000 (got 1001)");
+    auto tok = EXPECT_THROW(xfollow::InvalidArgument, c.following(std::nullopt, 0, std::string("a b")));
+    if (tok)
+        CHECK_EQ(std::string(tok->what()),
+                 "pagination token must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -");
+    EXPECT_THROW(xfollow::InvalidArgument, c.followers(std::string("abc")));
+    EXPECT_THROW(xfollow::InvalidArgument, c.followers(std::string("1\0", 2)));
+    CHECK_EQ(connections() - before, 1);  // only this admin request
+    auto nf = EXPECT_THROW(xfollow::NotFound, c.followers(std::string("1")));
+    if (nf) CHECK_EQ(std::string(nf->what()), "HTTP 200 Not Found Error: Could not find user with id: [1].");
+    xfollow::Client ro = xfollow::Client::oauth2(BOB_OAUTH2_READONLY, opts());
+    auto scope = EXPECT_THROW(xfollow::Forbidden, ro.followers(ALICE));
+    if (scope) CHECK_EQ(scope->http_status(), 403);
+}
+
 int main() {
     const char *url = std::getenv("X_API_BASE_URL");
     std::smatch m;
@@ -549,6 +594,7 @@ int main() {
         test_invalid_input_sends_nothing();
         test_accept_encoding();
         test_threads();
+        test_lookups();
     } catch (const std::exception &e) {
         ++failed;
         std::cerr << "FAILED: unexpected exception: " << e.what() << "\n";

@@ -55,6 +55,7 @@ from .types import (
     RateLimitWindow,
     UnfollowResult,
     User,
+    UserPage,
 )
 
 _library = _ffi.load()
@@ -101,6 +102,7 @@ __all__ = [
     "TokenStoreError",
     "UnfollowResult",
     "User",
+    "UserPage",
     "XError",
     "__version__",
     "library_path",

@@ -53,6 +53,8 @@ X_ENDPOINT_FOLLOW = 0
 X_ENDPOINT_UNFOLLOW = 1
 X_ENDPOINT_ME = 2
 X_ENDPOINT_USER_BY_USERNAME = 3
+X_ENDPOINT_FOLLOWERS = 4
+X_ENDPOINT_FOLLOWING = 5
 X_TOKEN_ACCESS = 0
 X_TOKEN_REFRESH = 1
 
@@ -130,6 +132,13 @@ x_endpoint = c_int
 #                       int32_t http_status, uint64_t delay_ms)
 ON_RETRY_FN = ctypes.CFUNCTYPE(None, c_void_p, c_uint32, c_int, c_int32, c_uint64)
 
+
+class x_user_page(Structure):
+    """Opaque `struct x_user_page`."""
+
+
+UserPageP = POINTER(x_user_page)
+
 _CHECKED = object()  # marks functions returning x_result
 
 # name: (restype, argtypes). `_CHECKED` as restype means x_result with errcheck.
@@ -196,6 +205,18 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "x_user_username": (c_char_p, [UserP]),
     "x_user_name": (c_char_p, [UserP]),
     "x_user_rate_limit": (c_bool, [UserP, x_rate_window, u64p, u64p, u64p]),
+    # followers/following lookups
+    "x_followers": (_CHECKED, [ClientP, c_char_p, c_uint32, c_char_p, POINTER(UserPageP)]),
+    "x_following": (_CHECKED, [ClientP, c_char_p, c_uint32, c_char_p, POINTER(UserPageP)]),
+    "x_user_page_free": (None, [UserPageP]),
+    "x_user_page_count": (c_size_t, [UserPageP]),
+    "x_user_page_result_count": (c_uint32, [UserPageP]),
+    "x_user_page_user_id": (c_char_p, [UserPageP, c_size_t]),
+    "x_user_page_username": (c_char_p, [UserPageP, c_size_t]),
+    "x_user_page_name": (c_char_p, [UserPageP, c_size_t]),
+    "x_user_page_next_token": (c_char_p, [UserPageP]),
+    "x_user_page_previous_token": (c_char_p, [UserPageP]),
+    "x_user_page_rate_limit": (c_bool, [UserPageP, x_rate_window, u64p, u64p, u64p]),
     # thread-local last error
     "x_last_error_code": (x_result, []),
     "x_last_error_message": (c_char_p, []),
@@ -365,6 +386,10 @@ class Library:
     def user_rate_limit(self, u: Any) -> RateLimit:
         fn = self.x_user_rate_limit
         return _windows(lambda w, a, b, c: fn(u, w, a, b, c))
+
+    def user_page_rate_limit(self, p: Any) -> RateLimit:
+        fn = self.x_user_page_rate_limit
+        return _windows(lambda w, a, b, c: fn(p, w, a, b, c))
 
     def version(self) -> str:
         return _text(self.x_version()) or ""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import weakref
 from ctypes import byref, c_void_p, string_at
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Union
 
 from . import _ffi
 from .limits import QuotaLimits, QuotaStatus, RetryPolicy, RetryReason
-from .types import FollowResult, FollowState, RateLimit, UnfollowResult, User
+from .types import FollowResult, FollowState, RateLimit, UnfollowResult, User, UserPage
 
 if TYPE_CHECKING:
     from .tokens import TokenSet
@@ -55,6 +55,8 @@ _ENDPOINTS = {
     "unfollow": _ffi.X_ENDPOINT_UNFOLLOW,
     "me": _ffi.X_ENDPOINT_ME,
     "user_by_username": _ffi.X_ENDPOINT_USER_BY_USERNAME,
+    "followers": _ffi.X_ENDPOINT_FOLLOWERS,
+    "following": _ffi.X_ENDPOINT_FOLLOWING,
 }
 
 _REASONS = {
@@ -525,3 +527,106 @@ class Client:
             )
         finally:
             lib.x_user_free(u)
+
+    # -- followers/following lookups ----------------------------------------------------------
+    def followers(self, user_id: Optional[UserId] = None, *, max_results: Optional[int] = None,
+                  pagination_token: Optional[str] = None) -> UserPage:
+        """One page of the users who follow `user_id` (default: the authenticated user),
+        newest first (`GET /2/users/{id}/followers`). `max_results` is 1 to 1000 (default:
+        the API's 100); `pagination_token` is the `next_token` of the page before. OAuth 2.0
+        tokens need the `follows.read` scope; an unknown user raises `xfollow.NotFound`."""
+        return self._list("x_followers", user_id, max_results, pagination_token)
+
+    def following(self, user_id: Optional[UserId] = None, *, max_results: Optional[int] = None,
+                  pagination_token: Optional[str] = None) -> UserPage:
+        """One page of the users `user_id` follows (default: the authenticated user), newest
+        first (`GET /2/users/{id}/following`). Arguments as for `followers`."""
+        return self._list("x_following", user_id, max_results, pagination_token)
+
+    def iter_followers(self, user_id: Optional[UserId] = None, *, page_size: int = 1000,
+                       limit: Optional[int] = None) -> Iterator[User]:
+        """Every follower of `user_id`, newest first, fetched `page_size` per request until
+        the last page, or until `limit` users have been yielded. Errors are raised where
+        they happen; the users yielded before stay valid."""
+        return self._iter("x_followers", user_id, page_size, limit)
+
+    def iter_following(self, user_id: Optional[UserId] = None, *, page_size: int = 1000,
+                       limit: Optional[int] = None) -> Iterator[User]:
+        """Every user `user_id` follows, newest first; see `iter_followers`."""
+        return self._iter("x_following", user_id, page_size, limit)
+
+    def _iter(self, fn: str, user_id: Optional[UserId], page_size: int,
+              limit: Optional[int]) -> Iterator[User]:
+        _page_size(page_size, "page_size")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise ValueError(f"limit must be None or an int >= 0, not {limit!r}")
+        if user_id is None:
+            user_id = self.own_user_id()  # resolved once, not on every page
+        else:
+            _id(user_id, "user_id")  # type errors now, not at the first next()
+
+        def gen() -> Iterator[User]:
+            left = limit
+            token: Optional[str] = None
+            while left is None or left > 0:
+                size = page_size if left is None else max(1, min(page_size, left))
+                page = self._list(fn, user_id, size, token)
+                for u in page.users:
+                    if left is not None:
+                        if left == 0:
+                            return
+                        left -= 1
+                    yield u
+                if page.next_token is None or page.next_token == token:
+                    return
+                token = page.next_token
+
+        return gen()
+
+    def _list(self, fn: str, user_id: Optional[UserId], max_results: Optional[int],
+              pagination_token: Optional[str]) -> UserPage:
+        user = _optional_id(user_id, "user_id")
+        size = 0 if max_results is None else _page_size(max_results, "max_results")
+        token = _ffi.encode_optional(pagination_token, "pagination_token")
+        lib = self._lib
+        out = _ffi.UserPageP()
+        handle = self._enter()
+        try:
+            getattr(lib, fn)(handle, user, size, token, byref(out))
+        finally:
+            self._leave()
+        try:
+            rate_limit = lib.user_page_rate_limit(out)
+            users = tuple(
+                User(
+                    id=(lib.x_user_page_user_id(out, i) or b"").decode("utf-8"),
+                    username=(lib.x_user_page_username(out, i) or b"").decode("utf-8"),
+                    name=(lib.x_user_page_name(out, i) or b"").decode("utf-8", "replace"),
+                    rate_limit=rate_limit,
+                )
+                for i in range(lib.x_user_page_count(out))
+            )
+            nxt = lib.x_user_page_next_token(out)
+            prev = lib.x_user_page_previous_token(out)
+            return UserPage(
+                users=users,
+                next_token=None if nxt is None else nxt.decode("ascii"),
+                result_count=lib.x_user_page_result_count(out),
+                previous_token=None if prev is None else prev.decode("ascii"),
+                rate_limit=rate_limit,
+            )
+        finally:
+            lib.x_user_page_free(out)
+
+
+def _page_size(value: Any, name: str) -> int:
+    """An int for a `uint32_t` page size. 0 and values above 1000 are passed on for the
+    library to refuse (0 would mean "the default" to it, so it is refused here)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 1 or value > 0xFFFFFFFF:
+        raise _ffi.error_class(_ffi.X_ERR_INVALID_ARGUMENT)(
+            f"{name} must be between 1 and 1000 (got {value})",
+            code=_ffi.X_ERR_INVALID_ARGUMENT,
+        )
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 __all__ = [
     "ApiErrorEntry",
@@ -15,6 +15,7 @@ __all__ = [
     "RateLimitWindow",
     "UnfollowResult",
     "User",
+    "UserPage",
 ]
 
 
@@ -110,3 +111,25 @@ class User:
     """The display name."""
     rate_limit: RateLimit = field(default_factory=RateLimit, compare=False, repr=False)
     """The rate-limit windows of the response that returned this user."""
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of a followers or following list, newest relationship first."""
+
+    users: Tuple[User, ...]
+    """The users of this page (each carries the page's `rate_limit`)."""
+    next_token: Optional[str]
+    """The token of the next page (pass it as `pagination_token`); None on the last page."""
+    result_count: int
+    """`meta.result_count`: the number of users on this page."""
+    previous_token: Optional[str] = None
+    """The token of the previous page; None on the first page."""
+    rate_limit: RateLimit = field(default_factory=RateLimit, compare=False, repr=False)
+    """The rate-limit windows of the response."""
+
+    def __len__(self) -> int:
+        return len(self.users)
+
+    def __iter__(self) -> "Iterator[User]":
+        return iter(self.users)

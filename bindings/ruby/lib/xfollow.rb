@@ -27,3 +27,6 @@ module Xfollow
     Native.library_path
   end
 end
+
+# Client#followers and Client#following, and their UserPage.
+require_relative "xfollow/lookups"

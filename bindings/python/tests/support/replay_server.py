@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +28,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-DEFAULT_DIR = Path(__file__).resolve().parents[4].parent / "shared" / "xapi" / "recorded"
+# XFOLLOW_RECORDED_DIR overrides the location (for a checkout that is not beside ../shared).
+DEFAULT_DIR = Path(os.environ.get("XFOLLOW_RECORDED_DIR")
+                   or Path(__file__).resolve().parents[4].parent / "shared" / "xapi" / "recorded")
 
 # Recorded headers that describe the recorded transfer, not the answer: recomputed here.
 _TRANSFER_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}

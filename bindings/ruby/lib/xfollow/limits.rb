@@ -53,7 +53,9 @@ module Xfollow
       follow: Native::X_ENDPOINT_FOLLOW,
       unfollow: Native::X_ENDPOINT_UNFOLLOW,
       me: Native::X_ENDPOINT_ME,
-      user_by_username: Native::X_ENDPOINT_USER_BY_USERNAME
+      user_by_username: Native::X_ENDPOINT_USER_BY_USERNAME,
+      followers: Native::X_ENDPOINT_FOLLOWERS,
+      following: Native::X_ENDPOINT_FOLLOWING
     }.freeze
 
     module_function

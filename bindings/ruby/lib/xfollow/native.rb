@@ -64,6 +64,8 @@ module Xfollow
     X_ENDPOINT_UNFOLLOW = 1
     X_ENDPOINT_ME = 2
     X_ENDPOINT_USER_BY_USERNAME = 3
+    X_ENDPOINT_FOLLOWERS = 4
+    X_ENDPOINT_FOLLOWING = 5
     X_TOKEN_ACCESS = 0
     X_TOKEN_REFRESH = 1
 
@@ -145,6 +147,18 @@ module Xfollow
       [:x_user_username, [:pointer], :string],
       [:x_user_name, [:pointer], :string],
       [:x_user_rate_limit, %i[pointer x_rate_window pointer pointer pointer], :bool],
+      # followers/following lookups (they wait on the network) and their pages
+      [:x_followers, %i[pointer string uint32 string pointer], :x_result, { blocking: true }],
+      [:x_following, %i[pointer string uint32 string pointer], :x_result, { blocking: true }],
+      [:x_user_page_free, [:pointer], :void],
+      [:x_user_page_count, [:pointer], :size_t],
+      [:x_user_page_result_count, [:pointer], :uint32],
+      [:x_user_page_user_id, %i[pointer size_t], :string],
+      [:x_user_page_username, %i[pointer size_t], :string],
+      [:x_user_page_name, %i[pointer size_t], :string],
+      [:x_user_page_next_token, [:pointer], :string],
+      [:x_user_page_previous_token, [:pointer], :string],
+      [:x_user_page_rate_limit, %i[pointer x_rate_window pointer pointer pointer], :bool],
       # the thread-local last error
       [:x_last_error_code, [], :x_result],
       [:x_last_error_message, [], :string],
@@ -262,6 +276,10 @@ module Xfollow
 
     class RedirectReceiverPointer < ::FFI::AutoPointer
       def self.release(ptr) = Native.x_redirect_receiver_free(ptr)
+    end
+
+    class UserPagePointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_user_page_free(ptr)
     end
   end
 end
