@@ -323,7 +323,28 @@ pub(crate) fn send(
             )))
         }
     };
-    let mut resp = result.map_err(|e| map_ureq(e, false))?;
+    read_response(result.map_err(|e| map_ureq(e, false))?)
+}
+
+/// POSTs a form-encoded body (the token endpoints), with an `Authorization` header when
+/// given, and reads the answer as [`send`] does (gzip decoded, body limit).
+pub(crate) fn post_form(
+    agent: &Agent,
+    url: &str,
+    authorization: Option<&str>,
+    body: &str,
+) -> Result<RawResponse, Error> {
+    let mut req = agent
+        .post(url)
+        .content_type("application/x-www-form-urlencoded");
+    if let Some(a) = authorization {
+        req = req.header("authorization", a);
+    }
+    read_response(req.send(body).map_err(|e| map_ureq(e, false))?)
+}
+
+/// Reads a whole response: status, rate-limit headers and the body (gzip decoded).
+fn read_response(mut resp: ureq::http::Response<ureq::Body>) -> Result<RawResponse, Error> {
     let status = resp.status().as_u16();
     // One pass over the response's headers instead of a hashed lookup per rate-limit name
     // (nine of them); the first value of a name counts, as with `HeaderMap::get`.

@@ -54,6 +54,7 @@ enum class ErrorCode : int {
     quota_exhausted = X_ERR_QUOTA_EXHAUSTED,
     quota_store = X_ERR_QUOTA_STORE,
     cancelled = X_ERR_CANCELLED,
+    token_store = X_ERR_TOKEN_STORE,
 };
 
 // The C name of a code ("X_ERR_NOT_FOUND"), "X_ERR_UNKNOWN" for codes added later.
@@ -75,6 +76,7 @@ inline const char *code_name(ErrorCode code) noexcept {
     case ErrorCode::quota_exhausted: return "X_ERR_QUOTA_EXHAUSTED";
     case ErrorCode::quota_store: return "X_ERR_QUOTA_STORE";
     case ErrorCode::cancelled: return "X_ERR_CANCELLED";
+    case ErrorCode::token_store: return "X_ERR_TOKEN_STORE";
     }
     return "X_ERR_UNKNOWN";
 }
@@ -214,6 +216,7 @@ XFOLLOW_ERROR_CLASS(ApiError, Error)         // HTTP 400 and other 4xx
 XFOLLOW_ERROR_CLASS(InternalError, Error)    // a panic caught at the C boundary
 XFOLLOW_ERROR_CLASS(QuotaStoreError, Error)  // the quota ledger's store failed; nothing sent
 XFOLLOW_ERROR_CLASS(Cancelled, Error)        // x_client_cancel() during a retry wait
+XFOLLOW_ERROR_CLASS(TokenStoreError, Error)  // the OAuth 2.0 token store or persist callback failed
 #undef XFOLLOW_ERROR_CLASS
 
 // HTTP 429: a rate limit or a daily cap was hit.
@@ -322,6 +325,7 @@ template <class E>
     case ErrorCode::quota_exhausted: throw_as<QuotaExhausted>(message, std::move(d));
     case ErrorCode::quota_store: throw_as<QuotaStoreError>(message, std::move(d));
     case ErrorCode::cancelled: throw_as<Cancelled>(message, std::move(d));
+    case ErrorCode::token_store: throw_as<TokenStoreError>(message, std::move(d));
     case ErrorCode::ok: break;
     }
     throw_as<Error>(message, std::move(d));

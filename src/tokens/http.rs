@@ -9,9 +9,6 @@ use super::Error;
 use crate::client::ClientBuilder;
 use crate::transport;
 
-/// Largest answer read from a token endpoint.
-const MAX_BODY: u64 = 64 * 1024;
-
 /// Posts forms (and signed OAuth 1.0a requests) over one connection pool.
 #[derive(Clone)]
 pub struct HttpPoster {
@@ -52,26 +49,8 @@ impl HttpPoster {
         body: &str,
     ) -> Result<(u16, String), crate::Error> {
         check_url(url)?;
-        let mut req = self
-            .agent
-            .post(url)
-            .content_type("application/x-www-form-urlencoded");
-        if let Some(a) = authorization {
-            req = req.header("authorization", a);
-        }
-        let mut resp = req.send(body).map_err(|e| transport::map_ureq(e, false))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_string()
-            .map_err(|e| {
-                let mut err = transport::map_ureq(e, true);
-                err.0.http_status = Some(status);
-                err
-            })?;
-        Ok((status, text))
+        let resp = transport::post_form(&self.agent, url, authorization, body)?;
+        Ok((resp.status, resp.body))
     }
 }
 

@@ -349,6 +349,7 @@ void test_limits() {
     CHECK(static_cast<int>(xfollow::ErrorCode::quota_exhausted) == 13);
     CHECK_EQ(std::string(xfollow::code_name(xfollow::ErrorCode::quota_exhausted)), "X_ERR_QUOTA_EXHAUSTED");
     CHECK_EQ(std::string(xfollow::code_name(xfollow::ErrorCode::cancelled)), "X_ERR_CANCELLED");
+    CHECK_EQ(std::string(xfollow::code_name(xfollow::ErrorCode::token_store)), "X_ERR_TOKEN_STORE");
     const std::string db = "/tmp/xfollow-cpp-limits-" + std::to_string(static_cast<long>(std::time(nullptr))) + "-" +
                            std::to_string(port) + ".db";
     xfollow::Options o = opts();
