@@ -90,6 +90,8 @@ fn rotation_child() {
     let client = Arc::new(
         xfollow::Client::builder()
             .base_url(base)
+            // Thousands of follows as one user: the daily caps are not what is tested here.
+            .quota(xfollow::QUOTA_OFF)
             .oauth2_refreshing(
                 OAuth2Refreshing::new(set, "demo-client-id")
                     .margin(Duration::from_secs(1))
