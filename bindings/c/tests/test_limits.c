@@ -99,7 +99,7 @@ static void test_codes(void) {
                  "daily quota exhausted (refused locally, not sent)") == 0);
     CHECK(strcmp(x_result_str(X_ERR_QUOTA_STORE), "quota ledger store error") == 0);
     CHECK(strcmp(x_result_str(X_ERR_CANCELLED), "cancelled") == 0);
-    CHECK(strcmp(x_result_str(16), "unknown result code") == 0);
+    CHECK(strcmp(x_result_str(17), "unknown result code") == 0);
 }
 
 static void test_invalid_arguments(void) {

@@ -110,7 +110,7 @@ static void test_arguments(void) {
     char *s1 = (char *)1, *s2 = (char *)1, *s3 = (char *)1;
 
     CHECK_STR(x_result_str(X_ERR_TOKEN_STORE), "token store error");
-    CHECK(X_ERR_TOKEN_STORE == 14);
+    CHECK(X_ERR_TOKEN_STORE == 16);
     x_token_set_free(NULL);
     x_oauth1_flow_free(NULL);
     x_oauth1_request_free(NULL);
