@@ -384,11 +384,8 @@ class Client:
         gives `pending_follow=True` and `state=FollowState.PENDING`. Repeating a follow is
         harmless: X answers with the current state.
         """
-        target = _id(target_user_id, "target_user_id")
-        source = _optional_id(source_user_id, "source_user_id")
         lib = self._lib
-        out = _ffi.FollowResultP()
-        self._call("x_follow", source, target, byref(out))
+        out = self._relationship("x_follow", target_user_id, source_user_id)
         try:
             return FollowResult(
                 following=bool(lib.x_follow_result_following(out)),
@@ -404,11 +401,8 @@ class Client:
         """Unfollows `target_user_id` (`DELETE /2/users/{source}/following/{target}`); also
         withdraws a pending follow request. Unfollowing someone not followed is harmless.
         """
-        target = _id(target_user_id, "target_user_id")
-        source = _optional_id(source_user_id, "source_user_id")
         lib = self._lib
-        out = _ffi.FollowResultP()
-        self._call("x_unfollow", source, target, byref(out))
+        out = self._relationship("x_unfollow", target_user_id, source_user_id)
         try:
             return UnfollowResult(
                 following=bool(lib.x_follow_result_following(out)),
@@ -418,6 +412,16 @@ class Client:
             )
         finally:
             lib.x_follow_result_free(out)
+
+    def _relationship(self, fn: str, target_user_id: UserId,
+                      source_user_id: Optional[UserId]) -> Any:
+        """Calls x_follow or x_unfollow; returns the x_follow_result for the caller to read
+        and free."""
+        target = _id(target_user_id, "target_user_id")
+        source = _optional_id(source_user_id, "source_user_id")
+        out = _ffi.FollowResultP()
+        self._call(fn, source, target, byref(out))
+        return out
 
     def me(self) -> User:
         """The authenticated user (`GET /2/users/me`)."""
