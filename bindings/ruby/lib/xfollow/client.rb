@@ -207,20 +207,13 @@ module Xfollow
       end
     end
 
-    # Frees the client, after waiting for calls running in other threads. Idempotent.
     # The OAuth 2.0 token set in use now (after a refresh, the new one); only for clients
     # made with oauth2_refreshing (else InvalidArgument).
     def token_set
-      out = ::FFI::MemoryPointer.new(:pointer)
-      with_handle { |h| Native.check(Native.x_client_token_set(h, out)) }
-      ptr = Native::TokenSetPointer.new(out.read_pointer)
-      begin
-        TokenSet.from_native(ptr)
-      ensure
-        ptr.free
-      end
+      TokenSet.take { |out| with_handle { |h| Native.x_client_token_set(h, out) } }
     end
 
+    # Frees the client, after waiting for calls running in other threads. Idempotent.
     def close
       @lock.synchronize do
         @closed = true
