@@ -3,11 +3,9 @@
 use super::config::{builder, x_config};
 use super::result::{x_follow_result, x_user};
 use super::{
-    arg_opt_str, arg_str, boundary, c_string, check_out, fail, handle, last_error, write_out,
-    x_result, X_SUCCESS,
+    arg_opt_str, arg_str, boundary, c_string, free_box, handle, out_handle, out_string, x_result,
 };
 use crate::client::Client;
-use crate::error::Error;
 use crate::retry::Cancel;
 use std::ffi::c_char;
 
@@ -24,17 +22,26 @@ impl x_client {
     }
 }
 
-fn run<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
-    last_error::clear();
-    let r = check_out(out, "out").and_then(|_| f());
-    match r {
-        Ok(v) => {
-            // SAFETY: `out` was checked non-NULL.
-            unsafe { write_out(out, Box::into_raw(Box::new(v))) };
-            X_SUCCESS
+/// x_follow (`follow`) or x_unfollow: the same checks, then the one call.
+unsafe fn relationship(
+    client: *const x_client,
+    source_user_id: *const c_char,
+    target_user_id: *const c_char,
+    out: *mut *mut x_follow_result,
+    follow: bool,
+) -> x_result {
+    out_handle(out, || {
+        // SAFETY: pointer contracts of the C API.
+        let c = unsafe { handle(client, "client") }?;
+        let target = unsafe { arg_str(target_user_id, "target_user_id") }?;
+        let source = unsafe { arg_opt_str(source_user_id, "source_user_id") }?;
+        if follow {
+            c.inner.follow(source, target)
+        } else {
+            c.inner.unfollow(source, target)
         }
-        Err(e) => fail(e),
-    }
+        .map(x_follow_result::new)
+    })
 }
 
 /// Builds a client from a configuration (copied; the config may be freed or changed
@@ -43,7 +50,7 @@ fn run<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
 #[no_mangle]
 pub unsafe extern "C" fn x_client_new(cfg: *const x_config, out: *mut *mut x_client) -> x_result {
     boundary!({
-        run(out, || {
+        out_handle(out, || {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { handle(cfg, "config") }?;
             // Each client gets its own cancellation switch (x_client_cancel), even when
@@ -60,12 +67,8 @@ pub unsafe extern "C" fn x_client_new(cfg: *const x_config, out: *mut *mut x_cli
 /// Frees a client. NULL is accepted. No call may be running on it.
 #[no_mangle]
 pub unsafe extern "C" fn x_client_free(client: *mut x_client) {
-    boundary!(default = (), {
-        if !client.is_null() {
-            // SAFETY: `client` came from x_client_new and is freed once.
-            drop(unsafe { Box::from_raw(client) });
-        }
-    })
+    // SAFETY: `client` is NULL or came from x_client_new.
+    boundary!(default = (), { unsafe { free_box(client) } })
 }
 
 /// Follows `target_user_id` as `source_user_id` (NULL: the authenticated user, from the
@@ -79,15 +82,8 @@ pub unsafe extern "C" fn x_follow(
     target_user_id: *const c_char,
     out: *mut *mut x_follow_result,
 ) -> x_result {
-    boundary!({
-        run(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let c = unsafe { handle(client, "client") }?;
-            let target = unsafe { arg_str(target_user_id, "target_user_id") }?;
-            let source = unsafe { arg_opt_str(source_user_id, "source_user_id") }?;
-            c.inner.follow(source, target).map(x_follow_result::new)
-        })
-    })
+    // SAFETY: forwarded pointer contracts.
+    boundary!({ unsafe { relationship(client, source_user_id, target_user_id, out, true) } })
 }
 
 /// Unfollows `target_user_id` as `source_user_id` (NULL: the authenticated user). `*out`
@@ -99,15 +95,8 @@ pub unsafe extern "C" fn x_unfollow(
     target_user_id: *const c_char,
     out: *mut *mut x_follow_result,
 ) -> x_result {
-    boundary!({
-        run(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let c = unsafe { handle(client, "client") }?;
-            let target = unsafe { arg_str(target_user_id, "target_user_id") }?;
-            let source = unsafe { arg_opt_str(source_user_id, "source_user_id") }?;
-            c.inner.unfollow(source, target).map(x_follow_result::new)
-        })
-    })
+    // SAFETY: forwarded pointer contracts.
+    boundary!({ unsafe { relationship(client, source_user_id, target_user_id, out, false) } })
 }
 
 /// The authenticated user (GET /2/users/me). `*out` is written on success only; free it
@@ -115,7 +104,7 @@ pub unsafe extern "C" fn x_unfollow(
 #[no_mangle]
 pub unsafe extern "C" fn x_me(client: *const x_client, out: *mut *mut x_user) -> x_result {
     boundary!({
-        run(out, || {
+        out_handle(out, || {
             // SAFETY: pointer contract of the C API.
             let c = unsafe { handle(client, "client") }?;
             c.inner.me().map(x_user::new)
@@ -132,7 +121,7 @@ pub unsafe extern "C" fn x_user_by_username(
     out: *mut *mut x_user,
 ) -> x_result {
     boundary!({
-        run(out, || {
+        out_handle(out, || {
             // SAFETY: pointer contracts of the C API.
             let c = unsafe { handle(client, "client") }?;
             let name = unsafe { arg_str(username, "username") }?;
@@ -149,19 +138,10 @@ pub unsafe extern "C" fn x_client_own_user_id(
     out: *mut *mut c_char,
 ) -> x_result {
     boundary!({
-        last_error::clear();
-        let r = check_out(out, "out").and_then(|_| {
+        out_string(out, "out", || {
             // SAFETY: pointer contract of the C API.
             let c = unsafe { handle(client, "client") }?;
-            c.inner.own_user_id()
-        });
-        match r {
-            Ok(id) => {
-                // SAFETY: `out` was checked non-NULL.
-                unsafe { write_out(out, c_string(&id).into_raw()) };
-                X_SUCCESS
-            }
-            Err(e) => fail(e),
-        }
+            c.inner.own_user_id().map(|id| c_string(&id))
+        })
     })
 }

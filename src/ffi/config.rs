@@ -1,8 +1,6 @@
 //! `x_config`: the single-threaded builder of a client.
 
-use super::{
-    arg_opt_str, arg_str, boundary, check_out, fail, last_error, write_out, x_result, X_SUCCESS,
-};
+use super::{arg_opt_str, arg_str, boundary, free_box, out_handle, status, x_result};
 use crate::client::ClientBuilder;
 use crate::error::Error;
 use crate::transport;
@@ -24,27 +22,15 @@ pub(crate) unsafe fn config_mut<'a>(cfg: *mut x_config) -> Result<&'a mut x_conf
     unsafe { cfg.as_mut() }.ok_or_else(|| Error::invalid_argument("config is NULL"))
 }
 
-pub(crate) fn run(f: impl FnOnce() -> Result<(), Error>) -> x_result {
-    last_error::clear();
-    match f() {
-        Ok(()) => X_SUCCESS,
-        Err(e) => fail(e),
-    }
-}
-
 /// Creates a configuration with the defaults: base URL https://api.x.com, connect timeout
 /// 10 s, overall timeout 30 s, no proxy, no credentials. `*out` is written on success.
 #[no_mangle]
 pub unsafe extern "C" fn x_config_new(out: *mut *mut x_config) -> x_result {
     boundary!({
-        run(|| {
-            check_out(out, "out")?;
-            let cfg = Box::new(x_config {
+        out_handle(out, || {
+            Ok(x_config {
                 builder: ClientBuilder::new(),
-            });
-            // SAFETY: checked non-NULL.
-            unsafe { write_out(out, Box::into_raw(cfg)) };
-            Ok(())
+            })
         })
     })
 }
@@ -52,12 +38,8 @@ pub unsafe extern "C" fn x_config_new(out: *mut *mut x_config) -> x_result {
 /// Frees a configuration. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_config_free(cfg: *mut x_config) {
-    boundary!(default = (), {
-        if !cfg.is_null() {
-            // SAFETY: `cfg` came from x_config_new and is freed once.
-            drop(unsafe { Box::from_raw(cfg) });
-        }
-    })
+    // SAFETY: `cfg` is NULL or came from x_config_new.
+    boundary!(default = (), { unsafe { free_box(cfg) } })
 }
 
 pub(crate) fn update(cfg: &mut x_config, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
@@ -70,7 +52,7 @@ pub(crate) fn update(cfg: &mut x_config, f: impl FnOnce(ClientBuilder) -> Client
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_base_url(cfg: *mut x_config, url: *const c_char) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contracts of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let url = unsafe { arg_str(url, "base_url") }?;
@@ -92,7 +74,7 @@ pub unsafe extern "C" fn x_config_set_oauth1(
     access_token_secret: *const c_char,
 ) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contracts of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let ck = unsafe { arg_str(consumer_key, "consumer_key") }?;
@@ -112,7 +94,7 @@ pub unsafe extern "C" fn x_config_set_oauth2_token(
     access_token: *const c_char,
 ) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contracts of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let t = unsafe { arg_str(access_token, "access_token") }?;
@@ -135,7 +117,7 @@ fn timeout(ms: u32, what: &str) -> Result<Duration, Error> {
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_connect_timeout_ms(cfg: *mut x_config, ms: u32) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let d = timeout(ms, "connect timeout")?;
@@ -150,7 +132,7 @@ pub unsafe extern "C" fn x_config_set_connect_timeout_ms(cfg: *mut x_config, ms:
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_timeout_ms(cfg: *mut x_config, ms: u32) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let d = timeout(ms, "timeout")?;
@@ -165,7 +147,7 @@ pub unsafe extern "C" fn x_config_set_timeout_ms(cfg: *mut x_config, ms: u32) ->
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_proxy(cfg: *mut x_config, url: *const c_char) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contracts of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let url = unsafe { arg_opt_str(url, "proxy") }?;
@@ -184,7 +166,7 @@ pub unsafe extern "C" fn x_config_set_proxy(cfg: *mut x_config, url: *const c_ch
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_ca_file(cfg: *mut x_config, path: *const c_char) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contracts of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let p = unsafe { arg_opt_str(path, "ca_file") }?.map(PathBuf::from);
@@ -200,7 +182,7 @@ pub unsafe extern "C" fn x_config_set_ca_file(cfg: *mut x_config, path: *const c
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_gzip(cfg: *mut x_config, enabled: bool) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             update(cfg, |b| b.gzip(enabled));

@@ -201,11 +201,8 @@ pub unsafe extern "C" fn x_last_error_rate_limit(
 ) -> bool {
     boundary!(default = false, {
         let rl = with(None, |l| Some(*l.error.rate_limit()));
-        match rl {
-            // SAFETY: forwarded out-pointer contract.
-            Some(rl) => unsafe { window_out(&rl, window, limit_out, remaining_out, reset_out) },
-            None => false,
-        }
+        // SAFETY: forwarded out-pointer contract.
+        unsafe { window_out(rl.as_ref(), window, limit_out, remaining_out, reset_out) }
     })
 }
 

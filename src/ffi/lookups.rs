@@ -3,11 +3,7 @@
 
 use super::client::x_client;
 use super::result::{window_out, x_rate_window};
-use super::{
-    arg_opt_str, boundary, c_string, check_out, fail, handle, last_error, write_out, x_result,
-    X_SUCCESS,
-};
-use crate::error::Error;
+use super::{arg_opt_str, boundary, c_string, free_box, handle, out_handle, x_result};
 use crate::lookups::{PageRequest, UserPage};
 use std::ffi::{c_char, CString};
 use std::ptr;
@@ -50,8 +46,7 @@ unsafe fn list(
     out: *mut *mut x_user_page,
     followers: bool,
 ) -> x_result {
-    last_error::clear();
-    let r = check_out(out, "out").and_then(|_| -> Result<UserPage, Error> {
+    out_handle(out, || {
         // SAFETY: pointer contracts of the C API.
         let c = unsafe { handle(client, "client") }?;
         let user = unsafe { arg_opt_str(user_id, "user_id") }?;
@@ -65,15 +60,8 @@ unsafe fn list(
         } else {
             c.inner().following(user, &page)
         }
-    });
-    match r {
-        Ok(p) => {
-            // SAFETY: `out` was checked non-NULL.
-            unsafe { write_out(out, Box::into_raw(Box::new(x_user_page::new(p)))) };
-            X_SUCCESS
-        }
-        Err(e) => fail(e),
-    }
+        .map(x_user_page::new)
+    })
 }
 
 /// One page of the users who follow `user_id` (NULL: the authenticated user), newest first
@@ -112,12 +100,8 @@ pub unsafe extern "C" fn x_following(
 /// Frees a page. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_free(page: *mut x_user_page) {
-    boundary!(default = (), {
-        if !page.is_null() {
-            // SAFETY: `page` came from this library and is freed once.
-            drop(unsafe { Box::from_raw(page) });
-        }
-    })
+    // SAFETY: `page` is NULL or came from this library.
+    boundary!(default = (), { unsafe { free_box(page) } })
 }
 
 /// The number of users on the page (0 for NULL).
@@ -210,17 +194,14 @@ pub unsafe extern "C" fn x_user_page_rate_limit(
 ) -> bool {
     boundary!(default = false, {
         // SAFETY: see pr and window_out.
-        match unsafe { pr(page) } {
-            Some(p) => unsafe {
-                window_out(
-                    &p.page.rate_limit,
-                    window,
-                    limit_out,
-                    remaining_out,
-                    reset_out,
-                )
-            },
-            None => false,
+        unsafe {
+            window_out(
+                pr(page).map(|p| &p.page.rate_limit),
+                window,
+                limit_out,
+                remaining_out,
+                reset_out,
+            )
         }
     })
 }

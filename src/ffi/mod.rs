@@ -148,6 +148,55 @@ pub(crate) fn check_out<T>(out: *mut T, what: &str) -> Result<(), Error> {
     }
 }
 
+/// Runs `f` with the last error cleared; a failure becomes the last error and its code.
+pub(crate) fn status(f: impl FnOnce() -> Result<(), Error>) -> x_result {
+    last_error::clear();
+    match f() {
+        Ok(()) => X_SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+/// Like [`status`] for a function with one out-parameter, `what`: checked non-NULL before
+/// `f` runs, written with `into(value)` only when `f` succeeds.
+fn out_with<T, P>(
+    out: *mut P,
+    what: &str,
+    f: impl FnOnce() -> Result<T, Error>,
+    into: impl FnOnce(T) -> P,
+) -> x_result {
+    status(|| {
+        check_out(out, what)?;
+        let v = f()?;
+        // SAFETY: `out` was checked non-NULL.
+        unsafe { write_out(out, into(v)) };
+        Ok(())
+    })
+}
+
+/// Writes the value `f` makes through `out` as a new handle (freed by its type's `_free`).
+pub(crate) fn out_handle<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
+    out_with(out, "out", f, |v| Box::into_raw(Box::new(v)))
+}
+
+/// Writes the string `f` makes through `out` (named `what` in errors), to be freed with
+/// x_string_free.
+pub(crate) fn out_string(
+    out: *mut *mut c_char,
+    what: &str,
+    f: impl FnOnce() -> Result<CString, Error>,
+) -> x_result {
+    out_with(out, what, f, CString::into_raw)
+}
+
+/// Frees a handle this library made with `Box::into_raw`. NULL is accepted.
+pub(crate) unsafe fn free_box<T>(p: *mut T) {
+    if !p.is_null() {
+        // SAFETY: `p` came from Box::into_raw in this library and is freed once.
+        drop(unsafe { Box::from_raw(p) });
+    }
+}
+
 /// A C string copy of `s` (interior NULs, impossible in API JSON strings, are dropped).
 pub(crate) fn c_string(s: &str) -> CString {
     CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).unwrap_or_default())

@@ -2,11 +2,10 @@
 //! client's latest rate-limit snapshot per endpoint.
 
 use super::client::x_client;
-use super::config::{config_mut, run, update, x_config};
+use super::config::{config_mut, update, x_config};
 use super::result::window_out;
 use super::{
-    arg_opt_str, arg_str, boundary, check_out, fail, handle, last_error, write_out, x_rate_window,
-    x_result, X_SUCCESS,
+    arg_opt_str, arg_str, boundary, free_box, handle, out_handle, status, x_rate_window, x_result,
 };
 use crate::client::Endpoint;
 use crate::error::Error;
@@ -36,7 +35,7 @@ pub const X_ENDPOINT_FOLLOWING: x_endpoint = 5;
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_quota(cfg: *mut x_config, url: *const c_char) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contracts of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let url = unsafe { arg_str(url, "quota") }?;
@@ -56,7 +55,7 @@ pub unsafe extern "C" fn x_config_set_quota_limits(
     unfollows_per_app: u32,
 ) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             update(cfg, |b| {
@@ -81,7 +80,7 @@ pub unsafe extern "C" fn x_config_set_client_id(
     client_id: *const c_char,
 ) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contracts of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let id = unsafe { arg_opt_str(client_id, "client_id") }?;
@@ -110,35 +109,23 @@ pub unsafe extern "C" fn x_client_quota_status(
     out: *mut *mut x_quota_status,
 ) -> x_result {
     boundary!({
-        last_error::clear();
-        let r = check_out(out, "out").and_then(|_| {
+        out_handle(out, || {
             // SAFETY: pointer contracts of the C API.
             let c = unsafe { handle(client, "client") }?;
             let user = unsafe { arg_opt_str(user_id, "user_id") }?;
             c.inner()
                 .quota_status(user)?
+                .map(|s| x_quota_status { s })
                 .ok_or_else(|| Error::invalid_argument("the quota ledger is off (quota \"off\")"))
-        });
-        match r {
-            Ok(s) => {
-                // SAFETY: `out` was checked non-NULL.
-                unsafe { write_out(out, Box::into_raw(Box::new(x_quota_status { s }))) };
-                X_SUCCESS
-            }
-            Err(e) => fail(e),
-        }
+        })
     })
 }
 
 /// Frees a quota status. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_free(s: *mut x_quota_status) {
-    boundary!(default = (), {
-        if !s.is_null() {
-            // SAFETY: `s` came from x_client_quota_status and is freed once.
-            drop(unsafe { Box::from_raw(s) });
-        }
-    })
+    // SAFETY: `s` is NULL or came from x_client_quota_status.
+    boundary!(default = (), { unsafe { free_box(s) } })
 }
 
 unsafe fn status_get<T>(
@@ -263,10 +250,8 @@ pub unsafe extern "C" fn x_client_rate_limit(
             X_ENDPOINT_FOLLOWING => Endpoint::Following,
             _ => return false,
         };
-        match c.inner().rate_limit(ep) {
-            // SAFETY: forwarded out-pointer contract.
-            Some(rl) => unsafe { window_out(&rl, window, limit_out, remaining_out, reset_out) },
-            None => false,
-        }
+        let rl = c.inner().rate_limit(ep);
+        // SAFETY: forwarded out-pointer contract.
+        unsafe { window_out(rl.as_ref(), window, limit_out, remaining_out, reset_out) }
     })
 }

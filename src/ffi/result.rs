@@ -1,7 +1,7 @@
 //! Opaque results read through accessor functions, so that they can grow without an ABI
 //! break.
 
-use super::{boundary, c_string};
+use super::{boundary, c_string, free_box};
 use crate::api::{FollowOutcome, FollowState, User};
 use crate::ratelimit::RateLimit;
 use std::ffi::{c_char, c_int, CString};
@@ -25,13 +25,16 @@ pub const X_STATE_FOLLOWING: x_follow_state = 1;
 /// A follow request is pending (protected target).
 pub const X_STATE_PENDING: x_follow_state = 2;
 
+/// Copies one window of `rl` into the out-parameters that are not NULL; false when there is
+/// no `rl` or it lacks that window.
 pub(crate) unsafe fn window_out(
-    rl: &RateLimit,
+    rl: Option<&RateLimit>,
     window: x_rate_window,
     limit_out: *mut u64,
     remaining_out: *mut u64,
     reset_out: *mut u64,
 ) -> bool {
+    let Some(rl) = rl else { return false };
     let w = match window {
         X_WINDOW_ENDPOINT => rl.endpoint,
         X_WINDOW_USER_24H => rl.user_24h,
@@ -78,12 +81,8 @@ unsafe fn fr<'a>(r: *const x_follow_result) -> Option<&'a x_follow_result> {
 /// Frees a follow result. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_free(r: *mut x_follow_result) {
-    boundary!(default = (), {
-        if !r.is_null() {
-            // SAFETY: `r` came from this library and is freed once.
-            drop(unsafe { Box::from_raw(r) });
-        }
-    })
+    // SAFETY: `r` is NULL or came from this library.
+    boundary!(default = (), { unsafe { free_box(r) } })
 }
 
 /// `data.following` (false for NULL).
@@ -138,17 +137,14 @@ pub unsafe extern "C" fn x_follow_result_rate_limit(
 ) -> bool {
     boundary!(default = false, {
         // SAFETY: see fr and window_out.
-        match unsafe { fr(r) } {
-            Some(r) => unsafe {
-                window_out(
-                    &r.outcome.rate_limit,
-                    window,
-                    limit_out,
-                    remaining_out,
-                    reset_out,
-                )
-            },
-            None => false,
+        unsafe {
+            window_out(
+                fr(r).map(|r| &r.outcome.rate_limit),
+                window,
+                limit_out,
+                remaining_out,
+                reset_out,
+            )
         }
     })
 }
@@ -219,12 +215,8 @@ unsafe fn ur<'a>(u: *const x_user) -> Option<&'a x_user> {
 /// Frees a user. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_free(u: *mut x_user) {
-    boundary!(default = (), {
-        if !u.is_null() {
-            // SAFETY: `u` came from this library and is freed once.
-            drop(unsafe { Box::from_raw(u) });
-        }
-    })
+    // SAFETY: `u` is NULL or came from this library.
+    boundary!(default = (), { unsafe { free_box(u) } })
 }
 
 /// The user id (digits). Owned by the user object; NULL for NULL.
@@ -266,17 +258,14 @@ pub unsafe extern "C" fn x_user_rate_limit(
 ) -> bool {
     boundary!(default = false, {
         // SAFETY: see ur and window_out.
-        match unsafe { ur(u) } {
-            Some(u) => unsafe {
-                window_out(
-                    &u.user.rate_limit,
-                    window,
-                    limit_out,
-                    remaining_out,
-                    reset_out,
-                )
-            },
-            None => false,
+        unsafe {
+            window_out(
+                ur(u).map(|u| &u.user.rate_limit),
+                window,
+                limit_out,
+                remaining_out,
+                reset_out,
+            )
         }
     })
 }

@@ -1,10 +1,10 @@
 //! Retry settings of `x_config`, the on-retry callback, and cancelling a client's waits.
 
 use super::client::x_client;
-use super::config::{config_mut, run, update, x_config};
+use super::config::{config_mut, update, x_config};
 use super::{
-    boundary, fail, handle, last_error, x_result, X_ERR_NETWORK, X_ERR_RATE_LIMITED, X_ERR_SERVER,
-    X_ERR_TIMEOUT, X_SUCCESS,
+    boundary, handle, status, x_result, X_ERR_NETWORK, X_ERR_RATE_LIMITED, X_ERR_SERVER,
+    X_ERR_TIMEOUT,
 };
 use crate::error::Error;
 use crate::retry::RetryReason;
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn x_config_set_retry(
     max_rate_limit_wait_ms: u32,
 ) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             if !(1..=X_MAX_RETRY_ATTEMPTS).contains(&max_attempts) {
@@ -97,7 +97,7 @@ pub unsafe extern "C" fn x_config_set_retry(
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_retry_jitter(cfg: *mut x_config, enabled: bool) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             update(cfg, |b| {
@@ -120,7 +120,7 @@ pub unsafe extern "C" fn x_config_set_on_retry(
     user_data: *mut c_void,
 ) -> x_result {
     boundary!({
-        run(|| {
+        status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
             let data = UserData(user_data);
@@ -156,15 +156,11 @@ pub unsafe extern "C" fn x_config_set_on_retry(
 #[no_mangle]
 pub unsafe extern "C" fn x_client_cancel(client: *const x_client) -> x_result {
     boundary!({
-        last_error::clear();
-        // SAFETY: pointer contract of the C API.
-        match unsafe { handle(client, "client") } {
-            Ok(c) => {
-                c.inner().cancel();
-                X_SUCCESS
-            }
-            Err(e) => fail(e),
-        }
+        status(|| {
+            // SAFETY: pointer contract of the C API.
+            unsafe { handle(client, "client") }?.inner().cancel();
+            Ok(())
+        })
     })
 }
 
@@ -172,14 +168,10 @@ pub unsafe extern "C" fn x_client_cancel(client: *const x_client) -> x_result {
 #[no_mangle]
 pub unsafe extern "C" fn x_client_cancel_reset(client: *const x_client) -> x_result {
     boundary!({
-        last_error::clear();
-        // SAFETY: pointer contract of the C API.
-        match unsafe { handle(client, "client") } {
-            Ok(c) => {
-                c.inner().reset_cancel();
-                X_SUCCESS
-            }
-            Err(e) => fail(e),
-        }
+        status(|| {
+            // SAFETY: pointer contract of the C API.
+            unsafe { handle(client, "client") }?.inner().reset_cancel();
+            Ok(())
+        })
     })
 }

@@ -5,8 +5,8 @@
 use super::client::x_client;
 use super::config::{builder, update_builder, x_config};
 use super::{
-    arg_opt_str, arg_str, boundary, c_string, check_out, fail, handle, last_error, write_out,
-    x_result, X_SUCCESS,
+    arg_opt_str, arg_str, boundary, c_string, check_out, free_box, handle, out_handle, out_string,
+    status, write_out, x_result,
 };
 use crate::auth::OAuth2Refreshing;
 use crate::client::ClientBuilder;
@@ -35,33 +35,6 @@ impl Drop for CSecret {
     fn drop(&mut self) {
         let mut bytes = std::mem::take(&mut self.0).into_bytes_with_nul();
         zeroize::Zeroize::zeroize(&mut bytes);
-    }
-}
-
-fn out_handle<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
-    last_error::clear();
-    match check_out(out, "out").and_then(|_| f()) {
-        Ok(v) => {
-            // SAFETY: `out` was checked non-NULL.
-            unsafe { write_out(out, Box::into_raw(Box::new(v))) };
-            X_SUCCESS
-        }
-        Err(e) => fail(e),
-    }
-}
-
-fn status(f: impl FnOnce() -> Result<(), Error>) -> x_result {
-    last_error::clear();
-    match f() {
-        Ok(()) => X_SUCCESS,
-        Err(e) => fail(e),
-    }
-}
-
-unsafe fn free_box<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: `p` came from Box::into_raw in this library and is freed once.
-        drop(unsafe { Box::from_raw(p) });
     }
 }
 
@@ -334,8 +307,7 @@ pub unsafe extern "C" fn x_oauth1_flow_authorize_url(
     out: *mut *mut c_char,
 ) -> x_result {
     boundary!({
-        status(|| {
-            check_out(out, "out")?;
+        out_string(out, "out", || {
             // SAFETY: pointer contracts of the C API.
             let f = unsafe { handle(flow, "flow") }?;
             let r = unsafe { handle(request, "request") }?;
@@ -349,9 +321,7 @@ pub unsafe extern "C" fn x_oauth1_flow_authorize_url(
             } else {
                 f.flow.authorize_url(&r.request.token, &opts)
             };
-            // SAFETY: checked non-NULL.
-            unsafe { write_out(out, c_string(&url).into_raw()) };
-            Ok(())
+            Ok(c_string(&url))
         })
     })
 }
@@ -697,16 +667,13 @@ pub unsafe extern "C" fn x_redirect_receiver_wait(
     code_out: *mut *mut c_char,
 ) -> x_result {
     boundary!({
-        status(|| {
-            check_out(code_out, "code_out")?;
+        out_string(code_out, "code_out", || {
             // SAFETY: pointer contracts of the C API.
             let r = unsafe { handle(r, "receiver") }?;
             let state = unsafe { arg_str(expected_state, "expected_state") }?;
             let d = wait_timeout(timeout_ms)?;
             let resp = take_receiver(r)?.wait(state, d)?;
-            // SAFETY: checked non-NULL.
-            unsafe { write_out(code_out, c_string(resp.code.expose()).into_raw()) };
-            Ok(())
+            Ok(c_string(resp.code.expose()))
         })
     })
 }
@@ -722,16 +689,13 @@ pub unsafe extern "C" fn x_redirect_receiver_wait_oauth1(
     verifier_out: *mut *mut c_char,
 ) -> x_result {
     boundary!({
-        status(|| {
-            check_out(verifier_out, "verifier_out")?;
+        out_string(verifier_out, "verifier_out", || {
             // SAFETY: pointer contracts of the C API.
             let r = unsafe { handle(r, "receiver") }?;
             let req = unsafe { handle(request, "request") }?;
             let d = wait_timeout(timeout_ms)?;
             let v = take_receiver(r)?.wait_oauth1(&req.request.token, d)?;
-            // SAFETY: checked non-NULL.
-            unsafe { write_out(verifier_out, c_string(v.expose()).into_raw()) };
-            Ok(())
+            Ok(c_string(v.expose()))
         })
     })
 }

@@ -9,61 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xfollow.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                             \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                          \
-    do {                                                                              \
-        const char *g_ = (got);                                                       \
-        if (g_ != NULL && strcmp(g_, (want)) == 0) {                                  \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__,   \
-                    g_ ? g_ : "(null)", (want));                                      \
-        }                                                                             \
-    } while (0)
-
-#define ALICE "1500000000000000001"
-#define BOB "1500000000000000002"
-#define CAROL "1500000000000000003"
-#define ERIN "1500000000000000005"
-
-static const char *base_url;
-
-static x_client *oauth1_client(void) {
-    x_config *cfg = NULL;
-    x_client *c = NULL;
-    CHECK(x_config_new(&cfg) == X_SUCCESS);
-    CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
-    CHECK(x_config_set_oauth1(cfg, "demo-consumer-key", "demo-consumer-secret",
-                              ALICE "-aliceDemoAccessToken", "alice-demo-token-secret") == X_SUCCESS);
-    CHECK(x_client_new(cfg, &c) == X_SUCCESS);
-    x_config_free(cfg);
-    return c;
-}
-
-static x_client *oauth2_client(void) {
-    x_config *cfg = NULL;
-    x_client *c = NULL;
-    CHECK(x_config_new(&cfg) == X_SUCCESS);
-    CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
-    CHECK(x_config_set_oauth2_token(cfg, "alice-demo-oauth2-token") == X_SUCCESS);
-    CHECK(x_client_new(cfg, &c) == X_SUCCESS);
-    x_config_free(cfg);
-    return c;
-}
+#include "check.h"
 
 static void test_static_things(void) {
     int code;
@@ -353,11 +299,8 @@ static void test_threads(void) {
 }
 
 int main(void) {
-    base_url = getenv("X_API_BASE_URL");
-    if (base_url == NULL) {
-        fprintf(stderr, "X_API_BASE_URL must point at a running emulator\n");
+    if (read_base_url() != 0)
         return 2;
-    }
     test_static_things();
     test_panic_boundary();
     test_null_arguments();

@@ -15,38 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "xfollow.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                             \
-    } while (0)
-
-#define CHECK_PREFIX(got, want)                                                       \
-    do {                                                                              \
-        const char *g_ = (got);                                                       \
-        if (g_ != NULL && strncmp(g_, (want), strlen(want)) == 0) {                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: got \"%s\", want a string starting \"%s\"\n",    \
-                    __FILE__, __LINE__, g_ ? g_ : "(null)", (want));                  \
-        }                                                                             \
-    } while (0)
-
-#define ALICE "1500000000000000001"
-#define BOB "1500000000000000002"
-#define ERIN "1500000000000000005"
 #define XDEV "783214"
-
-static const char *base_url;
 static char quota_url[256];
 
 /* Sends a request with a JSON body to the emulator's admin API; returns the HTTP status. */
@@ -84,15 +55,6 @@ static int admin(const char *method, const char *path, const char *json) {
     return status;
 }
 
-static x_config *alice_config(void) {
-    x_config *cfg = NULL;
-    CHECK(x_config_new(&cfg) == X_SUCCESS);
-    CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
-    CHECK(x_config_set_oauth1(cfg, "demo-consumer-key", "demo-consumer-secret",
-                              ALICE "-aliceDemoAccessToken", "alice-demo-token-secret") == X_SUCCESS);
-    return cfg;
-}
-
 static void test_codes(void) {
     CHECK(X_ERR_QUOTA_EXHAUSTED == 13 && X_ERR_QUOTA_STORE == 14 && X_ERR_CANCELLED == 15);
     CHECK(strcmp(x_result_str(X_ERR_QUOTA_EXHAUSTED),
@@ -126,7 +88,7 @@ static void test_invalid_arguments(void) {
     CHECK(x_quota_status_next_free_at(NULL) == 0 && x_quota_status_at(NULL) == 0);
     x_quota_status_free(NULL);
 
-    cfg = alice_config();
+    cfg = config_with(NULL);
     CHECK(x_config_set_retry(cfg, 0, 500, 8000, 60000) == X_ERR_INVALID_ARGUMENT);
     CHECK_PREFIX(x_last_error_message(), "max_attempts must be between 1 and 100");
     CHECK(x_config_set_retry(cfg, 101, 500, 8000, 60000) == X_ERR_INVALID_ARGUMENT);
@@ -179,7 +141,7 @@ static void on_retry(void *user_data, uint32_t attempt, x_result reason, int32_t
 
 static void test_retry_callback(void) {
     struct seen seen;
-    x_config *cfg = alice_config();
+    x_config *cfg = config_with(NULL);
     x_client *c = NULL;
     x_follow_result *r = NULL;
     memset(&seen, 0, sizeof seen);
@@ -220,7 +182,7 @@ static void test_retry_callback(void) {
     x_follow_result_free(r);
 
     /* Removing the callback. */
-    cfg = alice_config();
+    cfg = config_with(NULL);
     CHECK(x_config_set_on_retry(cfg, on_retry, &seen) == X_SUCCESS);
     CHECK(x_config_set_on_retry(cfg, NULL, NULL) == X_SUCCESS);
     x_config_free(cfg);
@@ -228,7 +190,7 @@ static void test_retry_callback(void) {
 }
 
 static void test_cancel_is_per_client(void) {
-    x_config *cfg = alice_config();
+    x_config *cfg = config_with(NULL);
     x_client *a = NULL, *b = NULL;
     x_follow_result *r = NULL;
     CHECK(x_config_set_quota(cfg, "off") == X_SUCCESS);
@@ -244,7 +206,7 @@ static void test_cancel_is_per_client(void) {
 }
 
 static void test_quota(void) {
-    x_config *cfg = alice_config();
+    x_config *cfg = config_with(NULL);
     x_client *c = NULL;
     x_follow_result *r = NULL;
     x_quota_status *s = NULL;
@@ -297,7 +259,7 @@ static void test_quota(void) {
 }
 
 static void test_exhausted_window(void) {
-    x_config *cfg = alice_config();
+    x_config *cfg = config_with(NULL);
     x_client *c = NULL;
     x_follow_result *r = NULL;
     CHECK(x_config_set_quota(cfg, "off") == X_SUCCESS);
@@ -322,11 +284,8 @@ static void test_exhausted_window(void) {
 }
 
 int main(void) {
-    base_url = getenv("X_API_BASE_URL");
-    if (base_url == NULL) {
-        fprintf(stderr, "X_API_BASE_URL must point at a running emulator\n");
+    if (read_base_url() != 0)
         return 2;
-    }
     snprintf(quota_url, sizeof quota_url, "sqlite:/tmp/xfollow-c-limits-%ld.db", (long)getpid());
     test_codes();
     test_invalid_arguments();

@@ -9,52 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xfollow.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                             \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                          \
-    do {                                                                              \
-        const char *g_ = (got);                                                       \
-        if (g_ != NULL && strcmp(g_, (want)) == 0) {                                  \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__,   \
-                    g_ ? g_ : "(null)", (want));                                      \
-        }                                                                             \
-    } while (0)
-
-#define ALICE "1500000000000000001"
-#define BOB "1500000000000000002"
-#define ERIN "1500000000000000005"
-
-static const char *base_url;
-
-static x_client *client_with(const char *oauth2_token) {
-    x_config *cfg = NULL;
-    x_client *c = NULL;
-    CHECK(x_config_new(&cfg) == X_SUCCESS);
-    CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
-    if (oauth2_token != NULL)
-        CHECK(x_config_set_oauth2_token(cfg, oauth2_token) == X_SUCCESS);
-    else
-        CHECK(x_config_set_oauth1(cfg, "demo-consumer-key", "demo-consumer-secret",
-                                  ALICE "-aliceDemoAccessToken", "alice-demo-token-secret") == X_SUCCESS);
-    CHECK(x_client_new(cfg, &c) == X_SUCCESS);
-    x_config_free(cfg);
-    return c;
-}
+#include "check.h"
 
 /* alice's followers, all on one page, by both auth modes and by explicit id. */
 static void test_one_page(x_client *c, const char *user) {
@@ -185,11 +140,8 @@ static void test_scope(void) {
 
 int main(void) {
     x_client *c1, *c2;
-    base_url = getenv("X_API_BASE_URL");
-    if (base_url == NULL) {
-        fprintf(stderr, "X_API_BASE_URL must point at a running emulator\n");
+    if (read_base_url() != 0)
         return 2;
-    }
     c1 = client_with(NULL);
     c2 = client_with("alice-demo-oauth2-token");
     test_one_page(c1, NULL);

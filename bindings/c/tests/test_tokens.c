@@ -15,38 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "xfollow.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
-        }                                                                             \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                          \
-    do {                                                                              \
-        const char *g_ = (got);                                                       \
-        if (g_ != NULL && strcmp(g_, (want)) == 0) {                                  \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__,   \
-                    g_ ? g_ : "(null)", (want));                                      \
-        }                                                                             \
-    } while (0)
-
-#define ALICE "1500000000000000001"
-#define BOB "1500000000000000002"
 #define SCOPES "tweet.read users.read follows.write offline.access"
 #define REDIRECT "http://127.0.0.1:8765/callback"
-
-static const char *base_url;
 
 /* GET an http://127.0.0.1:PORT/... URL; copies the Location header (or the body) into out. */
 static int http_get(const char *url, const char *header, char *out, size_t out_len) {
@@ -287,11 +259,8 @@ static void test_not_refreshing(void) {
 }
 
 int main(void) {
-    base_url = getenv("X_API_BASE_URL");
-    if (base_url == NULL) {
-        fprintf(stderr, "X_API_BASE_URL must point at a running emulator\n");
+    if (read_base_url() != 0)
         return 2;
-    }
     test_arguments();
     test_receiver();
     test_oauth1();

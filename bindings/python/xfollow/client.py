@@ -50,6 +50,20 @@ def _timeout_ms(seconds: Optional[float], name: str) -> Optional[int]:
     return min(max(ms, 0), 0xFFFFFFFF)
 
 
+def _set_transport(lib: _ffi.Library, cfg: Any, total_ms: Optional[int],
+                   connect_ms: Optional[int], ca: Optional[bytes], prox: Optional[bytes]) -> None:
+    """Sets the transport options that are given (timeouts in ms, encoded CA file and proxy)
+    on an x_config."""
+    if total_ms is not None:
+        lib.x_config_set_timeout_ms(cfg, total_ms)
+    if connect_ms is not None:
+        lib.x_config_set_connect_timeout_ms(cfg, connect_ms)
+    if ca is not None:
+        lib.x_config_set_ca_file(cfg, ca)
+    if prox is not None:
+        lib.x_config_set_proxy(cfg, prox)
+
+
 _ENDPOINTS = {
     "follow": _ffi.X_ENDPOINT_FOLLOW,
     "unfollow": _ffi.X_ENDPOINT_UNFOLLOW,
@@ -258,11 +272,7 @@ class Client:
         from .tokens import TokenSet
 
         out = _ffi.TokenSetP()
-        handle = self._enter()
-        try:
-            self._lib.x_client_token_set(handle, byref(out))
-        finally:
-            self._leave()
+        self._call("x_client_token_set", byref(out))
         return TokenSet._take(self._lib, out)
 
     @classmethod
@@ -293,14 +303,7 @@ class Client:
             set_credentials(lib, cfg)
             if base is not None:
                 lib.x_config_set_base_url(cfg, base)
-            if total_ms is not None:
-                lib.x_config_set_timeout_ms(cfg, total_ms)
-            if connect_ms is not None:
-                lib.x_config_set_connect_timeout_ms(cfg, connect_ms)
-            if ca is not None:
-                lib.x_config_set_ca_file(cfg, ca)
-            if prox is not None:
-                lib.x_config_set_proxy(cfg, prox)
+            _set_transport(lib, cfg, total_ms, connect_ms, ca, prox)
             if gzip is not None:
                 lib.x_config_set_gzip(cfg, gzip)
             if quota_url is not None:
@@ -364,6 +367,15 @@ class Client:
         return f"<xfollow.Client {'closed' if self._closed else 'open'}>"
 
     # -- calls ----------------------------------------------------------------------------------
+    def _call(self, fn: str, *args: Any) -> None:
+        """Calls the library function `fn` with this client's handle and `args`, keeping
+        the client open while it runs."""
+        handle = self._enter()
+        try:
+            getattr(self._lib, fn)(handle, *args)
+        finally:
+            self._leave()
+
     def follow(self, target_user_id: UserId, *, source_user_id: Optional[UserId] = None) -> FollowResult:
         """Follows `target_user_id` (`POST /2/users/{source}/following`) as the authenticated
         user, or as `source_user_id` (which must be the authenticated user).
@@ -372,15 +384,8 @@ class Client:
         gives `pending_follow=True` and `state=FollowState.PENDING`. Repeating a follow is
         harmless: X answers with the current state.
         """
-        target = _id(target_user_id, "target_user_id")
-        source = _optional_id(source_user_id, "source_user_id")
         lib = self._lib
-        out = _ffi.FollowResultP()
-        handle = self._enter()
-        try:
-            lib.x_follow(handle, source, target, byref(out))
-        finally:
-            self._leave()
+        out = self._relationship("x_follow", target_user_id, source_user_id)
         try:
             return FollowResult(
                 following=bool(lib.x_follow_result_following(out)),
@@ -396,15 +401,8 @@ class Client:
         """Unfollows `target_user_id` (`DELETE /2/users/{source}/following/{target}`); also
         withdraws a pending follow request. Unfollowing someone not followed is harmless.
         """
-        target = _id(target_user_id, "target_user_id")
-        source = _optional_id(source_user_id, "source_user_id")
         lib = self._lib
-        out = _ffi.FollowResultP()
-        handle = self._enter()
-        try:
-            lib.x_unfollow(handle, source, target, byref(out))
-        finally:
-            self._leave()
+        out = self._relationship("x_unfollow", target_user_id, source_user_id)
         try:
             return UnfollowResult(
                 following=bool(lib.x_follow_result_following(out)),
@@ -415,14 +413,20 @@ class Client:
         finally:
             lib.x_follow_result_free(out)
 
+    def _relationship(self, fn: str, target_user_id: UserId,
+                      source_user_id: Optional[UserId]) -> Any:
+        """Calls x_follow or x_unfollow; returns the x_follow_result for the caller to read
+        and free."""
+        target = _id(target_user_id, "target_user_id")
+        source = _optional_id(source_user_id, "source_user_id")
+        out = _ffi.FollowResultP()
+        self._call(fn, source, target, byref(out))
+        return out
+
     def me(self) -> User:
         """The authenticated user (`GET /2/users/me`)."""
         out = _ffi.UserP()
-        handle = self._enter()
-        try:
-            self._lib.x_me(handle, byref(out))
-        finally:
-            self._leave()
+        self._call("x_me", byref(out))
         return self._user(out)
 
     def user_by_username(self, username: str) -> User:
@@ -430,22 +434,14 @@ class Client:
         1 to 15 of `A-Z a-z 0-9 _`). An unknown handle raises `xfollow.NotFound`."""
         name = _ffi.encode(username, "username")
         out = _ffi.UserP()
-        handle = self._enter()
-        try:
-            self._lib.x_user_by_username(handle, name, byref(out))
-        finally:
-            self._leave()
+        self._call("x_user_by_username", name, byref(out))
         return self._user(out)
 
     def own_user_id(self) -> str:
         """The authenticated user's id: the OAuth 1.0a token's prefix, or (OAuth 2.0) the
         id from `GET /2/users/me`, fetched once per client."""
         out = c_void_p()
-        handle = self._enter()
-        try:
-            self._lib.x_client_own_user_id(handle, byref(out))
-        finally:
-            self._leave()
+        self._call("x_client_own_user_id", byref(out))
         try:
             return string_at(out).decode("utf-8")
         finally:
@@ -458,11 +454,7 @@ class Client:
         user = _optional_id(user_id, "user_id")
         lib = self._lib
         out = _ffi.QuotaStatusP()
-        handle = self._enter()
-        try:
-            lib.x_client_quota_status(handle, user, byref(out))
-        finally:
-            self._leave()
+        self._call("x_client_quota_status", user, byref(out))
         try:
             def opt(v: int) -> Optional[int]:
                 return None if v < 0 else v
@@ -502,19 +494,11 @@ class Client:
         """Cancels every retry wait running on this client (from any thread): those calls
         raise `xfollow.Cancelled` at once, and so does every later call until
         `reset_cancel()`. A request in flight finishes (its timeout bounds it)."""
-        handle = self._enter()
-        try:
-            self._lib.x_client_cancel(handle)
-        finally:
-            self._leave()
+        self._call("x_client_cancel")
 
     def reset_cancel(self) -> None:
         """Lets calls run again after `cancel()`."""
-        handle = self._enter()
-        try:
-            self._lib.x_client_cancel_reset(handle)
-        finally:
-            self._leave()
+        self._call("x_client_cancel_reset")
 
     def _user(self, u: Any) -> User:
         lib = self._lib
@@ -590,11 +574,7 @@ class Client:
         token = _ffi.encode_optional(pagination_token, "pagination_token")
         lib = self._lib
         out = _ffi.UserPageP()
-        handle = self._enter()
-        try:
-            getattr(lib, fn)(handle, user, size, token, byref(out))
-        finally:
-            self._leave()
+        self._call(fn, user, size, token, byref(out))
         try:
             rate_limit = lib.user_page_rate_limit(out)
             users = tuple(

@@ -117,7 +117,7 @@ class AuthorizationRequest(tuple):
 def _config(timeout: Optional[float], connect_timeout: Optional[float],
             ca_file: Optional[str], proxy: Optional[str]) -> Any:
     """An x_config carrying the transport options (the caller frees it)."""
-    from .client import _timeout_ms
+    from .client import _set_transport, _timeout_ms
 
     lib = _lib()
     total_ms = _timeout_ms(timeout, "timeout")
@@ -127,14 +127,7 @@ def _config(timeout: Optional[float], connect_timeout: Optional[float],
     cfg = _ffi.ConfigP()
     lib.x_config_new(byref(cfg))
     try:
-        if total_ms is not None:
-            lib.x_config_set_timeout_ms(cfg, total_ms)
-        if connect_ms is not None:
-            lib.x_config_set_connect_timeout_ms(cfg, connect_ms)
-        if ca is not None:
-            lib.x_config_set_ca_file(cfg, ca)
-        if prox is not None:
-            lib.x_config_set_proxy(cfg, prox)
+        _set_transport(lib, cfg, total_ms, connect_ms, ca, prox)
     except BaseException:
         lib.x_config_free(cfg)
         raise

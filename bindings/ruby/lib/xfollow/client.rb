@@ -98,18 +98,12 @@ module Xfollow
         end
         native = token_set.to_native
         begin
-          build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, nil) do |cfg|
+          client = build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, nil) do |cfg|
             Native.x_config_set_oauth2_refreshing(cfg, native, id, secret, [margin || 0, 0xFFFF_FFFF].min, persist,
                                                   nil, store)
-          end.tap { |c| c.instance_variable_set(:@persist, persist) }.then do |client|
-            next client unless block
-
-            begin
-              block.call(client)
-            ensure
-              client.close
-            end
           end
+          client.instance_variable_set(:@persist, persist)
+          hand_over(client, block)
         ensure
           native.free
         end
@@ -146,6 +140,11 @@ module Xfollow
         ensure
           cfg.free
         end
+        hand_over(client, block)
+      end
+
+      # The client, or with a block, the block's value, the client closed afterwards.
+      def hand_over(client, block)
         return client unless block
 
         begin
@@ -207,20 +206,13 @@ module Xfollow
       end
     end
 
-    # Frees the client, after waiting for calls running in other threads. Idempotent.
     # The OAuth 2.0 token set in use now (after a refresh, the new one); only for clients
     # made with oauth2_refreshing (else InvalidArgument).
     def token_set
-      out = ::FFI::MemoryPointer.new(:pointer)
-      with_handle { |h| Native.check(Native.x_client_token_set(h, out)) }
-      ptr = Native::TokenSetPointer.new(out.read_pointer)
-      begin
-        TokenSet.from_native(ptr)
-      ensure
-        ptr.free
-      end
+      TokenSet.take { |out| with_handle { |h| Native.x_client_token_set(h, out) } }
     end
 
+    # Frees the client, after waiting for calls running in other threads. Idempotent.
     def close
       @lock.synchronize do
         @closed = true

@@ -17,6 +17,19 @@ module Xfollow
           scopes: (Native.utf8(Native.x_token_set_scopes(ptr)) || "").split)
     end
 
+    # Yields an out-pointer to a call that makes a native token set, checks its code and
+    # returns the set as a TokenSet, freeing the native one.
+    def self.take # :nodoc:
+      out = ::FFI::MemoryPointer.new(:pointer)
+      Native.check(yield(out))
+      ptr = Native::TokenSetPointer.new(out.read_pointer)
+      begin
+        from_native(ptr)
+      ensure
+        ptr.free
+      end
+    end
+
     def to_native # :nodoc:
       out = ::FFI::MemoryPointer.new(:pointer)
       Native.check(Native.x_token_set_new(Native.text_arg(access_token, "access_token"),
@@ -173,7 +186,7 @@ module Xfollow
     # Exchanges the callback's code for a TokenSet (a refused code raises AuthError with the
     # provider's message).
     def exchange(code, code_verifier)
-      token_set do |out|
+      TokenSet.take do |out|
         Native.x_oauth2_flow_exchange(@handle, Native.text_arg(code, "code"),
                                       Native.text_arg(code_verifier, "code_verifier"), out)
       end
@@ -181,7 +194,7 @@ module Xfollow
 
     # A new TokenSet; on X the refresh token given is spent.
     def refresh(refresh_token)
-      token_set { |out| Native.x_oauth2_flow_refresh(@handle, Native.text_arg(refresh_token, "refresh_token"), out) }
+      TokenSet.take { |out| Native.x_oauth2_flow_refresh(@handle, Native.text_arg(refresh_token, "refresh_token"), out) }
     end
 
     # Revokes a token (token_type_hint: :access_token or :refresh_token).
@@ -193,19 +206,6 @@ module Xfollow
     end
 
     def inspect = "#<Xfollow::OAuth2PKCE client_id=#{@client_id.inspect}>"
-
-    private
-
-    def token_set
-      out = ::FFI::MemoryPointer.new(:pointer)
-      Native.check(yield(out))
-      ptr = Native::TokenSetPointer.new(out.read_pointer)
-      begin
-        TokenSet.from_native(ptr)
-      ensure
-        ptr.free
-      end
-    end
   end
 
   # A one-shot listener on 127.0.0.1 for the browser's redirect; #wait may be called once.
