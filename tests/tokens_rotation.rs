@@ -53,7 +53,7 @@ struct Endpoint {
 
 fn random_hex() -> String {
     let mut b = [0u8; 8];
-    getrandom::fill(&mut b).unwrap();
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 

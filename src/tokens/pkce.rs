@@ -25,7 +25,10 @@ pub const VERIFIER_ALPHABET: &[u8; 66] =
 
 /// Fills `buf` from the operating system's CSPRNG.
 pub(crate) fn os_random(buf: &mut [u8]) -> Result<(), Error> {
-    getrandom::fill(buf).map_err(|e| Error::Io(format!("OS random generator: {e}")))
+    use rand::RngCore;
+    rand::rngs::OsRng
+        .try_fill_bytes(buf)
+        .map_err(|e| Error::Io(format!("OS random generator: {e}")))
 }
 
 /// How the challenge is derived from the verifier.
