@@ -9,7 +9,7 @@ use crate::limits::{self, Quota};
 use crate::quota::{Action, Clock, Ledger, QuotaLimits, QuotaStatus};
 use crate::ratelimit::RateLimit;
 use crate::retry::{Cancel, RetryPolicy};
-use crate::transport::{self, AgentOptions};
+use crate::transport::{self, AgentOptions, ApiTransport};
 use crate::validate;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -246,13 +246,16 @@ impl ClientBuilder {
                 "timeouts must be greater than zero",
             ));
         }
-        let agent = transport::agent(&AgentOptions {
-            connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
-            proxy: self.proxy.as_deref(),
-            ca_file: self.ca_file.as_deref(),
-            gzip: self.gzip,
-        })?;
+        let transport = ApiTransport::new(
+            &AgentOptions {
+                connect_timeout: self.connect_timeout,
+                timeout: self.timeout,
+                proxy: self.proxy.as_deref(),
+                ca_file: self.ca_file.as_deref(),
+                gzip: self.gzip,
+            },
+            &base,
+        )?;
         let mut retry = self.retry.clone();
         if let Some(c) = &self.clock {
             retry = retry.with_clock(c.0.clone());
@@ -269,11 +272,11 @@ impl ClientBuilder {
                 crate::quota::AppId::from_key(limits::app_key(&creds, self.client_id.as_deref()));
             Some(Quota { ledger, app })
         };
-        let auth = Authorizer::new(creds, self.clock_offset, &agent, &base)?;
+        let auth = Authorizer::new(creds, self.clock_offset, transport.agent(), &base)?;
         Ok(Client {
             retry,
             quota,
-            agent,
+            transport,
             base,
             auth,
             own_id: OnceLock::new(),
@@ -320,7 +323,7 @@ fn check_credentials(c: &Credentials) -> Result<(), Error> {
 pub struct Client {
     retry: RetryPolicy,
     quota: Option<Quota>,
-    agent: ureq::Agent,
+    transport: ApiTransport,
     base: String,
     auth: Authorizer,
     own_id: OnceLock<String>,
@@ -566,7 +569,9 @@ impl Client {
         let mut retried = false;
         loop {
             let authorization = self.auth.authorize(req.method, url, &[])?;
-            let raw = transport::send(&self.agent, req.method, url, &authorization, req.json_body)
+            let raw = self
+                .transport
+                .send(req.method, url, &authorization, req.json_body)
                 .inspect_err(|e| {
                     if !e.rate_limit().is_empty() {
                         self.remember(req, *e.rate_limit());
