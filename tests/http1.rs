@@ -1,0 +1,343 @@
+//! HTTP/1.1 framing of answers on direct connections: chunked, close-delimited, informational
+//! answers, `connection: close`, HTTP/1.0, limits; TLS keep-alive; the proxied path.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::Duration;
+use support::*;
+use xfollow::{Client, ErrorKind, FollowState, RetryPolicy};
+
+const FOLLOWING: &[u8] = br#"{"data":{"following":true,"pending_follow":false}}"#;
+
+/// A server on 127.0.0.1 that answers the requests of its n-th connection with the raw
+/// answers of `script[n]`, in order, and then closes that connection. Sends back the
+/// connection's index and the request line of every request it read.
+fn scripted_server(script: Vec<Vec<Vec<u8>>>) -> (String, mpsc::Receiver<(usize, String)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for (n, answers) in script.into_iter().enumerate() {
+            let (stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            for answer in answers {
+                let Some(line) = read_request(&mut reader) else {
+                    break;
+                };
+                tx.send((n, line)).unwrap();
+                // The client may hang up early (a body over the limit): that is no failure here.
+                let _ = writer.write_all(&answer);
+            }
+        }
+    });
+    (base, rx)
+}
+
+/// Reads one request; returns its request line (None at the end of the connection).
+fn read_request(reader: &mut impl BufRead) -> Option<String> {
+    let mut first = String::new();
+    let mut len = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return None;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+        if first.is_empty() {
+            first = line.trim_end().to_owned();
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).unwrap();
+    Some(first)
+}
+
+fn answer(head: &str, body: &[u8]) -> Vec<u8> {
+    let mut a = head.replace('\n', "\r\n").into_bytes();
+    a.extend_from_slice(b"\r\n");
+    a.extend_from_slice(body);
+    a
+}
+
+fn with_length(body: &[u8]) -> Vec<u8> {
+    answer(
+        &format!("HTTP/1.1 200 OK\ncontent-length: {}\n", body.len()),
+        body,
+    )
+}
+
+fn client(base: String) -> Client {
+    Client::builder()
+        .base_url(base)
+        .oauth2_token(ALICE_OAUTH2)
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap()
+}
+
+/// The connection index of each of `n` requests the server read.
+fn connections(rx: &mpsc::Receiver<(usize, String)>, n: usize) -> Vec<usize> {
+    (0..n)
+        .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap().0)
+        .collect()
+}
+
+#[test]
+fn a_chunked_answer_is_decoded_and_its_connection_reused() {
+    let (first, rest) = FOLLOWING.split_at(10);
+    let mut chunked = answer(
+        "HTTP/1.1 200 OK\ntransfer-encoding: chunked\ncontent-type: application/json\n",
+        b"",
+    );
+    chunked.extend_from_slice(b"a;name=value\r\n");
+    chunked.extend_from_slice(first);
+    chunked.extend_from_slice(format!("\r\n{:X}\r\n", rest.len()).as_bytes());
+    chunked.extend_from_slice(rest);
+    chunked.extend_from_slice(b"\r\n0\r\nx-trailer: yes\r\n\r\n");
+    let (base, rx) = scripted_server(vec![vec![chunked, with_length(FOLLOWING)]]);
+    let c = client(base);
+    assert_eq!(c.follow(Some(ALICE), BOB).unwrap().state, FollowState::Following);
+    assert_eq!(c.follow(Some(ALICE), BOB).unwrap().state, FollowState::Following);
+    assert_eq!(connections(&rx, 2), [0, 0]);
+}
+
+#[test]
+fn a_body_without_a_length_runs_to_the_end_of_its_connection() {
+    let (base, rx) = scripted_server(vec![
+        vec![answer("HTTP/1.1 200 OK\nconnection: close\n", FOLLOWING)],
+        vec![with_length(FOLLOWING)],
+    ]);
+    let c = client(base);
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    assert_eq!(connections(&rx, 2), [0, 1]);
+}
+
+#[test]
+fn connection_close_and_http_1_0_answers_are_not_reused() {
+    let close = answer(
+        &format!(
+            "HTTP/1.1 200 OK\nConnection: Close\ncontent-length: {}\n",
+            FOLLOWING.len()
+        ),
+        FOLLOWING,
+    );
+    let old = answer(
+        &format!("HTTP/1.0 200 OK\ncontent-length: {}\n", FOLLOWING.len()),
+        FOLLOWING,
+    );
+    // The server would answer a second request on each connection: the client never asks.
+    let (base, rx) = scripted_server(vec![
+        vec![close, with_length(FOLLOWING)],
+        vec![old, with_length(FOLLOWING)],
+        vec![with_length(FOLLOWING)],
+    ]);
+    let c = client(base);
+    for _ in 0..3 {
+        assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    }
+    assert_eq!(connections(&rx, 3), [0, 1, 2]);
+}
+
+#[test]
+fn informational_answers_are_skipped() {
+    let mut a = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n".to_vec();
+    a.extend(with_length(FOLLOWING));
+    let (base, rx) = scripted_server(vec![vec![a, with_length(FOLLOWING)]]);
+    let c = client(base);
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    assert_eq!(connections(&rx, 2), [0, 0]);
+}
+
+#[test]
+fn a_chunked_gzip_body_is_decoded() {
+    let gz = miniz_gzip(FOLLOWING);
+    let mut a = answer(
+        "HTTP/1.1 200 OK\ntransfer-encoding: chunked\ncontent-encoding: gzip\n",
+        b"",
+    );
+    a.extend_from_slice(format!("{:x}\r\n", gz.len()).as_bytes());
+    a.extend_from_slice(&gz);
+    a.extend_from_slice(b"\r\n0\r\n\r\n");
+    let (base, _rx) = scripted_server(vec![vec![a]]);
+    assert!(client(base).follow(Some(ALICE), BOB).unwrap().following);
+}
+
+/// One gzip member holding `data` in a stored deflate block.
+fn miniz_gzip(data: &[u8]) -> Vec<u8> {
+    let mut g = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1];
+    let len = data.len() as u16;
+    g.extend_from_slice(&len.to_le_bytes());
+    g.extend_from_slice(&(!len).to_le_bytes());
+    g.extend_from_slice(data);
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    g.extend_from_slice(&(!crc).to_le_bytes());
+    g.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    g
+}
+
+/// The error of one follow against a server that sends `raw` and closes.
+fn error_for(raw: Vec<u8>) -> xfollow::Error {
+    let (base, _rx) = scripted_server(vec![vec![raw]]);
+    client(base).follow(Some(ALICE), BOB).unwrap_err()
+}
+
+#[test]
+fn bodies_over_one_mebibyte_are_refused() {
+    let declared = answer(
+        "HTTP/1.1 200 OK\ncontent-length: 2000000\n",
+        b"{",
+    );
+    let mut chunked = answer("HTTP/1.1 200 OK\ntransfer-encoding: chunked\n", b"");
+    chunked.extend_from_slice(b"100001\r\n");
+    chunked.extend(vec![b' '; 0x10_0001]);
+    let mut endless = answer("HTTP/1.1 200 OK\n", b"");
+    endless.extend(vec![b' '; (1 << 20) + 10]);
+    for raw in [declared, chunked, endless] {
+        let err = error_for(raw);
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(err.message(), "response body larger than 1048576 bytes");
+        assert_eq!(err.http_status(), Some(200));
+        assert!(err.may_have_reached_server());
+    }
+}
+
+#[test]
+fn malformed_answers_are_protocol_errors() {
+    let mut huge_head = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for i in 0..2000 {
+        huge_head.extend_from_slice(format!("x-filler-{i}: {}\r\n", "v".repeat(30)).as_bytes());
+    }
+    huge_head.extend_from_slice(b"\r\n");
+    let cases: [(Vec<u8>, &str); 4] = [
+        (huge_head, "response header too large"),
+        (
+            answer("HTTP/1.1 200 OK\ncontent-length: ten\n", b""),
+            "HTTP protocol error: invalid content-length",
+        ),
+        (
+            answer("HTTP/1.1 200 OK\ntransfer-encoding: chunked\n", b"zz\r\n"),
+            "HTTP protocol error: invalid chunk size",
+        ),
+        (
+            b"HTTP/1.1 2x0 OK\r\n\r\n".to_vec(),
+            "HTTP protocol error: invalid response status",
+        ),
+    ];
+    for (raw, message) in cases {
+        let err = error_for(raw);
+        assert_eq!((err.kind(), err.message()), (ErrorKind::Protocol, message));
+        assert!(err.may_have_reached_server());
+    }
+}
+
+#[test]
+fn a_cut_chunked_body_is_a_closed_connection() {
+    let mut a = answer(
+        "HTTP/1.1 503 Service Unavailable\ntransfer-encoding: chunked\n",
+        b"",
+    );
+    a.extend_from_slice(b"20\r\n{\"title\":");
+    let err = error_for(a);
+    assert_eq!(err.kind(), ErrorKind::Network);
+    assert_eq!(
+        err.message(),
+        "connection closed before the whole response body arrived"
+    );
+    assert_eq!(err.http_status(), Some(503));
+}
+
+#[test]
+fn no_answer_at_all_is_a_lost_connection() {
+    let err = error_for(Vec::new());
+    assert_eq!(err.kind(), ErrorKind::Network);
+    assert_eq!(
+        err.message(),
+        "connection lost: closed by the server before an answer"
+    );
+    assert_eq!(err.http_status(), None);
+    assert!(err.may_have_reached_server());
+}
+
+#[test]
+fn https_keeps_its_connection_alive() {
+    let e = Emulator::start_tls();
+    let c = Client::builder()
+        .base_url(e.base.clone())
+        .oauth2_token(ALICE_OAUTH2)
+        .ca_file(e.ca_file.clone())
+        .build()
+        .unwrap();
+    for i in 0..30 {
+        let o = if i % 2 == 0 {
+            c.follow(Some(ALICE), BOB).unwrap()
+        } else {
+            c.unfollow(Some(ALICE), BOB).unwrap()
+        };
+        assert_eq!(o.following, i % 2 == 0);
+    }
+}
+
+/// An HTTP CONNECT proxy for one tunnel; sends back the CONNECT line it read.
+fn connect_proxy() -> (u16, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (client, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(client.try_clone().unwrap());
+        let line = read_request(&mut reader).unwrap();
+        let target = line.split(' ').nth(1).unwrap().to_owned();
+        tx.send(line).unwrap();
+        let upstream = TcpStream::connect(target).unwrap();
+        let mut to_client = client;
+        to_client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .unwrap();
+        let mut up_read = upstream.try_clone().unwrap();
+        let mut down = to_client.try_clone().unwrap();
+        std::thread::spawn(move || std::io::copy(&mut up_read, &mut down));
+        let mut up_write = upstream;
+        let _ = std::io::copy(&mut reader, &mut up_write);
+    });
+    (port, rx)
+}
+
+#[test]
+fn a_proxied_client_tunnels_through_its_proxy() {
+    let e = Emulator::start();
+    let (port, rx) = connect_proxy();
+    let c = e
+        .builder()
+        .oauth2_token(ALICE_OAUTH2)
+        .proxy(Some(format!("http://127.0.0.1:{port}")))
+        .build()
+        .unwrap();
+    let authority = e.base.strip_prefix("http://").unwrap();
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    assert!(!c.unfollow(Some(ALICE), BOB).unwrap().following);
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        format!("CONNECT {authority} HTTP/1.1")
+    );
+    assert!(!e.follows(ALICE, BOB));
+}
