@@ -108,8 +108,14 @@ fn a_chunked_answer_is_decoded_and_its_connection_reused() {
     chunked.extend_from_slice(b"\r\n0\r\nx-trailer: yes\r\n\r\n");
     let (base, rx) = scripted_server(vec![vec![chunked, with_length(FOLLOWING)]]);
     let c = client(base);
-    assert_eq!(c.follow(Some(ALICE), BOB).unwrap().state, FollowState::Following);
-    assert_eq!(c.follow(Some(ALICE), BOB).unwrap().state, FollowState::Following);
+    assert_eq!(
+        c.follow(Some(ALICE), BOB).unwrap().state,
+        FollowState::Following
+    );
+    assert_eq!(
+        c.follow(Some(ALICE), BOB).unwrap().state,
+        FollowState::Following
+    );
     assert_eq!(connections(&rx, 2), [0, 0]);
 }
 
@@ -187,7 +193,11 @@ fn miniz_gzip(data: &[u8]) -> Vec<u8> {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     g.extend_from_slice(&(!crc).to_le_bytes());
@@ -203,10 +213,7 @@ fn error_for(raw: Vec<u8>) -> xfollow::Error {
 
 #[test]
 fn bodies_over_one_mebibyte_are_refused() {
-    let declared = answer(
-        "HTTP/1.1 200 OK\ncontent-length: 2000000\n",
-        b"{",
-    );
+    let declared = answer("HTTP/1.1 200 OK\ncontent-length: 2000000\n", b"{");
     let mut chunked = answer("HTTP/1.1 200 OK\ntransfer-encoding: chunked\n", b"");
     chunked.extend_from_slice(b"100001\r\n");
     chunked.extend(vec![b' '; 0x10_0001]);
@@ -340,4 +347,15 @@ fn a_proxied_client_tunnels_through_its_proxy() {
         format!("CONNECT {authority} HTTP/1.1")
     );
     assert!(!e.follows(ALICE, BOB));
+}
+
+#[test]
+fn a_base_url_with_a_path_keeps_it_in_the_request_target() {
+    let (base, rx) = scripted_server(vec![vec![with_length(FOLLOWING)]]);
+    let c = client(format!("{base}/x-api/"));
+    assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)).unwrap().1,
+        format!("POST /x-api/2/users/{ALICE}/following HTTP/1.1")
+    );
 }

@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 /// Idle connections kept (threads sharing one client each take one).
 const MAX_IDLE: usize = 32;
+/// How long an idle connection is kept (as ureq's default).
+const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
 /// Largest response head read.
 const MAX_HEAD: usize = 64 * 1024;
 /// Longest chunk-size or trailer line.
@@ -40,8 +42,9 @@ pub(super) struct Pool {
     )>,
     connect_timeout: Duration,
     timeout: Duration,
-    /// The base URL, and the header lines every request carries (host, user agent, encoding).
-    base: String,
+    /// `scheme://authority` of the base URL, and the header lines every request carries
+    /// (host, user agent, encoding).
+    origin: String,
     common_headers: String,
     idle: Mutex<Vec<Conn>>,
 }
@@ -69,7 +72,7 @@ impl Pool {
             tls,
             connect_timeout: o.connect_timeout,
             timeout: o.timeout,
-            base: base.to_owned(),
+            origin: format!("{scheme}://{authority}"),
             common_headers: format!(
                 "host: {authority}\r\nuser-agent: {USER_AGENT}\r\naccept-encoding: {encoding}\r\n"
             ),
@@ -77,7 +80,7 @@ impl Pool {
         })
     }
 
-    /// Sends one request (`url` under the base URL) and reads the whole answer.
+    /// Sends one request (`url` on the base URL's origin) and reads the whole answer.
     pub(super) fn send(
         &self,
         method: &str,
@@ -86,7 +89,7 @@ impl Pool {
         json_body: Option<&str>,
     ) -> Result<RawResponse, Error> {
         let path = url
-            .strip_prefix(self.base.as_str())
+            .strip_prefix(self.origin.as_str())
             .filter(|p| p.starts_with('/'))
             .ok_or_else(|| Error::invalid_argument("invalid request URL"))?;
         let deadline = Instant::now() + self.timeout;
@@ -116,6 +119,7 @@ impl Pool {
         conn.write_request(deadline)?;
         let (head, body, reusable) = conn.read_response(deadline)?;
         if reusable {
+            conn.idle_since = Instant::now();
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.len() < MAX_IDLE {
                 idle.push(conn);
@@ -124,11 +128,12 @@ impl Pool {
         finish(&head, body)
     }
 
-    /// The most recently used idle connection that is still open and quiet.
+    /// The most recently used idle connection that is still open and quiet, and has not been
+    /// idle so long that a server or a middlebox may have dropped it without a word.
     fn checkout(&self) -> Option<Conn> {
         loop {
             let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
-            if conn.is_quiet() {
+            if conn.idle_since.elapsed() < MAX_IDLE_AGE && conn.is_quiet() {
                 return Some(conn);
             }
         }
@@ -210,6 +215,7 @@ impl Pool {
             out: Vec::new(),
             read_timeout: None,
             write_timeout: None,
+            idle_since: Instant::now(),
         })
     }
 
@@ -316,6 +322,7 @@ struct Conn {
     out: Vec<u8>,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    idle_since: Instant,
 }
 
 /// How a failed read or write is reported: before the head arrived, or within the body.
