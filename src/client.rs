@@ -223,13 +223,17 @@ impl ClientBuilder {
                 "timeouts must be greater than zero",
             ));
         }
-        transport::agent(&AgentOptions {
+        transport::agent(&self.agent_options())
+    }
+
+    fn agent_options(&self) -> AgentOptions<'_> {
+        AgentOptions {
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             proxy: self.proxy.as_deref(),
             ca_file: self.ca_file.as_deref(),
             gzip: self.gzip,
-        })
+        }
     }
 
     /// Checks everything and builds the client (no network traffic).
@@ -246,16 +250,7 @@ impl ClientBuilder {
                 "timeouts must be greater than zero",
             ));
         }
-        let transport = ApiTransport::new(
-            &AgentOptions {
-                connect_timeout: self.connect_timeout,
-                timeout: self.timeout,
-                proxy: self.proxy.as_deref(),
-                ca_file: self.ca_file.as_deref(),
-                gzip: self.gzip,
-            },
-            &base,
-        )?;
+        let transport = ApiTransport::new(&self.agent_options(), &base)?;
         let mut retry = self.retry.clone();
         if let Some(c) = &self.clock {
             retry = retry.with_clock(c.0.clone());

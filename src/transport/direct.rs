@@ -97,25 +97,11 @@ impl Pool {
             Some(c) => c,
             None => self.connect(deadline)?,
         };
-        conn.out.clear();
-        conn.out
-            .reserve(256 + authorization.len() + json_body.map_or(0, str::len));
-        for part in [method, " ", path, " HTTP/1.1\r\n", &self.common_headers] {
-            conn.out.extend_from_slice(part.as_bytes());
-        }
-        for part in ["authorization: ", authorization, "\r\n"] {
-            conn.out.extend_from_slice(part.as_bytes());
-        }
-        if let Some(body) = json_body {
-            conn.out
-                .extend_from_slice(b"content-type: application/json\r\ncontent-length: ");
-            conn.out
-                .extend_from_slice(body.len().to_string().as_bytes());
-            conn.out.extend_from_slice(b"\r\n\r\n");
-            conn.out.extend_from_slice(body.as_bytes());
-        } else {
-            conn.out.extend_from_slice(b"\r\n");
-        }
+        encode_request(
+            &mut conn.out,
+            [method, path, &self.common_headers, authorization],
+            json_body,
+        );
         conn.write_request(deadline)?;
         let (head, body, reusable) = conn.read_response(deadline)?;
         if reusable {
@@ -243,6 +229,34 @@ impl Pool {
                 Delivery::NotSent,
             )),
         }
+    }
+}
+
+/// A request's head and body into `out`, to be written with one call.
+fn encode_request(
+    out: &mut Vec<u8>,
+    [method, path, common_headers, authorization]: [&str; 4],
+    json_body: Option<&str>,
+) {
+    out.clear();
+    for part in [method, " ", path, " HTTP/1.1\r\n", common_headers] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    for part in ["authorization: ", authorization, "\r\n"] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    if let Some(body) = json_body {
+        let length = body.len().to_string();
+        for part in [
+            "content-type: application/json\r\ncontent-length: ",
+            &length,
+            "\r\n\r\n",
+            body,
+        ] {
+            out.extend_from_slice(part.as_bytes());
+        }
+    } else {
+        out.extend_from_slice(b"\r\n");
     }
 }
 
