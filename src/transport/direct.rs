@@ -3,7 +3,7 @@
 //!
 //! A follow is one small request and one small answer. A general client spends most of its
 //! time around them (request and response objects, header maps, body reader layers, a
-//! three-call liveness probe): measured, about six times what the request itself costs.
+//! three-call liveness probe): measured with ureq, 62,000 of a follow's 73,000 instructions.
 //! Here a request is one buffer written with one call and an answer is parsed in place
 //! from one read buffer; an idle connection is checked with one non-blocking peek.
 //!
