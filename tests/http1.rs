@@ -294,6 +294,7 @@ fn https_keeps_its_connection_alive() {
         .ca_file(e.ca_file.clone())
         .build()
         .unwrap();
+    let before = accepted_over_tls(&e);
     for i in 0..30 {
         let o = if i % 2 == 0 {
             c.follow(Some(ALICE), BOB).unwrap()
@@ -302,6 +303,34 @@ fn https_keeps_its_connection_alive() {
         };
         assert_eq!(o.following, i % 2 == 0);
     }
+    // One connection for the client's 30 requests, one for the counter's own request.
+    assert_eq!(accepted_over_tls(&e), before + 2);
+}
+
+/// The TLS emulator's count of accepted connections (its admin API, trusting its CA).
+fn accepted_over_tls(e: &Emulator) -> u64 {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    let pem = std::fs::read(e.ca_file.as_ref().unwrap()).unwrap();
+    let ca = Certificate::from_pem(&pem).unwrap();
+    let agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .tls_config(
+            TlsConfig::builder()
+                .root_certs(RootCerts::Specific(std::sync::Arc::new(vec![ca])))
+                .build(),
+        )
+        .build()
+        .new_agent();
+    let text = agent
+        .get(format!("{}/__emulator/connections", e.base))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()["accepted"]
+        .as_u64()
+        .unwrap()
 }
 
 /// An HTTP CONNECT proxy for one tunnel; sends back the CONNECT line it read.
