@@ -52,7 +52,12 @@ pub(super) struct Pool {
 impl Pool {
     /// `base` is a checked base URL: `http` (loopback) or `https`, a host, maybe a port and
     /// a path.
-    pub(super) fn new(o: &AgentOptions<'_>, base: &str) -> Result<Pool, Error> {
+    /// `roots`: the built-in roots and the CA file's, when a CA file is set.
+    pub(super) fn new(
+        o: &AgentOptions<'_>,
+        base: &str,
+        roots: Option<&[ureq::tls::Certificate<'static>]>,
+    ) -> Result<Pool, Error> {
         let bad = || Error::invalid_argument("invalid base URL");
         let (scheme, rest) = base.split_once("://").ok_or_else(bad)?;
         let authority = rest.split('/').next().unwrap_or_default();
@@ -61,7 +66,7 @@ impl Pool {
             split_authority(authority, if tls { 443 } else { 80 }).ok_or_else(bad)?;
         let tls = if tls {
             let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|_| bad())?;
-            Some((Arc::new(tls_config(o.ca_file)?), name))
+            Some((Arc::new(tls_config(roots)?), name))
         } else {
             None
         };
@@ -279,29 +284,25 @@ fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> 
     (!host.is_empty()).then(|| (host.to_owned(), port))
 }
 
-/// rustls with the built-in (Mozilla) roots, plus those of the CA file when one is set.
-fn tls_config(ca_file: Option<&std::path::Path>) -> Result<rustls::ClientConfig, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_file {
-        Some(path) => {
-            let certs = super::roots_with(path)?;
-            roots.add_parsable_certificates(
-                certs
-                    .iter()
-                    .map(|c| rustls::pki_types::CertificateDer::from(c.der().to_vec())),
-            );
-        }
-        None => {
-            roots.add_parsable_certificates(
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned(),
-            );
-        }
-    }
+/// rustls trusting `roots`, or the built-in (Mozilla) roots when there is no CA file.
+fn tls_config(
+    roots: Option<&[ureq::tls::Certificate<'static>]>,
+) -> Result<rustls::ClientConfig, Error> {
+    let mut store = rustls::RootCertStore::empty();
+    match roots {
+        Some(certs) => store.add_parsable_certificates(
+            certs
+                .iter()
+                .map(|c| rustls::pki_types::CertificateDer::from(c.der().to_vec())),
+        ),
+        None => store
+            .add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned()),
+    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::new(ErrorKind::Tls, format!("TLS error: {e}"), Delivery::NotSent))?
-        .with_root_certificates(roots)
+        .with_root_certificates(store)
         .with_no_client_auth())
 }
 

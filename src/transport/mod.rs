@@ -37,9 +37,17 @@ pub(crate) struct AgentOptions<'a> {
 
 /// The ureq agent (token endpoints, proxied connections).
 pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
+    agent_with(o, o.ca_file.map(roots_with).transpose()?)
+}
+
+/// The ureq agent, trusting `roots` (the CA file's and the built-in ones) when given.
+fn agent_with(
+    o: &AgentOptions<'_>,
+    roots: Option<Vec<Certificate<'static>>>,
+) -> Result<Agent, Error> {
     let mut tls = TlsConfig::builder();
-    if let Some(path) = o.ca_file {
-        tls = tls.root_certs(RootCerts::Specific(Arc::new(roots_with(path)?)));
+    if let Some(roots) = roots {
+        tls = tls.root_certs(RootCerts::Specific(Arc::new(roots)));
     }
     let proxy = match o.proxy {
         Some(p) => Some(ureq::Proxy::new(p).map_err(|_| {
@@ -75,11 +83,13 @@ pub(crate) struct ApiTransport {
 impl ApiTransport {
     /// `base` is a checked base URL ([`check_base_url`]).
     pub(crate) fn new(o: &AgentOptions<'_>, base: &str) -> Result<Self, Error> {
-        let agent = agent(o)?;
+        // The CA file is read once, for both paths.
+        let roots = o.ca_file.map(roots_with).transpose()?;
         let direct = match o.proxy {
-            None => Some(direct::Pool::new(o, base)?),
+            None => Some(direct::Pool::new(o, base, roots.as_deref())?),
             Some(_) => None,
         };
+        let agent = agent_with(o, roots)?;
         Ok(ApiTransport { direct, agent })
     }
 
