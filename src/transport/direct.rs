@@ -340,6 +340,15 @@ struct Conn {
     idle_since: Instant,
 }
 
+/// Where an answer's body ends.
+#[derive(Clone, Copy, PartialEq)]
+enum Framing {
+    Length(u64),
+    Chunked,
+    /// At the end of the stream: the connection cannot be reused.
+    ToEnd,
+}
+
 /// How a failed read or write is reported: before the head arrived, or within the body.
 #[derive(Clone, Copy, PartialEq)]
 enum Stage {
@@ -449,28 +458,30 @@ impl Conn {
                 }
             }
         };
-        let body = if head.status == 204 || head.status == 304 {
-            Ok(Vec::new())
+        let framing = if head.status == 204 || head.status == 304 {
+            Framing::Length(0)
         } else if head.chunked {
-            self.read_chunked(deadline)
+            Framing::Chunked
         } else if head.other_coding {
-            self.read_to_end(deadline)
+            Framing::ToEnd
         } else {
             match head.length {
-                Some(Ok(n)) if n > MAX_BODY => Err(too_large()),
-                Some(Ok(n)) => self.read_exact(n as usize, deadline),
-                Some(Err(())) => Err(protocol(
-                    "HTTP protocol error: invalid content-length".into(),
-                )),
-                None => self.read_to_end(deadline),
+                Some(Ok(n)) => Framing::Length(n),
+                Some(Err(())) => {
+                    let e = protocol("HTTP protocol error: invalid content-length".into());
+                    return Err(head.in_body(e));
+                }
+                None => Framing::ToEnd,
             }
         };
+        let body = match framing {
+            Framing::Length(n) if n > MAX_BODY => Err(too_large()),
+            Framing::Length(n) => self.read_exact(n as usize, deadline),
+            Framing::Chunked => self.read_chunked(deadline),
+            Framing::ToEnd => self.read_to_end(deadline),
+        };
         let body = body.map_err(|e| head.in_body(e))?;
-        let delimited = head.chunked
-            || (!head.other_coding && head.length.is_some())
-            || head.status == 204
-            || head.status == 304;
-        let reusable = http11 && !head.close && delimited && self.start == self.end;
+        let reusable = http11 && !head.close && framing != Framing::ToEnd && self.start == self.end;
         Ok((head, body, reusable))
     }
 
