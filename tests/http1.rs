@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -11,58 +11,6 @@ use support::*;
 use xfollow::{Client, ErrorKind, FollowState, RetryPolicy};
 
 const FOLLOWING: &[u8] = br#"{"data":{"following":true,"pending_follow":false}}"#;
-
-/// A server on 127.0.0.1 that answers the requests of its n-th connection with the raw
-/// answers of `script[n]`, in order, and then closes that connection. Sends back the
-/// connection's index and the request line of every request it read.
-fn scripted_server(script: Vec<Vec<Vec<u8>>>) -> (String, mpsc::Receiver<(usize, String)>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for (n, answers) in script.into_iter().enumerate() {
-            let (stream, _) = listener.accept().unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut writer = stream;
-            for answer in answers {
-                let Some(line) = read_request(&mut reader) else {
-                    break;
-                };
-                tx.send((n, line)).unwrap();
-                // The client may hang up early (a body over the limit): that is no failure here.
-                let _ = writer.write_all(&answer);
-            }
-        }
-    });
-    (base, rx)
-}
-
-/// Reads one request; returns its request line (None at the end of the connection).
-fn read_request(reader: &mut impl BufRead) -> Option<String> {
-    let mut first = String::new();
-    let mut len = 0;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return None;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap();
-        }
-        if first.is_empty() {
-            first = line.trim_end().to_owned();
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).unwrap();
-    Some(first)
-}
 
 fn answer(head: &str, body: &[u8]) -> Vec<u8> {
     let mut a = head.replace('\n', "\r\n").into_bytes();
@@ -170,7 +118,7 @@ fn informational_answers_are_skipped() {
 
 #[test]
 fn a_chunked_gzip_body_is_decoded() {
-    let gz = miniz_gzip(FOLLOWING);
+    let gz = gzip_stored(FOLLOWING);
     let mut a = answer(
         "HTTP/1.1 200 OK\ntransfer-encoding: chunked\ncontent-encoding: gzip\n",
         b"",
@@ -180,29 +128,6 @@ fn a_chunked_gzip_body_is_decoded() {
     a.extend_from_slice(b"\r\n0\r\n\r\n");
     let (base, _rx) = scripted_server(vec![vec![a]]);
     assert!(client(base).follow(Some(ALICE), BOB).unwrap().following);
-}
-
-/// One gzip member holding `data` in a stored deflate block.
-fn miniz_gzip(data: &[u8]) -> Vec<u8> {
-    let mut g = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1];
-    let len = data.len() as u16;
-    g.extend_from_slice(&len.to_le_bytes());
-    g.extend_from_slice(&(!len).to_le_bytes());
-    g.extend_from_slice(data);
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    g.extend_from_slice(&(!crc).to_le_bytes());
-    g.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    g
 }
 
 /// The error of one follow against a server that sends `raw` and closes.
@@ -341,7 +266,12 @@ fn connect_proxy() -> (u16, mpsc::Receiver<String>) {
     std::thread::spawn(move || {
         let (client, _) = listener.accept().unwrap();
         let mut reader = BufReader::new(client.try_clone().unwrap());
-        let line = read_request(&mut reader).unwrap();
+        let line = read_request(&mut reader)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
         let target = line.split(' ').nth(1).unwrap().to_owned();
         tx.send(line).unwrap();
         let upstream = TcpStream::connect(target).unwrap();
@@ -384,7 +314,11 @@ fn a_base_url_with_a_path_keeps_it_in_the_request_target() {
     let c = client(format!("{base}/x-api/"));
     assert!(c.follow(Some(ALICE), BOB).unwrap().following);
     assert_eq!(
-        rx.recv_timeout(Duration::from_secs(5)).unwrap().1,
-        format!("POST /x-api/2/users/{ALICE}/following HTTP/1.1")
+        rx.recv_timeout(Duration::from_secs(5))
+            .unwrap()
+            .1
+            .lines()
+            .next(),
+        Some(format!("POST /x-api/2/users/{ALICE}/following HTTP/1.1").as_str())
     );
 }

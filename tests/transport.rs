@@ -4,53 +4,9 @@ mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::mpsc;
 use std::time::Duration;
 use support::*;
 use xfollow::{Client, ErrorKind, FollowState};
-
-/// A one-connection HTTP server on 127.0.0.1 that answers `responses` in order on one
-/// keep-alive connection and sends back each raw request it read.
-fn capture_server(responses: Vec<Vec<u8>>) -> (String, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut writer = stream;
-        for resp in responses {
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                head.push_str(&line);
-                if line == "\r\n" {
-                    break;
-                }
-            }
-            let len = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().unwrap())
-                })
-                .unwrap_or(0);
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            head.push_str(&String::from_utf8(body).unwrap());
-            tx.send(head).unwrap();
-            writer.write_all(&resp).unwrap();
-        }
-    });
-    (base, rx)
-}
 
 fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut r = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len()).into_bytes();
@@ -60,34 +16,6 @@ fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     r.extend_from_slice(b"\r\n");
     r.extend_from_slice(body);
     r
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// A gzip member holding `data` in one stored (uncompressed) deflate block.
-fn gzip_stored(data: &[u8]) -> Vec<u8> {
-    let mut g = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    let len = data.len() as u16;
-    g.push(1);
-    g.extend_from_slice(&len.to_le_bytes());
-    g.extend_from_slice(&(!len).to_le_bytes());
-    g.extend_from_slice(data);
-    g.extend_from_slice(&crc32(data).to_le_bytes());
-    g.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    g
 }
 
 fn header<'a>(req: &'a str, name: &str) -> Option<&'a str> {
@@ -100,7 +28,7 @@ fn header<'a>(req: &'a str, name: &str) -> Option<&'a str> {
 #[test]
 fn request_shape_and_gzip_response() {
     let body = br#"{"data":{"following":true,"pending_follow":false}}"#;
-    let (base, rx) = capture_server(vec![
+    let (base, rx) = scripted_server(vec![vec![
         response(
             "200 OK",
             &[
@@ -114,7 +42,7 @@ fn request_shape_and_gzip_response() {
             &[("content-type", "application/json")],
             br#"{"data":{"following":false}}"#,
         ),
-    ]);
+    ]]);
     let c = Client::builder()
         .base_url(base)
         .oauth2_token(ALICE_OAUTH2)
@@ -122,7 +50,7 @@ fn request_shape_and_gzip_response() {
         .unwrap();
     let o = c.follow(Some(ALICE), BOB).unwrap();
     assert_eq!(o.state, FollowState::Following);
-    let req = rx.recv().unwrap();
+    let req = rx.recv().unwrap().1;
     assert!(
         req.starts_with(&format!("POST /2/users/{ALICE}/following HTTP/1.1\r\n")),
         "{req}"
@@ -144,7 +72,7 @@ fn request_shape_and_gzip_response() {
 
     let o = c.unfollow(Some(ALICE), BOB).unwrap();
     assert_eq!(o.state, FollowState::NotFollowing);
-    let req = rx.recv().unwrap();
+    let req = rx.recv().unwrap().1;
     assert!(
         req.starts_with(&format!(
             "DELETE /2/users/{ALICE}/following/{BOB} HTTP/1.1\r\n"
@@ -156,18 +84,18 @@ fn request_shape_and_gzip_response() {
 
 #[test]
 fn oauth1_header_shape_on_the_wire() {
-    let (base, rx) = capture_server(vec![response(
+    let (base, rx) = scripted_server(vec![vec![response(
         "200 OK",
         &[],
         br#"{"data":{"following":true}}"#,
-    )]);
+    )]]);
     let c = Client::builder()
         .base_url(base)
         .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
         .build()
         .unwrap();
     c.follow(None, BOB).unwrap();
-    let req = rx.recv().unwrap();
+    let req = rx.recv().unwrap().1;
     let auth = header(&req, "authorization").unwrap();
     assert!(
         auth.starts_with("OAuth oauth_consumer_key=\"demo-consumer-key\", oauth_nonce=\""),
@@ -191,11 +119,11 @@ fn redirects_are_never_followed() {
     let other_addr = other.local_addr().unwrap();
     other.set_nonblocking(true).unwrap();
     let location = format!("http://{other_addr}/2/users/1/following");
-    let (base, rx) = capture_server(vec![response(
+    let (base, rx) = scripted_server(vec![vec![response(
         "307 Temporary Redirect",
         &[("location", &location)],
         b"",
-    )]);
+    )]]);
     let c = Client::builder()
         .base_url(base)
         .oauth2_token(ALICE_OAUTH2)
@@ -442,11 +370,11 @@ fn a_connection_closed_by_the_server_is_not_reused() {
 #[test]
 fn gzip_off_asks_for_identity_and_still_decodes_gzip() {
     let body = br#"{"data":{"following":false,"pending_follow":true}}"#;
-    let (base, rx) = capture_server(vec![response(
+    let (base, rx) = scripted_server(vec![vec![response(
         "200 OK",
         &[("content-encoding", "gzip")],
         &gzip_stored(body),
-    )]);
+    )]]);
     let c = Client::builder()
         .base_url(base)
         .oauth2_token(ALICE_OAUTH2)
@@ -457,7 +385,7 @@ fn gzip_off_asks_for_identity_and_still_decodes_gzip() {
         c.follow(Some(ALICE), CAROL).unwrap().state,
         FollowState::Pending
     );
-    let req = rx.recv().unwrap();
+    let req = rx.recv().unwrap().1;
     assert_eq!(header(&req, "accept-encoding"), Some("identity"));
 }
 
