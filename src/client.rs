@@ -218,22 +218,23 @@ impl ClientBuilder {
     /// The HTTP agent of this configuration (timeouts, proxy, CA file, no redirects), as the
     /// token flows use it.
     pub(crate) fn transport_agent(&self) -> Result<ureq::Agent, Error> {
+        transport::agent(&self.agent_options()?)
+    }
+
+    /// The transport settings, checked.
+    fn agent_options(&self) -> Result<AgentOptions<'_>, Error> {
         if self.connect_timeout.is_zero() || self.timeout.is_zero() {
             return Err(Error::invalid_argument(
                 "timeouts must be greater than zero",
             ));
         }
-        transport::agent(&self.agent_options())
-    }
-
-    fn agent_options(&self) -> AgentOptions<'_> {
-        AgentOptions {
+        Ok(AgentOptions {
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             proxy: self.proxy.as_deref(),
             ca_file: self.ca_file.as_deref(),
             gzip: self.gzip,
-        }
+        })
     }
 
     /// Checks everything and builds the client (no network traffic).
@@ -245,12 +246,7 @@ impl ClientBuilder {
             )
         })?;
         check_credentials(&creds)?;
-        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
-            return Err(Error::invalid_argument(
-                "timeouts must be greater than zero",
-            ));
-        }
-        let transport = ApiTransport::new(&self.agent_options(), &base)?;
+        let transport = ApiTransport::new(&self.agent_options()?, &base)?;
         let mut retry = self.retry.clone();
         if let Some(c) = &self.clock {
             retry = retry.with_clock(c.0.clone());
