@@ -50,20 +50,24 @@ pub(super) struct Pool {
 }
 
 impl Pool {
-    /// `base` is a checked base URL: `http` (loopback) or `https`, a host, maybe a port and
-    /// a path.
-    /// `roots`: the built-in roots and the CA file's, when a CA file is set.
+    /// `base` is a checked base URL ([`super::check_base_url`]); `roots`: the built-in roots
+    /// and the CA file's, when a CA file is set.
     pub(super) fn new(
         o: &AgentOptions<'_>,
         base: &str,
         roots: Option<&[ureq::tls::Certificate<'static>]>,
     ) -> Result<Pool, Error> {
         let bad = || Error::invalid_argument("invalid base URL");
-        let (scheme, rest) = base.split_once("://").ok_or_else(bad)?;
-        let authority = rest.split('/').next().unwrap_or_default();
+        let uri: ureq::http::Uri = base.parse().map_err(|_| bad())?;
+        let scheme = uri.scheme_str().ok_or_else(bad)?;
+        let authority = uri.authority().ok_or_else(bad)?.as_str();
         let tls = scheme == "https";
-        let (host, port) =
-            split_authority(authority, if tls { 443 } else { 80 }).ok_or_else(bad)?;
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let host = uri.host().ok_or_else(bad)?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         let tls = if tls {
             let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|_| bad())?;
             Some((Arc::new(tls_config(roots)?), name))
@@ -263,25 +267,6 @@ fn encode_request(
     } else {
         out.extend_from_slice(b"\r\n");
     }
-}
-
-/// `host[:port]` or `[v6][:port]` into the host (no brackets) and the port.
-fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> {
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(v6) => {
-            let (host, rest) = v6.split_once(']')?;
-            (host, rest.strip_prefix(':'))
-        }
-        None => match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        },
-    };
-    let port = match port {
-        Some(p) => p.parse().ok()?,
-        None => default_port,
-    };
-    (!host.is_empty()).then(|| (host.to_owned(), port))
 }
 
 /// rustls trusting `roots`, or the built-in (Mozilla) roots when there is no CA file.
