@@ -8,7 +8,7 @@ TARGET  := target/$(PROFILE)
 CARGO_PROFILE := $(if $(filter release,$(PROFILE)),--release)
 EMULATOR := $(TARGET)/xfollow-emulator
 
-.PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
+.PHONY: all build venv tools system-deps demo test test-rust test-emulator-py test-python header lib \
         test-ruby test-cpp cpp-example install uninstall test-install ruby-gem \
         test-c test-header c-example bench
 
@@ -68,7 +68,7 @@ bench:
 header:
 	XFOLLOW_UPDATE_HEADER=1 $(CARGO) build -p xfollow
 
-demo: build
+demo: tools build
 	scripts/demo.sh
 
 # A local virtualenv with the Python packages the suites need.
@@ -78,6 +78,11 @@ $(VENV)/.installed: requirements-dev.txt
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
+
+# Rust (Cargo.toml's rust-version), a C and C++ compiler, Python 3.9+ with venv: checked
+# first, with what to install for each one missing.
+tools:
+	@scripts/check-tools.sh $(if $(filter demo,$(MAKECMDGOALS)),demo,test)
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -90,7 +95,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp test-install
+test: tools system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp test-install
 
 # The Python package against the debug library and the emulator; one of its tests also
 # runs `pip install ./bindings/python` (a release build) into a fresh virtualenv.
