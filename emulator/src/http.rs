@@ -249,7 +249,8 @@ fn read_chunked<R: BufRead>(r: &mut R) -> Result<Vec<u8>, ReadError> {
                 }
             }
         }
-        if body.len() + size > MAX_BODY {
+        // The size is the peer's: checked, as a huge hex value would overflow the sum.
+        if body.len().checked_add(size).is_none_or(|total| total > MAX_BODY) {
             return Err(ReadError::Bad(413, "body too large"));
         }
         let start = body.len();
