@@ -298,9 +298,9 @@ fn check_credentials(c: &Credentials) -> Result<(), Error> {
         }
         Credentials::OAuth2(t) => {
             header_safe("OAuth 2.0 access token", t.expose())?;
-            if t.expose().bytes().any(|b| b == b' ' || !b.is_ascii()) {
+            if crate::auth::secret::token_problem(t.expose()).is_some() {
                 return Err(Error::invalid_argument(
-                    "OAuth 2.0 access token must be printable ASCII without spaces",
+                    "OAuth 2.0 access token must be printable ASCII without spaces (at most 4096 bytes)",
                 ));
             }
             Ok(())

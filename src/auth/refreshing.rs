@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::secret::token_problem;
 use crate::error::Error;
 use crate::tokens::oauth2::OAuth2Client;
 use crate::tokens::refresh::DEFAULT_MARGIN;
@@ -99,21 +100,24 @@ impl OAuth2Refreshing {
         if self.client_id.is_empty() {
             return Err(Error::invalid_argument("client id is empty"));
         }
-        let t = self.tokens.access_token.expose();
-        if t.is_empty() || t.bytes().any(|b| b <= b' ' || !b.is_ascii() || b == 0x7f) {
+        if token_problem(self.tokens.access_token.expose()).is_some() {
             return Err(Error::invalid_argument(
-                "OAuth 2.0 access token must be printable ASCII without spaces",
+                "OAuth 2.0 access token must be printable ASCII without spaces (at most 4096 bytes)",
             ));
         }
-        if self
-            .tokens
-            .refresh_token
-            .as_ref()
-            .is_none_or(Secret::is_empty)
-        {
-            return Err(Error::invalid_argument(
-                "the token set has no refresh token (request the offline.access scope)",
-            ));
+        match &self.tokens.refresh_token {
+            Some(r) if !r.is_empty() => {
+                if token_problem(r.expose()).is_some() {
+                    return Err(Error::invalid_argument(
+                        "OAuth 2.0 refresh token must be printable ASCII without spaces (at most 4096 bytes)",
+                    ));
+                }
+            }
+            _ => {
+                return Err(Error::invalid_argument(
+                    "the token set has no refresh token (request the offline.access scope)",
+                ))
+            }
         }
         if let Some(b) = &self.token_base {
             crate::transport::check_base_url(b)?;

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::token_set::StoredTokenSet;
+use super::token_set::{check_tokens, StoredTokenSet};
 use super::{Error, TokenSet};
 
 /// The store file format version written and accepted.
@@ -44,7 +44,10 @@ pub(crate) fn parse_store(text: &[u8]) -> Result<TokenSet, String> {
     if stored.access_token.is_empty() {
         return Err("the stored access_token is empty".into());
     }
-    Ok(TokenSet::from_stored(&stored))
+    let set = TokenSet::from_stored(&stored);
+    check_tokens(&set.access_token, set.refresh_token.as_ref())
+        .map_err(|m| format!("the stored {m}"))?;
+    Ok(set)
 }
 
 /// A token store file (see the module documentation).
@@ -352,6 +355,11 @@ mod tests {
         assert_eq!(
             parse_store(br#"{"version":1,"token_type":"bearer","access_token":""}"#).unwrap_err(),
             "the stored access_token is empty"
+        );
+        assert_eq!(
+            parse_store(br#"{"version":1,"token_type":"bearer","access_token":"a\r\nb"}"#)
+                .unwrap_err(),
+            "the stored access_token has characters other than visible ASCII (control characters, spaces or non-ASCII)"
         );
         let t = parse_store(br#"{"version":1,"token_type":"bearer","access_token":"a"}"#).unwrap();
         assert_eq!(t.access_token.expose(), "a");

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::scrub;
 use super::{Error, Secret};
+use crate::auth::secret::token_problem;
 
 /// Largest token endpoint answer parsed (OAuth 2.0 JSON, OAuth error JSON, OAuth 1.0a form
 /// bodies); X's are a few hundred bytes.
@@ -125,6 +126,9 @@ impl TokenSet {
                 ))
             }
         };
+        let refresh_token = r.refresh_token.filter(|t| !t.is_empty()).map(Secret::new);
+        check_tokens(&access_token, refresh_token.as_ref())
+            .map_err(|m| Error::InvalidResponse(format!("token answer's {m}")))?;
         let expires_in = match r.expires_in {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Number(n)) => Some(n.as_u64().ok_or_else(|| {
@@ -141,7 +145,7 @@ impl TokenSet {
         };
         Ok(TokenSet {
             access_token,
-            refresh_token: r.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+            refresh_token,
             expires_at: expires_in.map(|s| now.saturating_add(s)),
             scopes: r
                 .scope
@@ -196,6 +200,18 @@ impl TokenSet {
             scopes: s.scopes.clone(),
             token_type: s.token_type.clone(),
         }
+    }
+}
+
+/// Checks the tokens of a set from outside (an answer, the store file): the message names
+/// the field and its problem, never the value.
+pub(crate) fn check_tokens(access: &Secret, refresh: Option<&Secret>) -> Result<(), String> {
+    if let Some(p) = token_problem(access.expose()) {
+        return Err(format!("access_token {p}"));
+    }
+    match refresh.and_then(|r| token_problem(r.expose())) {
+        Some(p) => Err(format!("refresh_token {p}")),
+        None => Ok(()),
     }
 }
 
@@ -319,6 +335,32 @@ mod tests {
                 "token answer has an invalid expires_in".into()
             ))
         );
+    }
+
+    #[test]
+    fn tokens_with_other_than_visible_ascii_are_refused() {
+        let bad =
+            "has characters other than visible ASCII (control characters, spaces or non-ASCII)";
+        for (body, field) in [
+            (
+                r#"{"access_token":"good\r\nx-injected: yes\r\n\r\nGET /smuggled HTTP/1.1"}"#,
+                "access_token",
+            ),
+            (r#"{"access_token":"a\u0000b"}"#, "access_token"),
+            (r#"{"access_token":"caf\u00e9"}"#, "access_token"),
+            (
+                r#"{"access_token":"ok","refresh_token":"r\nx"}"#,
+                "refresh_token",
+            ),
+        ] {
+            assert_eq!(
+                TokenSet::from_token_response(body, 0),
+                Err(Error::InvalidResponse(format!(
+                    "token answer's {field} {bad}"
+                ))),
+                "{body}"
+            );
+        }
     }
 
     #[test]
