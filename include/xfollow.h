@@ -984,6 +984,9 @@ void x_redirect_receiver_free(struct x_redirect_receiver *r);
  * config. `token_store_path` (may be NULL): a file shared with other processes (created
  * mode 0600, locked, replaced atomically): a refresh takes its lock, re-reads it and uses a
  * set another process already rotated. The token endpoint is under the config's base URL.
+ * Every client built from this config (x_client_new called more than once) shares one
+ * refresher, so no two of them spend the same refresh token; set the credential again for
+ * a token set of its own.
  */
 x_result x_config_set_oauth2_refreshing(struct x_config *cfg, const struct x_token_set *tokens, const char *client_id, const char *client_secret, uint32_t margin_s, x_persist_fn persist, void *user_data, const char *token_store_path);
 

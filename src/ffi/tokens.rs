@@ -734,6 +734,9 @@ unsafe impl Sync for UserData {}
 /// config. `token_store_path` (may be NULL): a file shared with other processes (created
 /// mode 0600, locked, replaced atomically): a refresh takes its lock, re-reads it and uses a
 /// set another process already rotated. The token endpoint is under the config's base URL.
+/// Every client built from this config (x_client_new called more than once) shares one
+/// refresher, so no two of them spend the same refresh token; set the credential again for
+/// a token set of its own.
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_oauth2_refreshing(
     cfg: *mut x_config,
