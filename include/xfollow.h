@@ -358,7 +358,8 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Frees a string returned by this library (for example by x_client_own_user_id).
+ * Frees a string returned by this library (for example by x_client_own_user_id), after
+ * overwriting its bytes with zeros (it may be a code verifier or an authorization code).
  * NULL is accepted. Never pass a string documented as static or borrowed.
  */
 void x_string_free(char *s);

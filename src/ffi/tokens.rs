@@ -806,3 +806,130 @@ pub unsafe extern "C" fn x_client_token_set(
         })
     })
 }
+
+/// Secrets are wiped before their memory is freed. A global allocator (this test binary's
+/// only one) looks at blocks as they are freed: one block by address, or every block for a
+/// marker. It is here because it needs `unsafe`.
+#[cfg(test)]
+mod wipe_tests {
+    use super::*;
+    use crate::tokens::oauth2::OAuth2Client;
+    use crate::tokens::pkce::CodeVerifier;
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+
+    struct Watch;
+
+    /// The address of the one block to copy when it is freed (0: none).
+    static WATCHED: AtomicUsize = AtomicUsize::new(0);
+    static SEEN: [AtomicU8; 256] = [const { AtomicU8::new(0) }; 256];
+    static SEEN_LEN: AtomicUsize = AtomicUsize::new(0);
+    /// While set, every freed block is searched for MARKER; hits are counted.
+    static SCAN: AtomicBool = AtomicBool::new(false);
+    static HITS: AtomicUsize = AtomicUsize::new(0);
+    const MARKER: &[u8] = b"WIPEMARKER7f3a9c";
+
+    fn contains_marker(block: &[u8]) -> bool {
+        block.windows(MARKER.len()).any(|w| w == MARKER)
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; freed blocks are
+    // only read before they are handed back.
+    unsafe impl GlobalAlloc for Watch {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: forwarded contract.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes until handed back.
+            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            if ptr as usize == WATCHED.load(Ordering::SeqCst) {
+                let n = block.len().min(SEEN.len());
+                for (i, b) in block[..n].iter().enumerate() {
+                    SEEN[i].store(*b, Ordering::SeqCst);
+                }
+                SEEN_LEN.store(n, Ordering::SeqCst);
+                WATCHED.store(0, Ordering::SeqCst);
+            }
+            if SCAN.load(Ordering::SeqCst) && contains_marker(block) {
+                HITS.fetch_add(1, Ordering::SeqCst);
+            }
+            // SAFETY: forwarded contract.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Watch = Watch;
+
+    #[test]
+    fn x_string_free_wipes_the_code_verifier() {
+        let mut flow: *mut x_oauth2_flow = ptr::null_mut();
+        let (mut url, mut state, mut verifier) =
+            (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid arguments; every string is freed once below.
+        unsafe {
+            assert_eq!(
+                x_oauth2_flow_new(
+                    ptr::null(),
+                    c"client".as_ptr(),
+                    ptr::null(),
+                    c"http://127.0.0.1:1/cb".as_ptr(),
+                    c"users.read".as_ptr(),
+                    ptr::null(),
+                    ptr::null(),
+                    &mut flow,
+                ),
+                super::super::X_SUCCESS
+            );
+            assert_eq!(
+                x_oauth2_flow_authorization_request(flow, &mut url, &mut state, &mut verifier),
+                super::super::X_SUCCESS
+            );
+            let len = std::ffi::CStr::from_ptr(verifier).to_bytes().len();
+            assert_eq!(len, 64);
+            WATCHED.store(verifier as usize, Ordering::SeqCst);
+            super::super::x_string_free(verifier);
+            assert_eq!(WATCHED.load(Ordering::SeqCst), 0, "the block was not freed");
+            assert!(SEEN_LEN.load(Ordering::SeqCst) > len);
+            let seen: Vec<u8> = SEEN[..=len]
+                .iter()
+                .map(|b| b.load(Ordering::SeqCst))
+                .collect();
+            assert_eq!(seen, vec![0u8; len + 1]);
+            super::super::x_string_free(url);
+            super::super::x_string_free(state);
+            x_oauth2_flow_free(flow);
+        }
+    }
+
+    #[test]
+    fn token_answers_and_form_answers_are_wiped_after_parsing() {
+        let m = std::str::from_utf8(MARKER).unwrap();
+        // Made before the scan starts (building a string may regrow it); kept until it ends.
+        let ok = format!(
+            r#"{{"token_type":"bearer","expires_in":7200,"access_token":"{m}-acc","refresh_token":"{m}-ref","scope":"users.read"}}"#
+        );
+        let refused = format!(
+            r#"{{"error":"invalid_request","error_description":"token {m}-old was invalid"}}"#
+        );
+        let oauth1 = format!("oauth_token=1-{m}&oauth_token_secret={m}-s&user_id=1");
+        let rt = Secret::new(format!("{m}-old"));
+        let verifier = CodeVerifier::from_string(&"v".repeat(43)).unwrap();
+        let client = OAuth2Client::new("client", "http://127.0.0.1:1/cb", ["users.read"]);
+        let answer_ok =
+            |_: &str, _: Option<(&str, &str)>, _: &[(&str, &str)]| Ok((200, ok.clone()));
+        let answer_refused =
+            |_: &str, _: Option<(&str, &str)>, _: &[(&str, &str)]| Ok((400, refused.clone()));
+
+        HITS.store(0, Ordering::SeqCst);
+        SCAN.store(true, Ordering::SeqCst);
+        let set = client.exchange(&answer_ok, "code", &verifier, 0).unwrap();
+        let set2 = client.refresh(&answer_ok, &rt, 0).unwrap();
+        let err = client.refresh(&answer_refused, &rt, 0).unwrap_err();
+        let a = crate::tokens::oauth1::parse_access_token(&oauth1).unwrap();
+        drop((set, set2, err, a));
+        SCAN.store(false, Ordering::SeqCst);
+        assert_eq!(HITS.load(Ordering::SeqCst), 0);
+    }
+}

@@ -14,6 +14,7 @@ use super::pkce::ct_eq;
 use super::token_set::MAX_ANSWER_LEN;
 use super::{Error, Secret};
 use crate::auth::secret::token_problem;
+use zeroize::Zeroizing;
 
 /// X's authorize page (asks every time).
 pub const DEFAULT_AUTHORIZE_URL: &str = "https://x.com/oauth/authorize";
@@ -111,7 +112,7 @@ fn required(pairs: &[(String, String)], key: &str, what: &str) -> Result<String,
 }
 
 /// The pairs of a form-encoded answer, refused above [`MAX_ANSWER_LEN`].
-fn answer_pairs(body: &str, what: &str) -> Result<Vec<(String, String)>, Error> {
+fn answer_pairs(body: &str, what: &str) -> Result<Zeroizing<Vec<(String, String)>>, Error> {
     if body.len() > MAX_ANSWER_LEN {
         return Err(Error::InvalidResponse(format!(
             "{what} answer is larger than {MAX_ANSWER_LEN} bytes"

@@ -11,6 +11,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+use zeroize::Zeroizing;
+
 use super::form::{get, parse_pairs};
 use super::oauth1::{verify_callback, Verifier};
 use super::pkce::ct_eq;
@@ -18,6 +20,8 @@ use super::{Error, Secret};
 
 /// Longest request head read from the browser.
 const MAX_HEAD: usize = 16 * 1024;
+/// Bytes read from a connection at a time.
+const CHUNK: usize = 2048;
 /// A connection that has not sent a full request head by then is dropped.
 const IDLE_LIMIT: Duration = Duration::from_secs(10);
 /// How often the listener and open connections are polled.
@@ -43,7 +47,8 @@ pub struct RedirectReceiver {
 
 struct Conn {
     stream: TcpStream,
-    buf: Vec<u8>,
+    /// The request head so far; it carries the authorization code or verifier.
+    buf: Zeroizing<Vec<u8>>,
     since: Instant,
 }
 
@@ -259,7 +264,9 @@ impl RedirectReceiver {
                         if stream.set_nonblocking(true).is_ok() {
                             conns.push(Conn {
                                 stream,
-                                buf: Vec::new(),
+                                // Room for the longest head read, so that growing never
+                                // leaves an unwiped copy behind.
+                                buf: Zeroizing::new(Vec::with_capacity(MAX_HEAD + CHUNK)),
                                 since: Instant::now(),
                             });
                         }
@@ -272,7 +279,7 @@ impl RedirectReceiver {
             }
             let mut i = 0;
             while i < conns.len() {
-                let mut chunk = [0u8; 2048];
+                let mut chunk = [0u8; CHUNK];
                 let mut drop_it = false;
                 loop {
                     match conns[i].stream.read(&mut chunk) {

@@ -161,7 +161,12 @@ impl TokenStore {
                 });
             }
         }
-        let mut text = Zeroizing::new(Vec::new());
+        // Sized from the file, so that reading never regrows (and leaves a copy behind).
+        let len = file
+            .metadata()
+            .map_or(0, |m| m.len())
+            .min(MAX_STORE_LEN as u64) as usize;
+        let mut text = Zeroizing::new(Vec::with_capacity(len + 1));
         // One byte more than the limit tells a file that is too large.
         (&mut file)
             .take(MAX_STORE_LEN as u64 + 1)
