@@ -596,17 +596,17 @@ pub unsafe extern "C" fn x_oauth2_flow_revoke(
 // ---------------------------------------------------------------------------------------
 // Loopback redirect receiver
 
-/// A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 for the browser's
-/// callback. Use it from one thread; free it with x_redirect_receiver_free.
+/// A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 (and ::1 for a
+/// localhost redirect URI) for the browser's callback. Use it from one thread; free it with x_redirect_receiver_free.
 pub struct x_redirect_receiver {
     receiver: Mutex<Option<RedirectReceiver>>,
     redirect_uri: CString,
 }
 
 /// Listens for a loopback redirect URI as registered with the app, e.g.
-/// "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost; port 0 picks a free
-/// port: read the URI back with x_redirect_receiver_redirect_uri). `*out` is written on
-/// success.
+/// "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost, which is served on both
+/// 127.0.0.1 and ::1; port 0 picks a free port: read the URI back with
+/// x_redirect_receiver_redirect_uri). `*out` is written on success.
 #[no_mangle]
 pub unsafe extern "C" fn x_redirect_receiver_bind(
     redirect_uri: *const c_char,
@@ -654,11 +654,12 @@ fn wait_timeout(ms: u32) -> Result<Duration, Error> {
     Ok(Duration::from_millis(u64::from(ms)))
 }
 
-/// Waits up to `timeout_ms` for the OAuth 2.0 callback, checks its `state` against
-/// `expected_state`, answers the browser with a short page and returns the authorization
-/// code (`*code_out`, free it with x_string_free). The receiver is used up: it stops
-/// listening whatever the outcome. Errors: X_ERR_UNAUTHORIZED (state mismatch, denied),
-/// X_ERR_TIMEOUT (no callback in time), X_ERR_PROTOCOL (no code).
+/// Waits up to `timeout_ms` for the OAuth 2.0 callback whose `state` is `expected_state`,
+/// answers the browser with a short page and returns the authorization code (`*code_out`,
+/// free it with x_string_free). A callback with another or no state (any web page can send
+/// one) gets an error page and the wait goes on. The receiver is used up: it stops
+/// listening whatever the outcome. Errors: X_ERR_UNAUTHORIZED (denied), X_ERR_TIMEOUT (no
+/// callback of this login in time), X_ERR_PROTOCOL (no code).
 #[no_mangle]
 pub unsafe extern "C" fn x_redirect_receiver_wait(
     r: *const x_redirect_receiver,
@@ -678,9 +679,9 @@ pub unsafe extern "C" fn x_redirect_receiver_wait(
     })
 }
 
-/// Waits up to `timeout_ms` for the OAuth 1.0a callback of `request` (checks its
-/// oauth_token) and returns its oauth_verifier (`*verifier_out`, free it with
-/// x_string_free). The receiver is used up.
+/// Waits up to `timeout_ms` for the OAuth 1.0a callback of `request` (a callback for another
+/// oauth_token gets an error page and the wait goes on) and returns its oauth_verifier
+/// (`*verifier_out`, free it with x_string_free). The receiver is used up.
 #[no_mangle]
 pub unsafe extern "C" fn x_redirect_receiver_wait_oauth1(
     r: *const x_redirect_receiver,
