@@ -10,8 +10,14 @@
 //! wants the environment's proxy passes its value on). This keeps signed requests from
 //! being routed through a proxy nobody chose.
 
+mod answer;
+mod deadline;
 mod direct;
 mod gzip;
+
+// The fuzz target's entry: the direct path's answer reading over bytes in memory.
+#[allow(unused_imports)]
+pub(crate) use answer::parse_answer_bytes;
 
 use crate::error::{Delivery, Error, ErrorKind};
 use crate::ratelimit::RateLimit;
