@@ -357,10 +357,11 @@ pub(crate) fn finish(head: &Head, raw: Vec<u8>) -> Result<RawResponse, Error> {
     } else {
         raw
     };
+    // A malformed answer, not a network failure: it is not retried.
     let body = String::from_utf8(plain).map_err(|_| {
         head.in_body(Error::new(
-            ErrorKind::Network,
-            "I/O error: stream did not contain valid UTF-8",
+            ErrorKind::Protocol,
+            "response body is not valid UTF-8",
             Delivery::MaybeSent,
         ))
     })?;
