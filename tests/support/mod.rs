@@ -1,6 +1,7 @@
 //! Starts the emulator (one per test) on port 0 and drives its admin API.
 #![allow(dead_code)]
 
+pub mod hostile_tls;
 pub mod proxies;
 
 use serde_json::{json, Value};
