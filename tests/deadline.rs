@@ -82,3 +82,61 @@ fn every_call_through_a_socks5_proxy_ends_at_its_deadline() {
         });
     }
 }
+
+/// tests/support/abi_timeout.c, built against this build's libxfollow.so.
+fn abi_program() -> PathBuf {
+    let lib_dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = temp_dir();
+    let exe = dir.join("abi_timeout");
+    // The library's soname is libxfollow.so.0.
+    std::os::unix::fs::symlink(lib_dir.join("libxfollow.so"), dir.join("libxfollow.so.0")).unwrap();
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = std::process::Command::new(cc)
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(root.join("include"))
+        .arg(root.join("tests/support/abi_timeout.c"))
+        .arg("-L")
+        .arg(&lib_dir)
+        .arg("-lxfollow")
+        .arg(format!("-Wl,-rpath,{}", dir.display()))
+        .arg("-o")
+        .arg(&exe)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    exe
+}
+
+#[test]
+fn the_c_abi_reports_x_err_timeout_at_the_deadline() {
+    let exe = abi_program();
+    let (port, _rx) = connect_proxy();
+    for how in ALL {
+        for proxy in ["-".to_owned(), format!("http://127.0.0.1:{port}")] {
+            let (base, ca) = hostile_server(how);
+            let out = std::process::Command::new(&exe)
+                .arg(&base)
+                .arg(&ca)
+                .arg(&proxy)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{how:?} {proxy}: {out:?}");
+            let text = String::from_utf8(out.stdout).unwrap();
+            let f: Vec<i64> = text
+                .split_whitespace()
+                .map(|v| v.parse().unwrap())
+                .collect();
+            let timeout = i64::from(xfollow::ffi::X_ERR_TIMEOUT);
+            let bound = (TIMEOUT + SLACK).as_millis() as i64;
+            assert_eq!((f[0], f[2]), (timeout, timeout), "{how:?} {proxy}: {text}");
+            assert!(f[1] <= bound && f[3] <= bound, "{how:?} {proxy}: {text}");
+        }
+    }
+}
