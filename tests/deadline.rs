@@ -83,6 +83,30 @@ fn every_call_through_a_socks5_proxy_ends_at_its_deadline() {
     }
 }
 
+#[test]
+fn token_endpoint_calls_end_at_their_deadline() {
+    for how in ALL {
+        let (base, ca) = hostile_server(how);
+        let (port, _rx) = connect_proxy();
+        for proxy in [None, Some(format!("http://127.0.0.1:{port}"))] {
+            let transport = Client::builder()
+                .ca_file(Some(ca.clone()))
+                .proxy(proxy.clone())
+                .timeout(TIMEOUT);
+            let flow =
+                xfollow::tokens::OAuth2Flow::new("id", "http://127.0.0.1:1/cb", ["users.read"])
+                    .unwrap()
+                    .base_url(&base)
+                    .unwrap()
+                    .transport(&transport)
+                    .unwrap();
+            assert_times_out(&format!("{how:?} {proxy:?} refresh"), || {
+                flow.refresh("a-refresh-token").unwrap_err()
+            });
+        }
+    }
+}
+
 /// tests/support/abi_timeout.c, built against this build's libxfollow.so.
 fn abi_program() -> PathBuf {
     let lib_dir = std::env::current_exe()
