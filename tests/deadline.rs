@@ -164,3 +164,65 @@ fn the_c_abi_reports_x_err_timeout_at_the_deadline() {
         }
     }
 }
+
+/// Cancels `c` 200 ms into `call` and checks that the call ended as cancelled at once;
+/// `sent`: whether the request had left by then.
+fn assert_cancelled_in_flight(
+    what: &str,
+    sent: bool,
+    c: &Client,
+    call: impl FnOnce() -> xfollow::Error + Send,
+) {
+    std::thread::scope(|s| {
+        let start = Instant::now();
+        let running = s.spawn(move || (call(), start.elapsed()));
+        std::thread::sleep(Duration::from_millis(200));
+        c.cancel();
+        let (err, took) = running.join().unwrap();
+        assert_eq!(err.kind(), ErrorKind::Cancelled, "{what}: {err:?}");
+        assert_eq!(err.may_have_reached_server(), sent, "{what}: {err:?}");
+        assert!(
+            took < Duration::from_millis(200) + SLACK,
+            "{what}: {took:?}"
+        );
+    });
+    c.reset_cancel();
+}
+
+#[test]
+fn cancel_ends_a_request_in_flight_on_a_direct_connection() {
+    for (how, sent) in [
+        (Hostile::Silent, false),
+        (Hostile::StallHandshake, false),
+        (Hostile::TrickleAnswer, true),
+    ] {
+        let (base, ca) = hostile_server(how);
+        let c = Client::builder()
+            .base_url(&base)
+            .oauth2_token(ALICE_OAUTH2)
+            .ca_file(Some(ca))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        assert_cancelled_in_flight(&format!("{how:?} me"), sent, &c, || c.me().unwrap_err());
+        assert_cancelled_in_flight(&format!("{how:?} follow"), sent, &c, || {
+            c.follow(Some(ALICE), BOB).unwrap_err()
+        });
+    }
+    // Plain http, a server that reads the request and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let c = Client::builder()
+        .base_url(&base)
+        .oauth2_token(ALICE_OAUTH2)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    assert_cancelled_in_flight("http follow", true, &c, || {
+        c.follow(Some(ALICE), BOB).unwrap_err()
+    });
+}

@@ -17,9 +17,10 @@ use super::answer::{io_error, ReadBuf, Stage};
 use super::deadline::DeadlineSocket;
 use super::{finish, AgentOptions, RawResponse, USER_AGENT};
 use crate::error::{Delivery, Error, ErrorKind};
+use crate::retry::Cancel;
 use std::io::{self, Write};
 use std::mem::MaybeUninit;
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,35 @@ pub(super) struct Pool {
     origin: String,
     common_headers: String,
     idle: Mutex<Vec<Conn>>,
+    /// A handle on every open connection, idle or in use, for [`Pool::abort`].
+    live: Arc<Live>,
+    /// The client's cancellation switch: a connection opened once it is on is not used.
+    cancel: Cancel,
+}
+
+/// A clone of each open connection's socket (one `dup` per connection), by connection id.
+#[derive(Default)]
+struct Live {
+    sockets: Mutex<Vec<(u64, TcpStream)>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Live {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, TcpStream)>> {
+        self.sockets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A connection's entry in [`Live`], removed when the connection is dropped.
+struct Registration {
+    live: Arc<Live>,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.live.lock().retain(|(id, _)| *id != self.id);
+    }
 }
 
 impl Pool {
@@ -52,6 +82,7 @@ impl Pool {
         o: &AgentOptions<'_>,
         base: &str,
         roots: Option<&[ureq::tls::Certificate<'static>]>,
+        cancel: Cancel,
     ) -> Result<Pool, Error> {
         let bad = || Error::invalid_argument("invalid base URL");
         let uri: ureq::http::Uri = base.parse().map_err(|_| bad())?;
@@ -82,7 +113,17 @@ impl Pool {
                 "host: {authority}\r\nuser-agent: {USER_AGENT}\r\naccept-encoding: {encoding}\r\n"
             ),
             idle: Mutex::new(Vec::new()),
+            live: Arc::default(),
+            cancel,
         })
+    }
+
+    /// Shuts every open connection down: a request in flight on one fails at once (its
+    /// read or write ends), an idle one is dropped at its next checkout.
+    pub(super) fn abort(&self) {
+        for (_, sock) in self.live.lock().iter() {
+            let _ = sock.shutdown(Shutdown::Both);
+        }
     }
 
     /// Sends one request (`url` on the base URL's origin) and reads the whole answer.
@@ -167,6 +208,7 @@ impl Pool {
         })?;
         let failed = |_| Error::new(ErrorKind::Network, "connection failed", Delivery::NotSent);
         tcp.set_nodelay(true).map_err(failed)?;
+        let registration = self.register(&tcp).map_err(failed)?;
         let stream = match &self.tls {
             None => Stream::Plain(DeadlineSocket::new(tcp, deadline)),
             Some((config, name)) => {
@@ -199,10 +241,31 @@ impl Pool {
         };
         Ok(Conn {
             stream,
+            _registration: registration,
             input: ReadBuf::new(),
             out: Vec::new(),
             idle_since: Instant::now(),
         })
+    }
+
+    /// Enters a new connection in [`Live`]. Under the same lock as [`Pool::abort`]'s sweep:
+    /// either the sweep shuts this socket down, or the switch, turned on before the sweep,
+    /// is seen on here.
+    fn register(&self, tcp: &TcpStream) -> io::Result<Registration> {
+        let clone = tcp.try_clone()?;
+        let id = self
+            .live
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.live.lock().push((id, clone));
+        let registration = Registration {
+            live: self.live.clone(),
+            id,
+        };
+        if self.cancel.is_cancelled() {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+        }
+        Ok(registration)
     }
 
     /// The host's addresses: an IP literal as it is, a name looked up on a helper thread so
@@ -328,6 +391,7 @@ impl io::Read for Stream {
 /// One connection, with its read buffer and its request buffer (wiped after each write).
 struct Conn {
     stream: Stream,
+    _registration: Registration,
     input: ReadBuf,
     out: Vec<u8>,
     idle_since: Instant,
@@ -378,7 +442,7 @@ mod tests {
             ca_file: None,
             gzip: false,
         };
-        let pool = Pool::new(&o, &base, None).unwrap();
+        let pool = Pool::new(&o, &base, None, Cancel::new()).unwrap();
         let url = format!("{base}/2/users/me");
         let answer = pool.send("GET", &url, "Bearer SECRET-TOKEN", None).unwrap();
         assert_eq!((answer.status, answer.body.as_str()), (200, "{}"));

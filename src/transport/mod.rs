@@ -93,12 +93,16 @@ pub(crate) struct ApiTransport {
 }
 
 impl ApiTransport {
-    /// `base` is a checked base URL ([`check_base_url`]).
-    pub(crate) fn new(o: &AgentOptions<'_>, base: &str) -> Result<Self, Error> {
+    /// `base` is a checked base URL ([`check_base_url`]); `cancel`: the client's switch.
+    pub(crate) fn new(
+        o: &AgentOptions<'_>,
+        base: &str,
+        cancel: crate::retry::Cancel,
+    ) -> Result<Self, Error> {
         // The CA file is read once, for both paths.
         let roots = o.ca_file.map(roots_with).transpose()?;
         let direct = match o.proxy {
-            None => Some(direct::Pool::new(o, base, roots.as_deref())?),
+            None => Some(direct::Pool::new(o, base, roots.as_deref(), cancel)?),
             Some(_) => None,
         };
         let agent = agent_with(o, roots)?;
@@ -107,6 +111,14 @@ impl ApiTransport {
 
     pub(crate) fn agent(&self) -> &Agent {
         &self.agent
+    }
+
+    /// Ends the requests in flight on direct connections (a proxied request runs to its
+    /// timeout: ureq gives no handle on its sockets).
+    pub(crate) fn abort(&self) {
+        if let Some(pool) = &self.direct {
+            pool.abort();
+        }
     }
 
     /// Sends one API request and reads the whole answer. `url` starts with the base URL.
