@@ -143,15 +143,15 @@ impl Pool {
             Some(c) => c,
             None => self.connect(deadline)?,
         };
-        encode_request(
+        let secret = encode_request(
             &mut conn.out,
             [method, path, &self.common_headers, authorization],
             json_body,
         );
         conn.stream.sock_mut().set_deadline(deadline);
         let sent = conn.write_request();
-        // The request carries a secret: it does not stay in a pooled connection's buffer.
-        wipe(&mut conn.out);
+        // The credential does not stay in a pooled connection's buffer.
+        wipe(&mut conn.out[secret]);
         sent?;
         let (head, body, reusable) = conn.input.read_response(&mut conn.stream)?;
         if reusable {
@@ -295,19 +295,27 @@ impl Pool {
     }
 }
 
-/// A request's head and body into `out`, to be written with one call.
+/// A request's head and body into `out`, to be written with one call. Returns where the
+/// `authorization` value lies in `out`.
 fn encode_request(
     out: &mut Vec<u8>,
     [method, path, common_headers, authorization]: [&str; 4],
     json_body: Option<&str>,
-) {
+) -> std::ops::Range<usize> {
     out.clear();
-    for part in [method, " ", path, " HTTP/1.1\r\n", common_headers] {
+    for part in [
+        method,
+        " ",
+        path,
+        " HTTP/1.1\r\n",
+        common_headers,
+        "authorization: ",
+    ] {
         out.extend_from_slice(part.as_bytes());
     }
-    for part in ["authorization: ", authorization, "\r\n"] {
-        out.extend_from_slice(part.as_bytes());
-    }
+    let secret = out.len()..out.len() + authorization.len();
+    out.extend_from_slice(authorization.as_bytes());
+    out.extend_from_slice(b"\r\n");
     if let Some(body) = json_body {
         let length = body.len().to_string();
         for part in [
@@ -321,6 +329,7 @@ fn encode_request(
     } else {
         out.extend_from_slice(b"\r\n");
     }
+    secret
 }
 
 /// rustls trusting `roots`, or the built-in (Mozilla) roots when there is no CA file.
@@ -352,7 +361,7 @@ fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-/// Zeroes the request's bytes in place (a write `zeroize` keeps from being optimised away).
+/// Zeroes bytes in place (writes `zeroize` keeps from being optimised away).
 fn wipe(out: &mut [u8]) {
     use zeroize::Zeroize;
     out.zeroize();
@@ -388,7 +397,8 @@ impl io::Read for Stream {
     }
 }
 
-/// One connection, with its read buffer and its request buffer (wiped after each write).
+/// One connection, with its read buffer and its request buffer (its credential wiped after
+/// each write).
 struct Conn {
     stream: Stream,
     _registration: Registration,
@@ -448,7 +458,9 @@ mod tests {
         assert_eq!((answer.status, answer.body.as_str()), (200, "{}"));
         let idle = pool.idle.lock().unwrap();
         assert_eq!(idle.len(), 1);
-        assert!(!idle[0].out.is_empty());
-        assert!(idle[0].out.iter().all(|&b| b == 0));
+        let out = &idle[0].out;
+        assert!(out.starts_with(b"GET /2/users/me HTTP/1.1\r\n"));
+        assert!(!out.windows(6).any(|w| w == b"SECRET"));
+        assert!(!out.windows(6).any(|w| w == b"Bearer"));
     }
 }

@@ -1,5 +1,6 @@
 //! Whether a request sent through ureq has begun to leave, for telling "never sent" from
-//! "may have reached the server" when ureq reports an error.
+//! "may have reached the server" when ureq reports an error; and no credential left behind
+//! in a pooled connection's output buffer.
 //!
 //! ureq's errors do not say at which step they happened (a TLS error may come from the
 //! handshake or from the answer). The last layer of its connector chain wraps every
@@ -68,7 +69,12 @@ impl Transport for NoteWrites {
         if self.note {
             WRITTEN.with(|w| w.set(true));
         }
-        self.inner.transmit_output(amount, timeout)
+        let sent = self.inner.transmit_output(amount, timeout);
+        // The bytes are gone (or never will be): the head's credential does not stay behind.
+        let out = self.inner.buffers().output();
+        let n = amount.min(out.len());
+        zeroize::Zeroize::zeroize(&mut out[..n]);
+        sent
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
@@ -81,5 +87,50 @@ impl Transport for NoteWrites {
 
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ureq::unversioned::transport::LazyBuffers;
+
+    /// A transport that keeps what it is asked to send.
+    #[derive(Debug)]
+    struct Keep(LazyBuffers, Vec<u8>);
+
+    impl Transport for Keep {
+        fn buffers(&mut self) -> &mut dyn Buffers {
+            &mut self.0
+        }
+        fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+            let out = self.0.output()[..amount].to_vec();
+            self.1.extend(out);
+            Ok(())
+        }
+        fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+            Ok(false)
+        }
+        fn is_open(&mut self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_write_is_noted_and_leaves_no_byte_in_the_output_buffer() {
+        let head = b"GET / HTTP/1.1\r\nauthorization: Bearer SECRET\r\n\r\n";
+        let mut t = NoteWrites {
+            inner: Box::new(Keep(LazyBuffers::new(64, 64), Vec::new())),
+            note: true,
+        };
+        t.buffers().output()[..head.len()].copy_from_slice(head);
+        let ((), written) = watch(|| {
+            t.transmit_output(head.len(), NextTimeout::default())
+                .unwrap()
+        });
+        assert!(written);
+        assert!(t.buffers().output().iter().all(|&b| b == 0));
+        let ((), written) = watch(|| ());
+        assert!(!written);
     }
 }
