@@ -4,9 +4,6 @@
 pub const ENDPOINT_WINDOW_SECS: u64 = 900;
 /// Length of the 24-hour windows, in seconds: no 24-hour reset is believed further away.
 pub const DAY_WINDOW_SECS: u64 = 86_400;
-/// The largest endpoint `limit`/`remaining` believed: ten times X's largest documented
-/// 15-minute limit (900 user lookups by username).
-pub const MAX_ENDPOINT_LIMIT: u64 = 9_000;
 /// The largest 24-hour `limit`/`remaining` believed: ten times X's largest documented daily
 /// cap (1,000 follows per app), the same bound as a configured cap
 /// ([`QuotaLimits::MAX`](crate::quota::QuotaLimits::MAX)).
@@ -89,9 +86,10 @@ impl RateLimit {
 
     /// The windows with every value bounded, as seen at `now` (Unix epoch seconds): a reset
     /// at most one window length ahead of `now` (15 minutes for the endpoint window, 24 hours
-    /// for the others), `limit` and `remaining` at most [`MAX_ENDPOINT_LIMIT`] or
-    /// [`MAX_DAY_LIMIT`]. One answer must not stop a client, or every process sharing its
-    /// ledger, for longer than X's windows last.
+    /// for the others), and the 24-hour `limit` and `remaining` at most [`MAX_DAY_LIMIT`]
+    /// (the ledger counts by them). One answer must not stop a client, or every process
+    /// sharing its ledger, for longer than X's windows last. The endpoint window's counts are
+    /// reported as sent: nothing is stored or allocated by them, and tiers differ.
     pub fn clamped(self, now: i64) -> RateLimit {
         let now = u64::try_from(now).unwrap_or(0);
         let clamp = |w: Option<Window>, secs: u64, max: u64| {
@@ -102,7 +100,7 @@ impl RateLimit {
             })
         };
         RateLimit {
-            endpoint: clamp(self.endpoint, ENDPOINT_WINDOW_SECS, MAX_ENDPOINT_LIMIT),
+            endpoint: clamp(self.endpoint, ENDPOINT_WINDOW_SECS, u64::MAX),
             user_24h: clamp(self.user_24h, DAY_WINDOW_SECS, MAX_DAY_LIMIT),
             app_24h: clamp(self.app_24h, DAY_WINDOW_SECS, MAX_DAY_LIMIT),
         }
@@ -270,7 +268,7 @@ mod tests {
                 reset,
             })
         };
-        assert_eq!(r.endpoint, w(9_000, 0, 1_700_000_900));
+        assert_eq!(r.endpoint, w(u64::MAX, 0, 1_700_000_900));
         assert_eq!(r.user_24h, w(10_000, 10_000, 1_700_000_100));
         assert_eq!(r.app_24h, w(10_000, 0, 1_700_086_400));
         assert_eq!(r.reset_after_429(), Some(1_700_086_400));
