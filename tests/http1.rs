@@ -322,3 +322,48 @@ fn a_base_url_with_a_path_keeps_it_in_the_request_target() {
         Some(format!("POST /x-api/2/users/{ALICE}/following HTTP/1.1").as_str())
     );
 }
+
+#[test]
+fn a_chunk_size_that_overflows_the_body_length_is_a_protocol_error() {
+    let mut a = answer("HTTP/1.1 200 OK\ntransfer-encoding: chunked\n", b"");
+    a.extend_from_slice(b"1\r\n{\r\nFFFFFFFFFFFFFFFF\r\n");
+    let err = error_for(a);
+    assert_eq!(
+        (err.kind(), err.message(), err.http_status()),
+        (
+            ErrorKind::Protocol,
+            "response body larger than 1048576 bytes",
+            Some(200)
+        )
+    );
+}
+
+#[test]
+fn invalid_utf8_in_an_answer_is_a_protocol_error_and_not_retried() {
+    let bad = with_length(b"{\"data\":\"\xff\xfe\"}");
+    // Enough answers for three attempts: only the first may be asked for.
+    let (base, rx) = scripted_server(vec![vec![bad.clone()], vec![bad.clone()], vec![bad]]);
+    let c = Client::builder()
+        .base_url(base)
+        .oauth2_token(ALICE_OAUTH2)
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let err = c.follow(Some(ALICE), BOB).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.message(), err.http_status()),
+        (
+            ErrorKind::Protocol,
+            "response body is not valid UTF-8",
+            Some(200)
+        )
+    );
+    assert!(err.may_have_reached_server());
+    assert_eq!(connections(&rx, 1), [0]);
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+}

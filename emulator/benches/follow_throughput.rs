@@ -43,9 +43,17 @@ fn request(auth: &str, target: &str) -> Vec<u8> {
 }
 
 fn main() {
-    let n: usize = std::env::var("XFOLLOW_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
-    let mut world: serde_json::Value = serde_json::from_str(xfollow_emulator::config::DEMO_WORLD).unwrap();
-    for k in ["follow_per_15min", "follows_per_user_day", "follows_per_app_day"] {
+    let n: usize = std::env::var("XFOLLOW_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let mut world: serde_json::Value =
+        serde_json::from_str(xfollow_emulator::config::DEMO_WORLD).unwrap();
+    for k in [
+        "follow_per_15min",
+        "follows_per_user_day",
+        "follows_per_app_day",
+    ] {
         world["limits"][k] = serde_json::json!(u64::MAX / 2);
     }
     let dir = std::env::temp_dir().join(format!("xfollow-bench-{}", std::process::id()));
@@ -58,7 +66,9 @@ fn main() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
 
     let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -67,7 +77,10 @@ fn main() {
     let mut r = BufReader::new(sock);
 
     // 1. OAuth 2.0 bearer, one request at a time (send, wait for the answer, repeat).
-    let reqs: Vec<Vec<u8>> = TARGETS.iter().map(|t| request("Bearer alice-demo-oauth2-token", t)).collect();
+    let reqs: Vec<Vec<u8>> = TARGETS
+        .iter()
+        .map(|t| request("Bearer alice-demo-oauth2-token", t))
+        .collect();
     for i in 0..2000 {
         w.write_all(&reqs[i % 3]).unwrap();
         assert_eq!(read_response(&mut r, &mut line), 200);
@@ -107,13 +120,18 @@ fn main() {
     let m = n / 4;
     let t = Instant::now();
     for i in 0..m {
-        let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let auth = authorization_header("POST", &url, &[], &creds, &format!("bench{i}"), ts, &[]);
         w.write_all(&request(&auth, TARGETS[i % 3])).unwrap();
         assert_eq!(read_response(&mut r, &mut line), 200);
     }
     let signed = m as f64 / t.elapsed().as_secs_f64();
-    println!("oauth1, sequential:      {signed:>9.0} follows/s ({m} requests, each signed and verified)");
+    println!(
+        "oauth1, sequential:      {signed:>9.0} follows/s ({m} requests, each signed and verified)"
+    );
 
     let _ = child.kill();
     let _ = child.wait();

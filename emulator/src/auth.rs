@@ -3,11 +3,11 @@
 
 use crate::clock;
 use crate::http::Request;
+use crate::http::Response;
 use crate::oauth1;
 use crate::problems;
 use crate::server::Shared;
 use crate::state::World;
-use crate::http::Response;
 
 /// Largest accepted distance between `oauth_timestamp` and the real clock, in seconds.
 pub const TIMESTAMP_SKEW: i64 = 300;
@@ -17,7 +17,11 @@ pub enum Principal {
     /// OAuth 1.0a user context: every scope.
     OAuth1 { app: usize, user: usize },
     /// OAuth 2.0 user context with its scopes.
-    OAuth2 { app: usize, user: usize, scopes: Vec<String> },
+    OAuth2 {
+        app: usize,
+        user: usize,
+        scopes: Vec<String>,
+    },
     /// OAuth 2.0 app-only bearer.
     AppOnly { app: usize },
 }
@@ -25,7 +29,9 @@ pub enum Principal {
 impl Principal {
     pub fn app(&self) -> usize {
         match self {
-            Principal::OAuth1 { app, .. } | Principal::OAuth2 { app, .. } | Principal::AppOnly { app } => *app,
+            Principal::OAuth1 { app, .. }
+            | Principal::OAuth2 { app, .. }
+            | Principal::AppOnly { app } => *app,
         }
     }
 
@@ -38,7 +44,9 @@ impl Principal {
 
     pub fn has_scopes(&self, needed: &[&str]) -> bool {
         match self {
-            Principal::OAuth2 { scopes, .. } => needed.iter().all(|n| scopes.iter().any(|s| s == n)),
+            Principal::OAuth2 { scopes, .. } => {
+                needed.iter().all(|n| scopes.iter().any(|s| s == n))
+            }
             _ => true,
         }
     }
@@ -55,7 +63,11 @@ fn bearer(req: &Request) -> Option<&str> {
 pub fn oauth1_params(req: &Request) -> Option<Result<Vec<(String, String)>, ()>> {
     let header = req.header("authorization");
     let from_header = match header {
-        Some(h) if h.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("oauth")) => {
+        Some(h)
+            if h.trim_start()
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case("oauth")) =>
+        {
             match oauth1::parse_authorization(h) {
                 Some(p) => Some(p),
                 None => return Some(Err(())),
@@ -64,7 +76,11 @@ pub fn oauth1_params(req: &Request) -> Option<Result<Vec<(String, String)>, ()>>
         _ => None,
     };
     let mut all = from_header.clone().unwrap_or_default();
-    let others: Vec<(String, String)> = req.query_pairs().into_iter().chain(req.form_pairs()).collect();
+    let others: Vec<(String, String)> = req
+        .query_pairs()
+        .into_iter()
+        .chain(req.form_pairs())
+        .collect();
     if from_header.is_none() && !others.iter().any(|(k, _)| k == "oauth_signature") {
         return None;
     }
@@ -73,7 +89,10 @@ pub fn oauth1_params(req: &Request) -> Option<Result<Vec<(String, String)>, ()>>
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Who the credentials name, without checking them (for request counters).
@@ -91,7 +110,10 @@ pub fn identify(w: &World, req: &Request) -> (Option<usize>, Option<usize>) {
         if let Some(t) = param(&p, "oauth_token").and_then(|t| w.oauth1_access.get(t)) {
             return (Some(t.app), Some(t.user));
         }
-        return (param(&p, "oauth_consumer_key").and_then(|k| w.app_by_key.get(k).copied()), None);
+        return (
+            param(&p, "oauth_consumer_key").and_then(|k| w.app_by_key.get(k).copied()),
+            None,
+        );
     }
     (None, None)
 }
@@ -120,7 +142,10 @@ fn signed_origin(shared: &Shared, req: &Request) -> Option<(String, String)> {
         return Some((s.clone(), h.clone()));
     }
     let host = req.header("host")?;
-    Some((if req.tls { "https" } else { "http" }.to_string(), host.to_string()))
+    Some((
+        if req.tls { "https" } else { "http" }.to_string(),
+        host.to_string(),
+    ))
 }
 
 /// Verifies an OAuth 1.0a signed request. Errors are the 401 answers X gives.
@@ -157,12 +182,16 @@ pub fn verify_oauth1(
             Some(a) if a.app == app => Some(a.secret.clone()),
             _ => return Err(problems::unauthorized_code(89, "Invalid or expired token.")),
         },
-        (TokenKind::Access, None) => return Err(problems::unauthorized_code(89, "Invalid or expired token.")),
+        (TokenKind::Access, None) => {
+            return Err(problems::unauthorized_code(89, "Invalid or expired token."))
+        }
         (TokenKind::Request, Some(t)) => match w.request_tokens.get(t) {
             Some(r) if r.app == app => Some(r.secret.clone()),
             _ => return Err(problems::unauthorized_code(89, "Invalid or expired token.")),
         },
-        (TokenKind::Request, None) => return Err(problems::unauthorized_code(89, "Invalid or expired token.")),
+        (TokenKind::Request, None) => {
+            return Err(problems::unauthorized_code(89, "Invalid or expired token."))
+        }
         (TokenKind::None, _) => None,
     };
     let Ok(ts_num) = ts.parse::<i64>() else {
@@ -189,7 +218,11 @@ pub fn verify_oauth1(
     if !w.use_nonce(nonce_key) {
         return Err(fail32());
     }
-    Ok(OAuth1Ok { app, token: token.map(str::to_string), params })
+    Ok(OAuth1Ok {
+        app,
+        token: token.map(str::to_string),
+        params,
+    })
 }
 
 /// Authenticates an API request.
@@ -200,7 +233,11 @@ pub fn authenticate(shared: &Shared, w: &mut World, req: &Request) -> Result<Pri
             if t.expires_at.is_some_and(|e| now >= e) {
                 return Err(problems::unauthorized());
             }
-            return Ok(Principal::OAuth2 { app: t.app, user: t.user, scopes: t.scopes.clone() });
+            return Ok(Principal::OAuth2 {
+                app: t.app,
+                user: t.user,
+                scopes: t.scopes.clone(),
+            });
         }
         if let Some(&app) = w.app_only.get(b) {
             return Ok(Principal::AppOnly { app });
@@ -209,8 +246,15 @@ pub fn authenticate(shared: &Shared, w: &mut World, req: &Request) -> Result<Pri
     }
     if oauth1_params(req).is_some() {
         let ok = verify_oauth1(shared, w, req, TokenKind::Access)?;
-        let t = ok.token.as_deref().and_then(|t| w.oauth1_access.get(t)).ok_or_else(problems::unauthorized)?;
-        return Ok(Principal::OAuth1 { app: ok.app, user: t.user });
+        let t = ok
+            .token
+            .as_deref()
+            .and_then(|t| w.oauth1_access.get(t))
+            .ok_or_else(problems::unauthorized)?;
+        return Ok(Principal::OAuth1 {
+            app: ok.app,
+            user: t.user,
+        });
     }
     Err(problems::unauthorized())
 }

@@ -201,7 +201,10 @@ impl Config {
                 return Err(format!("config: user id {:?} is not ^[0-9]{{1,19}}$", u.id));
             }
             if !valid_username(&u.username) {
-                return Err(format!("config: username {:?} is not ^[A-Za-z0-9_]{{1,15}}$", u.username));
+                return Err(format!(
+                    "config: username {:?} is not ^[A-Za-z0-9_]{{1,15}}$",
+                    u.username
+                ));
             }
             if !ids.insert(u.id.clone()) || !names.insert(u.username.to_ascii_lowercase()) {
                 return Err(format!("config: duplicate user {:?}", u.id));
@@ -250,12 +253,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_configs() {
-        assert!(Config::parse(r#"{"users":[{"id":"x1","username":"a","name":"A"}]}"#)
-            .unwrap_err()
-            .contains("user id"));
-        assert!(Config::parse(r#"{"oauth1_tokens":[{"app":"nope","token":"t","secret":"s","user_id":"1"}]}"#)
-            .unwrap_err()
-            .contains("unknown app"));
+        assert!(
+            Config::parse(r#"{"users":[{"id":"x1","username":"a","name":"A"}]}"#)
+                .unwrap_err()
+                .contains("user id")
+        );
+        assert!(Config::parse(
+            r#"{"oauth1_tokens":[{"app":"nope","token":"t","secret":"s","user_id":"1"}]}"#
+        )
+        .unwrap_err()
+        .contains("unknown app"));
         // Keys beyond the schema are accepted.
         assert!(Config::parse(r#"{"limits":{"follow_per_15min":1,"extra":2},"x":[]}"#).is_ok());
         let c = Config::parse(r#"{"limits":{"follow_per_15min":1}}"#).unwrap();

@@ -121,7 +121,8 @@ mod tests {
     fn validation() {
         let s: Fault = serde_json::from_str(r#"{"route":"/x","kind":"status"}"#).unwrap();
         assert!(s.validate().is_err());
-        let s: Fault = serde_json::from_str(r#"{"route":"/x","kind":"status","status":503}"#).unwrap();
+        let s: Fault =
+            serde_json::from_str(r#"{"route":"/x","kind":"status","status":503}"#).unwrap();
         assert!(s.validate().is_ok());
         assert!(serde_json::from_str::<Fault>(r#"{"route":"/x","kind":"explode"}"#).is_err());
     }

@@ -43,8 +43,13 @@ impl Request {
 
     /// Media type of the body, lowercase, parameters dropped.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header("content-type").map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
     }
 
     pub fn is_form(&self) -> bool {
@@ -99,7 +104,11 @@ impl From<io::Error> for ReadError {
     }
 }
 
-fn read_line_limited<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, budget: &mut usize) -> Result<usize, ReadError> {
+fn read_line_limited<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    budget: &mut usize,
+) -> Result<usize, ReadError> {
     let start = buf.len();
     loop {
         let avail = r.fill_buf()?;
@@ -163,7 +172,10 @@ pub fn read_request<S: Read + Write>(
         line.clear();
         let n = read_line_limited(r, &mut line, &mut budget)?;
         if n == 0 {
-            return Err(ReadError::Bad(400, "connection closed inside the header section"));
+            return Err(ReadError::Bad(
+                400,
+                "connection closed inside the header section",
+            ));
         }
         let l = trim_crlf(&line);
         if l.is_empty() {
@@ -237,19 +249,27 @@ fn read_chunked<R: BufRead>(r: &mut R) -> Result<Vec<u8>, ReadError> {
         if read_line_limited(r, &mut line, &mut budget)? == 0 {
             return Err(ReadError::Bad(400, "connection closed inside a chunk"));
         }
-        let l = std::str::from_utf8(trim_crlf(&line)).map_err(|_| ReadError::Bad(400, "bad chunk size"))?;
+        let l = std::str::from_utf8(trim_crlf(&line))
+            .map_err(|_| ReadError::Bad(400, "bad chunk size"))?;
         let size_hex = l.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_hex, 16).map_err(|_| ReadError::Bad(400, "bad chunk size"))?;
+        let size = usize::from_str_radix(size_hex, 16)
+            .map_err(|_| ReadError::Bad(400, "bad chunk size"))?;
         if size == 0 {
             // Trailer section until an empty line.
             loop {
                 line.clear();
-                if read_line_limited(r, &mut line, &mut budget)? == 0 || trim_crlf(&line).is_empty() {
+                if read_line_limited(r, &mut line, &mut budget)? == 0 || trim_crlf(&line).is_empty()
+                {
                     return Ok(body);
                 }
             }
         }
-        if body.len() + size > MAX_BODY {
+        // The size is the peer's: checked, as a huge hex value would overflow the sum.
+        if body
+            .len()
+            .checked_add(size)
+            .is_none_or(|total| total > MAX_BODY)
+        {
             return Err(ReadError::Bad(413, "body too large"));
         }
         let start = body.len();
@@ -296,7 +316,11 @@ impl Response {
 
     pub fn set_header(&mut self, k: &str, v: impl Into<String>) {
         let v = v.into();
-        if let Some(h) = self.headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(k)) {
+        if let Some(h) = self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+        {
             h.1 = v;
         } else {
             self.headers.push((k.to_string(), v));
@@ -341,14 +365,16 @@ pub fn reason(status: u16) -> &'static str {
 
 /// Gzips the body when the client accepts it (and the body is not empty).
 pub fn maybe_gzip(req: &Request, resp: &mut Response) {
-    if resp.body.is_empty() || !req.accepts_gzip() || resp.get_header("content-encoding").is_some() {
+    if resp.body.is_empty() || !req.accepts_gzip() || resp.get_header("content-encoding").is_some()
+    {
         return;
     }
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     if enc.write_all(&resp.body).is_ok() {
         if let Ok(z) = enc.finish() {
             resp.body = z;
-            resp.headers.push(("content-encoding".into(), "gzip".into()));
+            resp.headers
+                .push(("content-encoding".into(), "gzip".into()));
             resp.headers.push(("vary".into(), "Accept-Encoding".into()));
         }
     }

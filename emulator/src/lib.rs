@@ -10,6 +10,8 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod http;
 pub mod limits;
 pub mod oauth1;

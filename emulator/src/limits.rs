@@ -32,7 +32,10 @@ pub struct RateInfo {
 
 impl Window {
     pub fn fresh(now: i64) -> Window {
-        Window { start: now, count: 0 }
+        Window {
+            start: now,
+            count: 0,
+        }
     }
 
     fn roll(&mut self, now: i64) {
@@ -135,20 +138,62 @@ mod tests {
     #[test]
     fn window_opens_counts_and_resets() {
         let mut w = Window::fresh(1000);
-        assert_eq!(w.take(1000, 2), Ok(RateInfo { limit: 2, remaining: 1, reset: 1900 }));
-        assert_eq!(w.take(1010, 2), Ok(RateInfo { limit: 2, remaining: 0, reset: 1900 }));
-        assert_eq!(w.take(1899, 2), Err(RateInfo { limit: 2, remaining: 0, reset: 1900 }));
-        assert_eq!(w.take(1900, 2), Ok(RateInfo { limit: 2, remaining: 1, reset: 2800 }));
+        assert_eq!(
+            w.take(1000, 2),
+            Ok(RateInfo {
+                limit: 2,
+                remaining: 1,
+                reset: 1900
+            })
+        );
+        assert_eq!(
+            w.take(1010, 2),
+            Ok(RateInfo {
+                limit: 2,
+                remaining: 0,
+                reset: 1900
+            })
+        );
+        assert_eq!(
+            w.take(1899, 2),
+            Err(RateInfo {
+                limit: 2,
+                remaining: 0,
+                reset: 1900
+            })
+        );
+        assert_eq!(
+            w.take(1900, 2),
+            Ok(RateInfo {
+                limit: 2,
+                remaining: 1,
+                reset: 2800
+            })
+        );
     }
 
     #[test]
     fn rolling_day() {
         let mut r = Rolling::default();
-        assert_eq!(r.info(0, 3), RateInfo { limit: 3, remaining: 3, reset: DAY });
+        assert_eq!(
+            r.info(0, 3),
+            RateInfo {
+                limit: 3,
+                remaining: 3,
+                reset: DAY
+            }
+        );
         r.record(10);
         r.record(10);
         r.record(20);
-        assert_eq!(r.info(30, 3), RateInfo { limit: 3, remaining: 0, reset: 10 + DAY });
+        assert_eq!(
+            r.info(30, 3),
+            RateInfo {
+                limit: 3,
+                remaining: 0,
+                reset: 10 + DAY
+            }
+        );
         assert_eq!(r.count(10 + DAY), 1);
         assert_eq!(r.info(10 + DAY, 3).reset, 20 + DAY);
         assert_eq!(r.count(20 + DAY), 0);

@@ -15,12 +15,17 @@ fn run() -> Result<(), String> {
     let mut ca_out: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match a.as_str() {
             "--host" => opts.host = value("--host")?,
             "--port" => {
                 let v = value("--port")?;
-                opts.port = v.parse().map_err(|_| format!("--port {v:?} is not a port number"))?;
+                opts.port = v
+                    .parse()
+                    .map_err(|_| format!("--port {v:?} is not a port number"))?;
             }
             "--config" => {
                 let f = value("--config")?;

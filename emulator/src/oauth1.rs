@@ -199,9 +199,22 @@ mod tests {
             base,
             "POST&https%3A%2F%2Fapi.twitter.com%2F1.1%2Fstatuses%2Fupdate.json&include_entities%3Dtrue%26oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog%26oauth_nonce%3DkYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1318622958%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0%26status%3DHello%2520Ladies%2520%252B%2520Gentlemen%252C%2520a%2520signed%2520OAuth%2520request%2521"
         );
-        assert_eq!(sign(&base, CS, Some(TS_SECRET)), "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
-        assert!(verify(&base, CS, Some(TS_SECRET), "hCtSmYh+iHYCEqBWrE7C7hYmtUk="));
-        assert!(!verify(&base, CS, Some("wrong"), "hCtSmYh+iHYCEqBWrE7C7hYmtUk="));
+        assert_eq!(
+            sign(&base, CS, Some(TS_SECRET)),
+            "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
+        );
+        assert!(verify(
+            &base,
+            CS,
+            Some(TS_SECRET),
+            "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
+        ));
+        assert!(!verify(
+            &base,
+            CS,
+            Some("wrong"),
+            "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
+        ));
     }
 
     #[test]
@@ -212,7 +225,10 @@ mod tests {
             base,
             "POST&https%3A%2F%2Fapi.x.com%2F1.1%2Fstatuses%2Fupdate.json&include_entities%3Dtrue%26oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog%26oauth_nonce%3DkYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1318622958%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0%26status%3DHello%2520Ladies%2520%252B%2520Gentlemen%252C%2520a%2520signed%2520OAuth%2520request%2521"
         );
-        assert_eq!(sign(&base, CS, Some(TS_SECRET)), "Ls93hJiZbQ3akF3HF3x1Bz8/zU4=");
+        assert_eq!(
+            sign(&base, CS, Some(TS_SECRET)),
+            "Ls93hJiZbQ3akF3HF3x1Bz8/zU4="
+        );
     }
 
     #[test]
@@ -223,18 +239,28 @@ mod tests {
             base,
             "POST&https%3A%2F%2Fapi.x.com%2F2%2Fusers%2F370773112%2Ffollowing&oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog%26oauth_nonce%3DkYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1318622958%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0"
         );
-        assert_eq!(sign(&base, CS, Some(TS_SECRET)), "BovQWZoUxWUtLjZQuxShgaY+qzI=");
+        assert_eq!(
+            sign(&base, CS, Some(TS_SECRET)),
+            "BovQWZoUxWUtLjZQuxShgaY+qzI="
+        );
     }
 
     #[test]
     fn unfollow_vector() {
-        let uri = base_uri("https", "api.x.com", "/2/users/370773112/following/2244994945");
+        let uri = base_uri(
+            "https",
+            "api.x.com",
+            "/2/users/370773112/following/2244994945",
+        );
         let base = base_string("DELETE", &uri, &oauth_params());
         assert_eq!(
             base,
             "DELETE&https%3A%2F%2Fapi.x.com%2F2%2Fusers%2F370773112%2Ffollowing%2F2244994945&oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog%26oauth_nonce%3DkYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1318622958%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0"
         );
-        assert_eq!(sign(&base, CS, Some(TS_SECRET)), "ik8nmaA0EeISVcgx+ZPXxDlqAns=");
+        assert_eq!(
+            sign(&base, CS, Some(TS_SECRET)),
+            "ik8nmaA0EeISVcgx+ZPXxDlqAns="
+        );
     }
 
     #[test]
@@ -247,7 +273,10 @@ mod tests {
             base,
             "GET&https%3A%2F%2Fapi.x.com%2F2%2Fusers%2Fme&oauth_consumer_key%3Dxvz1evFS4wEEPTGEFPHBog%26oauth_nonce%3DkYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1318622958%26oauth_token%3D370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb%26oauth_version%3D1.0%26user.fields%3Dcreated_at%252Cdescription"
         );
-        assert_eq!(sign(&base, CS, Some(TS_SECRET)), "6LrMvmUKGWB/t3Q+SyTwdj0daEQ=");
+        assert_eq!(
+            sign(&base, CS, Some(TS_SECRET)),
+            "6LrMvmUKGWB/t3Q+SyTwdj0daEQ="
+        );
     }
 
     #[test]
@@ -318,9 +347,18 @@ mod tests {
 
     #[test]
     fn base_uri_normalisation() {
-        assert_eq!(base_uri("HTTP", "Example.COM:80", "/r%20v"), "http://example.com/r%20v");
-        assert_eq!(base_uri("https", "example.com:443", "/"), "https://example.com/");
-        assert_eq!(base_uri("http", "127.0.0.1:8080", "/a"), "http://127.0.0.1:8080/a");
+        assert_eq!(
+            base_uri("HTTP", "Example.COM:80", "/r%20v"),
+            "http://example.com/r%20v"
+        );
+        assert_eq!(
+            base_uri("https", "example.com:443", "/"),
+            "https://example.com/"
+        );
+        assert_eq!(
+            base_uri("http", "127.0.0.1:8080", "/a"),
+            "http://127.0.0.1:8080/a"
+        );
         assert_eq!(base_uri("https", "h:80", "/a"), "https://h:80/a");
     }
 

@@ -32,7 +32,8 @@ pub fn forbidden() -> Response {
 }
 
 pub fn forbidden_detail(detail: &str) -> Response {
-    let body = json!({"title": "Forbidden", "type": "about:blank", "status": 403, "detail": detail});
+    let body =
+        json!({"title": "Forbidden", "type": "about:blank", "status": 403, "detail": detail});
     Response::problem(403, body.to_string())
 }
 
@@ -43,8 +44,7 @@ pub fn unsupported_authentication() -> Response {
     )
 }
 
-pub const TOO_MANY: &str =
-    r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#;
+pub const TOO_MANY: &str = r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#;
 
 pub fn too_many_requests() -> Response {
     Response::problem(429, TOO_MANY)
@@ -55,7 +55,12 @@ pub fn invalid_request(parameter: &str, values: &[&str], message: &str) -> Respo
     let mut params = serde_json::Map::new();
     params.insert(
         parameter.to_string(),
-        Value::Array(values.iter().map(|v| Value::String((*v).to_string())).collect()),
+        Value::Array(
+            values
+                .iter()
+                .map(|v| Value::String((*v).to_string()))
+                .collect(),
+        ),
     );
     let body = json!({
         "errors": [{"parameters": params, "message": message}],
@@ -87,7 +92,11 @@ pub fn invalid_id(parameter: &str, value: &str) -> Response {
 
 /// The partial-error object X puts in `errors[]` for a user it cannot find.
 pub fn user_not_found_error(parameter: &str, value: &str) -> Value {
-    let what = if parameter == "username" { "username" } else { "id" };
+    let what = if parameter == "username" {
+        "username"
+    } else {
+        "id"
+    };
     json!({
         "value": value,
         "detail": format!("Could not find user with {what}: [{value}]."),
@@ -134,7 +143,8 @@ pub fn for_status(status: u16) -> Response {
         429 => too_many_requests(),
         _ => {
             let title = crate::http::reason(status);
-            let body = json!({"title": title, "detail": title, "type": "about:blank", "status": status});
+            let body =
+                json!({"title": title, "detail": title, "type": "about:blank", "status": status});
             Response::problem(status, body.to_string())
         }
     }

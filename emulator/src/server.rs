@@ -54,7 +54,9 @@ pub fn parse_public_base(url: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("--public-base {url:?}: expected scheme://host"))?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
-        return Err(format!("--public-base {url:?}: scheme must be http or https"));
+        return Err(format!(
+            "--public-base {url:?}: scheme must be http or https"
+        ));
     }
     let host = rest.split('/').next().unwrap_or("");
     if host.is_empty() {
@@ -83,13 +85,21 @@ impl Server {
             ));
         }
         let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
-        let public_base = opts.public_base.as_deref().map(parse_public_base).transpose()?;
+        let public_base = opts
+            .public_base
+            .as_deref()
+            .map(parse_public_base)
+            .transpose()?;
         let shared = Arc::new(Shared {
             world: Mutex::new(World::new(Arc::new(opts.config))),
             accepted: AtomicU64::new(0),
             public_base,
         });
-        Ok(Server { listener, shared, tls: opts.tls })
+        Ok(Server {
+            listener,
+            shared,
+            tls: opts.tls,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -125,7 +135,9 @@ impl Server {
                     match tls {
                         None => serve(stream, &shared, peer, false),
                         Some(cfg) => {
-                            let Ok(conn) = rustls::ServerConnection::new(cfg) else { return };
+                            let Ok(conn) = rustls::ServerConnection::new(cfg) else {
+                                return;
+                            };
                             serve(rustls::StreamOwned::new(conn, stream), &shared, peer, true)
                         }
                     }
@@ -153,8 +165,10 @@ impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
 }
 
 fn common_headers(resp: &mut Response) {
-    resp.headers.push(("date".into(), http_date(crate::clock::wall_now())));
-    resp.headers.push(("server".into(), "xfollow-emulator".into()));
+    resp.headers
+        .push(("date".into(), http_date(crate::clock::wall_now())));
+    resp.headers
+        .push(("server".into(), "xfollow-emulator".into()));
 }
 
 fn serve<S: Conn>(stream: S, shared: &Shared, peer: SocketAddr, tls: bool) {
@@ -202,7 +216,12 @@ fn serve<S: Conn>(stream: S, shared: &Shared, peer: SocketAddr, tls: bool) {
                 http::maybe_gzip(&req, &mut resp);
                 let sent = resp.body.len() / 2;
                 let w = r.get_mut();
-                let _ = w.write_all(&http::head_bytes(&resp, resp.body.len().max(1) + 16, true, false));
+                let _ = w.write_all(&http::head_bytes(
+                    &resp,
+                    resp.body.len().max(1) + 16,
+                    true,
+                    false,
+                ));
                 let _ = w.write_all(&resp.body[..sent]);
                 let _ = w.flush();
                 let _ = r.get_ref().tcp().shutdown(Shutdown::Write);
@@ -215,7 +234,10 @@ fn serve<S: Conn>(stream: S, shared: &Shared, peer: SocketAddr, tls: bool) {
 /// After an error answer, reads (and drops) what the client is still sending for a moment, so
 /// that closing with unread data does not reset the connection before the answer is read.
 fn lingering_close<S: Conn>(r: &mut BufReader<S>) {
-    let _ = r.get_ref().tcp().set_read_timeout(Some(Duration::from_millis(500)));
+    let _ = r
+        .get_ref()
+        .tcp()
+        .set_read_timeout(Some(Duration::from_millis(500)));
     let mut buf = [0u8; 8192];
     let mut total = 0usize;
     while total < 4 * 1024 * 1024 {
@@ -243,8 +265,9 @@ pub fn http_date(epoch: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let mo = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if mo <= 2 { y + 1 } else { y };
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        [(mo - 1) as usize];
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(mo - 1) as usize];
     format!("{weekday}, {d:02} {month} {y} {h:02}:{m:02}:{s:02} GMT")
 }
 

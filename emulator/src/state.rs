@@ -141,7 +141,11 @@ impl World {
     }
 
     fn app_index(&self, id: &str) -> usize {
-        self.cfg.apps.iter().position(|a| a.id == id).expect("checked config")
+        self.cfg
+            .apps
+            .iter()
+            .position(|a| a.id == id)
+            .expect("checked config")
     }
 
     /// (Re)loads the mutable part of the world from the config.
@@ -171,7 +175,11 @@ impl World {
             let app = self.app_index(&t.app);
             self.oauth1_access.insert(
                 t.token.clone(),
-                OAuth1Access { app, secret: t.secret.clone(), user: self.user_by_id[&t.user_id] },
+                OAuth1Access {
+                    app,
+                    secret: t.secret.clone(),
+                    user: self.user_by_id[&t.user_id],
+                },
             );
         }
         self.request_tokens.clear();

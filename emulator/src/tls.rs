@@ -10,7 +10,10 @@ pub struct TlsSetup {
 }
 
 pub fn make() -> Result<TlsSetup, String> {
-    use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
     let e = |x: rcgen::Error| format!("certificate generation failed: {x}");
     let ca_key = KeyPair::generate().map_err(e)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(e)?;
@@ -18,18 +21,25 @@ pub fn make() -> Result<TlsSetup, String> {
     dn.push(DnType::CommonName, "xfollow-emulator test CA");
     ca_params.distinguished_name = dn;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca_cert = ca_params.self_signed(&ca_key).map_err(e)?;
 
     let leaf_key = KeyPair::generate().map_err(e)?;
     let mut leaf_params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).map_err(e)?;
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .map_err(e)?;
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, "localhost");
     leaf_params.distinguished_name = dn;
     leaf_params.is_ca = IsCa::ExplicitNoCa;
     leaf_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let leaf_cert = leaf_params.signed_by(&leaf_key, &ca_cert, &ca_key).map_err(e)?;
+    let leaf_cert = leaf_params
+        .signed_by(&leaf_key, &ca_cert, &ca_key)
+        .map_err(e)?;
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = vec![leaf_cert.der().clone(), ca_cert.der().clone()];
@@ -40,5 +50,8 @@ pub fn make() -> Result<TlsSetup, String> {
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .map_err(|x| x.to_string())?;
-    Ok(TlsSetup { config: Arc::new(config), ca_pem: ca_cert.pem() })
+    Ok(TlsSetup {
+        config: Arc::new(config),
+        ca_pem: ca_cert.pem(),
+    })
 }

@@ -16,7 +16,10 @@ const SECRET: &str = "replay-token-secret";
 const APP_BEARER: &str = "replay-app-only";
 
 fn recorded_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     root.join("../shared/xapi/recorded")
 }
 
@@ -42,10 +45,17 @@ fn yaml_str(y: &Yaml) -> Option<String> {
 fn response_body(y: &Yaml) -> Value {
     let s = &y["string"];
     let bytes = match s {
-        Yaml::String(text) if text.starts_with("H4sI") || text.contains("\n") && !text.trim_start().starts_with('{') => {
-            let raw = base64::engine::general_purpose::STANDARD.decode(text.split_whitespace().collect::<String>()).unwrap();
+        Yaml::String(text)
+            if text.starts_with("H4sI")
+                || text.contains("\n") && !text.trim_start().starts_with('{') =>
+        {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(text.split_whitespace().collect::<String>())
+                .unwrap();
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .unwrap();
             out
         }
         Yaml::String(text) => text.as_bytes().to_vec(),
@@ -81,13 +91,18 @@ fn load() -> Vec<Exchange> {
                 }
                 other => panic!("request body {other:?}"),
             };
-            let accept_gzip = req["headers"]["Accept-Encoding"]
-                .as_vec()
-                .is_some_and(|v| v.iter().any(|x| x.as_str().is_some_and(|s| s.contains("gzip"))));
+            let accept_gzip = req["headers"]["Accept-Encoding"].as_vec().is_some_and(|v| {
+                v.iter()
+                    .any(|x| x.as_str().is_some_and(|s| s.contains("gzip")))
+            });
             let resp = &i["response"];
             let mut resp_headers = Vec::new();
             for (k, v) in resp["headers"].as_hash().unwrap() {
-                let val = v.as_vec().and_then(|a| a.first()).and_then(yaml_str).unwrap_or_default();
+                let val = v
+                    .as_vec()
+                    .and_then(|a| a.first())
+                    .and_then(yaml_str)
+                    .unwrap_or_default();
                 resp_headers.push((k.as_str().unwrap().to_string(), val));
             }
             out.push(Exchange {
@@ -114,8 +129,10 @@ fn world(exchanges: &[Exchange]) -> String {
         json!({"id": "783214", "username": "Twitter", "name": "Twitter"}),
         json!({"id": "2244994945", "username": "TwitterDev", "name": "Twitter Dev"}),
     ];
-    let mut seen: std::collections::HashSet<String> =
-        users.iter().map(|u| u["id"].as_str().unwrap().to_string()).collect();
+    let mut seen: std::collections::HashSet<String> = users
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
     let mut follows = Vec::new();
     for x in exchanges {
         let followers = x.uri.ends_with("/followers");
@@ -132,7 +149,11 @@ fn world(exchanges: &[Exchange]) -> String {
             if seen.insert(id.clone()) {
                 users.push(json!({"id": id, "username": u["username"], "name": u["name"]}));
             }
-            let (s, t) = if followers { (id.clone(), owner.clone()) } else { (owner.clone(), id.clone()) };
+            let (s, t) = if followers {
+                (id.clone(), owner.clone())
+            } else {
+                (owner.clone(), id.clone())
+            };
             follows.push(json!({"source": s, "target": t}));
         }
     }
@@ -168,7 +189,9 @@ fn same_shape(path: &str, got: &Value, want: &Value) {
                 same_shape(&format!("{path}[{i}]"), item, &w[i]);
             }
         }
-        (Value::String(_), Value::String(_)) | (Value::Bool(_), Value::Bool(_)) | (Value::Null, Value::Null) => {}
+        (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Null, Value::Null) => {}
         (Value::Number(_), Value::Number(_)) => {}
         _ => panic!("type at {path}: got {got}, recorded {want}"),
     }
@@ -178,14 +201,24 @@ fn same_shape(path: &str, got: &Value, want: &Value) {
 fn recorded_exchanges_replay_with_the_same_shapes() {
     let exchanges = load();
     assert_eq!(exchanges.len(), 8);
-    let emu = Emu::with_config_args(&world(&exchanges), &["--public-base", "https://api.twitter.com"]);
+    let emu = Emu::with_config_args(
+        &world(&exchanges),
+        &["--public-base", "https://api.twitter.com"],
+    );
     for x in &exchanges {
         let mut c = emu.client();
         let path = x.uri.strip_prefix("https://api.twitter.com").unwrap();
         let user_context = x.method != "GET" || path == "/2/users/me";
         let auth = if user_context {
             // Signed over the recorded URL: the emulator verifies against --public-base.
-            sign(&x.method, &x.uri, &[], "replay-ck", "replay-cs", Some((TOKEN, SECRET)))
+            sign(
+                &x.method,
+                &x.uri,
+                &[],
+                "replay-ck",
+                "replay-cs",
+                Some((TOKEN, SECRET)),
+            )
         } else {
             bearer(APP_BEARER)
         };
@@ -199,11 +232,19 @@ fn recorded_exchanges_replay_with_the_same_shapes() {
         // X fills a page after filtering, so a recorded page may hold fewer than the default
         // 100 and still have a next_token; ask for a page of the recorded size then.
         let mut path = path.to_string();
-        if let Some(n) = x.resp_body["meta"]["result_count"].as_u64().filter(|&n| n < 100) {
+        if let Some(n) = x.resp_body["meta"]["result_count"]
+            .as_u64()
+            .filter(|&n| n < 100)
+        {
             path.push_str(&format!("?max_results={n}"));
         }
         let path = path.as_str();
-        let r = c.request(&x.method, path, &headers, x.body.as_deref().unwrap_or("").as_bytes());
+        let r = c.request(
+            &x.method,
+            path,
+            &headers,
+            x.body.as_deref().unwrap_or("").as_bytes(),
+        );
         let what = format!("{} {} {}", x.file, x.method, path);
         assert_eq!(r.status, x.status, "{what}: {}", r.text());
         let got = r.json();
@@ -211,18 +252,37 @@ fn recorded_exchanges_replay_with_the_same_shapes() {
         // Values that are facts of the world rather than of the moment match exactly.
         match (x.method.as_str(), got.get("data")) {
             ("POST" | "DELETE", Some(_)) => assert_eq!(got, x.resp_body, "{what}"),
-            ("GET", Some(Value::Object(_))) => assert_eq!(got["data"]["id"], x.resp_body["data"]["id"], "{what}"),
+            ("GET", Some(Value::Object(_))) => {
+                assert_eq!(got["data"]["id"], x.resp_body["data"]["id"], "{what}")
+            }
             ("GET", Some(Value::Array(a))) => {
-                assert_eq!(got["meta"]["result_count"], x.resp_body["meta"]["result_count"], "{what}");
+                assert_eq!(
+                    got["meta"]["result_count"], x.resp_body["meta"]["result_count"],
+                    "{what}"
+                );
                 let ids: Vec<&Value> = a.iter().map(|u| &u["id"]).collect();
-                let want: Vec<&Value> = x.resp_body["data"].as_array().unwrap().iter().map(|u| &u["id"]).collect();
+                let want: Vec<&Value> = x.resp_body["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|u| &u["id"])
+                    .collect();
                 assert_eq!(ids, want, "{what}: newest first, as recorded");
             }
             _ => {}
         }
-        let rec = |k: &str| x.resp_headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let rec = |k: &str| {
+            x.resp_headers
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
         assert_eq!(r.header("content-type"), rec("content-type"), "{what}");
-        assert_eq!(r.header("x-rate-limit-limit"), rec("x-rate-limit-limit"), "{what}");
+        assert_eq!(
+            r.header("x-rate-limit-limit"),
+            rec("x-rate-limit-limit"),
+            "{what}"
+        );
         assert!(r.has_rate_headers(), "{what}");
         if x.accept_gzip {
             assert_eq!(r.header("content-encoding"), Some("gzip"), "{what}");
@@ -230,7 +290,10 @@ fn recorded_exchanges_replay_with_the_same_shapes() {
     }
     // The follow took effect and the unfollow undid it.
     let st = emu.state();
-    assert!(!st["follows"].as_array().unwrap().contains(&json!({"source": TWEEPY, "target": "17874544"})));
+    assert!(!st["follows"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"source": TWEEPY, "target": "17874544"})));
     assert_eq!(st["counters"]["users"][TWEEPY]["follow_requests"], 2);
     assert_eq!(st["counters"]["users"][TWEEPY]["follows_24h"], 2);
 }

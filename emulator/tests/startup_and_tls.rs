@@ -9,7 +9,11 @@ use serde_json::json;
 use std::net::TcpStream;
 use std::sync::Arc;
 
-fn tls_client(port: u16, ca_pem: &[u8], name: &str) -> Client<rustls::StreamOwned<rustls::ClientConnection, TcpStream>> {
+fn tls_client(
+    port: u16,
+    ca_pem: &[u8],
+    name: &str,
+) -> Client<rustls::StreamOwned<rustls::ClientConnection, TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem) {
         roots.add(cert.unwrap()).unwrap();
@@ -20,10 +24,18 @@ fn tls_client(port: u16, ca_pem: &[u8], name: &str) -> Client<rustls::StreamOwne
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let conn = rustls::ClientConnection::new(Arc::new(cfg), ServerName::try_from(name.to_string()).unwrap()).unwrap();
+    let conn = rustls::ClientConnection::new(
+        Arc::new(cfg),
+        ServerName::try_from(name.to_string()).unwrap(),
+    )
+    .unwrap();
     let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
-    Client { r: std::io::BufReader::new(rustls::StreamOwned::new(conn, sock)), host: format!("{name}:{port}") }
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    Client {
+        r: std::io::BufReader::new(rustls::StreamOwned::new(conn, sock)),
+        host: format!("{name}:{port}"),
+    }
 }
 
 #[test]
@@ -42,9 +54,19 @@ fn tls_serves_with_the_written_ca_and_signs_https_urls() {
         let a = sign("POST", &url, &[], CK, CS, Some((ALICE_TOKEN, ALICE_SECRET)));
         let r = c.follow(ALICE, BOB, &a);
         assert_eq!(r.status, 200, "{}", r.text());
-        assert_eq!(r.json(), json!({"data": {"following": true, "pending_follow": false}}));
+        assert_eq!(
+            r.json(),
+            json!({"data": {"following": true, "pending_follow": false}})
+        );
         // The http URL does not verify over https.
-        let a = sign("POST", &format!("http://{name}:{}{path}", emu.port), &[], CK, CS, Some((ALICE_TOKEN, ALICE_SECRET)));
+        let a = sign(
+            "POST",
+            &format!("http://{name}:{}{path}", emu.port),
+            &[],
+            CK,
+            CS,
+            Some((ALICE_TOKEN, ALICE_SECRET)),
+        );
         assert_eq!(c.follow(ALICE, BOB, &a).status, 401);
         // Keep-alive over TLS.
         assert_eq!(c.get("/2/users/me", &bearer(ALICE_BEARER)).status, 200);
@@ -59,7 +81,10 @@ fn tls_serves_with_the_written_ca_and_signs_https_urls() {
 
 #[test]
 fn tls_flag_needs_ca_out_and_remote_needs_opt_in() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xfollow-emulator")).arg("--tls").output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xfollow-emulator"))
+        .arg("--tls")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
@@ -79,12 +104,18 @@ fn tls_flag_needs_ca_out_and_remote_needs_opt_in() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("xfollow-emulator: --config /nonexistent/world.json: "));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .starts_with("xfollow-emulator: --config /nonexistent/world.json: "));
 }
 
 #[test]
 fn host_localhost_binds_ipv4_loopback() {
     let emu = Emu::start_args(&["--host", "localhost"], None);
     assert!(emu.base.starts_with("http://127.0.0.1:"), "{}", emu.base);
-    assert_eq!(emu.client().get("/2/users/me", &bearer(ALICE_BEARER)).status, 200);
+    assert_eq!(
+        emu.client()
+            .get("/2/users/me", &bearer(ALICE_BEARER))
+            .status,
+        200
+    );
 }

@@ -11,6 +11,7 @@ use std::fmt;
 
 use super::form::{get, parse_pairs, pct_encode};
 use super::pkce::ct_eq;
+use super::token_set::MAX_ANSWER_LEN;
 use super::{Error, Secret};
 
 /// X's authorize page (asks every time).
@@ -104,11 +105,21 @@ fn required(pairs: &[(String, String)], key: &str, what: &str) -> Result<String,
     }
 }
 
+/// The pairs of a form-encoded answer, refused above [`MAX_ANSWER_LEN`].
+fn answer_pairs(body: &str, what: &str) -> Result<Vec<(String, String)>, Error> {
+    if body.len() > MAX_ANSWER_LEN {
+        return Err(Error::InvalidResponse(format!(
+            "{what} answer is larger than {MAX_ANSWER_LEN} bytes"
+        )));
+    }
+    Ok(parse_pairs(body.trim()))
+}
+
 /// Parses the request token answer
 /// (`oauth_token=..&oauth_token_secret=..&oauth_callback_confirmed=true`).
 /// `oauth_callback_confirmed` must be exactly `true`.
 pub fn parse_request_token(body: &str) -> Result<RequestToken, Error> {
-    let pairs = parse_pairs(body.trim());
+    let pairs = answer_pairs(body, "request token")?;
     let token = required(&pairs, "oauth_token", "request token")?;
     let token_secret = Secret::new(required(&pairs, "oauth_token_secret", "request token")?);
     if get(&pairs, "oauth_callback_confirmed") != Some("true") {
@@ -123,7 +134,7 @@ pub fn parse_request_token(body: &str) -> Result<RequestToken, Error> {
 /// Parses the access token answer
 /// (`oauth_token=..&oauth_token_secret=..&user_id=..&screen_name=..`).
 pub fn parse_access_token(body: &str) -> Result<AccessToken, Error> {
-    let pairs = parse_pairs(body.trim());
+    let pairs = answer_pairs(body, "access token")?;
     let token = Secret::new(required(&pairs, "oauth_token", "access token")?);
     let token_secret = Secret::new(required(&pairs, "oauth_token_secret", "access token")?);
     let opt = |k: &str| get(&pairs, k).filter(|v| !v.is_empty()).map(str::to_owned);
@@ -253,6 +264,26 @@ mod tests {
             parse_request_token("oauth_token=a&oauth_callback_confirmed=true"),
             Err(Error::InvalidResponse(
                 "request token answer has no oauth_token_secret".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn answers_over_the_limit_are_refused() {
+        let big = format!(
+            "oauth_token=a&oauth_token_secret=b&pad={}",
+            "x".repeat(MAX_ANSWER_LEN)
+        );
+        assert_eq!(
+            parse_access_token(&big),
+            Err(Error::InvalidResponse(
+                "access token answer is larger than 65536 bytes".into()
+            ))
+        );
+        assert_eq!(
+            parse_request_token(&big),
+            Err(Error::InvalidResponse(
+                "request token answer is larger than 65536 bytes".into()
             ))
         );
     }

@@ -47,13 +47,21 @@ struct Conn {
     since: Instant,
 }
 
-enum Head {
+/// What the bytes received so far on a connection hold.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// No blank line yet.
     Incomplete,
+    /// A head whose request line cannot be read.
     Bad,
+    /// A request line: method and target.
     Request { method: String, target: String },
 }
 
-fn parse_head(buf: &[u8]) -> Head {
+/// Parses the request head a browser sent to the receiver (request line and headers, up to
+/// the blank line). Only the request line is used. Never panics, whatever the bytes; the
+/// caller bounds the buffer ([`MAX_HEAD`]).
+pub(crate) fn parse_head(buf: &[u8]) -> Head {
     let end = match buf.windows(4).position(|w| w == b"\r\n\r\n") {
         Some(i) => i,
         None => match buf.windows(2).position(|w| w == b"\n\n") {
@@ -113,7 +121,7 @@ fn failure_text(e: &Error) -> &'static str {
 
 /// Splits a request target into path and query (an absolute-form target loses its scheme
 /// and authority; a fragment is dropped).
-fn split_target(target: &str) -> (&str, &str) {
+pub(crate) fn split_target(target: &str) -> (&str, &str) {
     let t = match target.strip_prefix("http://") {
         Some(rest) => rest.find('/').map(|i| &rest[i..]).unwrap_or("/"),
         None => target,
@@ -426,6 +434,9 @@ mod tests {
                 assert_eq!(target, "/cb?a=1");
             }
             _ => panic!("not parsed"),
+        }
+        for junk in [&b"\r\n\r\n"[..], b"\n\n", b" / HTTP/1.1\r\n\r\n"] {
+            assert_eq!(parse_head(junk), Head::Bad, "{junk:?}");
         }
     }
 }

@@ -27,6 +27,26 @@ use super::{Error, TokenSet};
 /// The store file format version written and accepted.
 pub const STORE_VERSION: u32 = 1;
 
+/// Largest store file read (a token set is a few hundred bytes).
+pub const MAX_STORE_LEN: usize = 64 * 1024;
+
+/// Parses the content of a store file into a token set; the error is a one-line message
+/// without secrets. Never panics, whatever the bytes.
+pub(crate) fn parse_store(text: &[u8]) -> Result<TokenSet, String> {
+    if text.len() > MAX_STORE_LEN {
+        return Err(format!("the file is larger than {MAX_STORE_LEN} bytes"));
+    }
+    let stored: StoredTokenSet = serde_json::from_slice(text)
+        .map_err(|_| "not a token store (invalid JSON or missing fields)".to_owned())?;
+    if stored.version != STORE_VERSION {
+        return Err(format!("unsupported store version {}", stored.version));
+    }
+    if stored.access_token.is_empty() {
+        return Err("the stored access_token is empty".into());
+    }
+    Ok(TokenSet::from_stored(&stored))
+}
+
 /// A token store file (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenStore {
@@ -138,26 +158,18 @@ impl TokenStore {
                 });
             }
         }
-        let mut text = Zeroizing::new(String::new());
-        file.read_to_string(&mut text)
+        let mut text = Zeroizing::new(Vec::new());
+        // One byte more than the limit tells a file that is too large.
+        (&mut file)
+            .take(MAX_STORE_LEN as u64 + 1)
+            .read_to_end(&mut text)
             .map_err(|e| Error::store(&self.path, "cannot read", &e))?;
-        let stored: StoredTokenSet = serde_json::from_str(&text).map_err(|_| Error::Store {
-            path: self.path.clone(),
-            message: "not a token store (invalid JSON or missing fields)".into(),
-        })?;
-        if stored.version != STORE_VERSION {
-            return Err(Error::Store {
+        parse_store(&text)
+            .map(Some)
+            .map_err(|message| Error::Store {
                 path: self.path.clone(),
-                message: format!("unsupported store version {}", stored.version),
-            });
-        }
-        if stored.access_token.is_empty() {
-            return Err(Error::Store {
-                path: self.path.clone(),
-                message: "the stored access_token is empty".into(),
-            });
-        }
-        Ok(Some(TokenSet::from_stored(&stored)))
+                message,
+            })
     }
 
     fn write_unlocked(&self, set: &TokenSet) -> Result<(), Error> {
@@ -321,6 +333,42 @@ mod tests {
             store.load().unwrap_err().to_string(),
             format!(
                 "token store {}: unsupported store version 2",
+                store.path().display()
+            )
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn store_parser_bounds_and_checks() {
+        assert_eq!(
+            parse_store(&vec![b' '; MAX_STORE_LEN + 1]).unwrap_err(),
+            "the file is larger than 65536 bytes"
+        );
+        assert_eq!(
+            parse_store(b"\xff\x00{").unwrap_err(),
+            "not a token store (invalid JSON or missing fields)"
+        );
+        assert_eq!(
+            parse_store(br#"{"version":1,"token_type":"bearer","access_token":""}"#).unwrap_err(),
+            "the stored access_token is empty"
+        );
+        let t = parse_store(br#"{"version":1,"token_type":"bearer","access_token":"a"}"#).unwrap();
+        assert_eq!(t.access_token.expose(), "a");
+    }
+
+    #[test]
+    fn oversized_store_file_is_refused() {
+        let dir = temp_dir("big");
+        let store = TokenStore::new(dir.join("tokens.json"));
+        store.save(&set("a", "r")).unwrap();
+        let mut text = fs::read(store.path()).unwrap();
+        text.extend(std::iter::repeat_n(b' ', MAX_STORE_LEN));
+        fs::write(store.path(), text).unwrap();
+        assert_eq!(
+            store.load().unwrap_err().to_string(),
+            format!(
+                "token store {}: the file is larger than 65536 bytes",
                 store.path().display()
             )
         );

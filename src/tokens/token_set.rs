@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::error::scrub;
 use super::{Error, Secret};
 
+/// Largest token endpoint answer parsed (OAuth 2.0 JSON, OAuth error JSON, OAuth 1.0a form
+/// bodies); X's are a few hundred bytes.
+pub const MAX_ANSWER_LEN: usize = 64 * 1024;
+
 /// An OAuth 2.0 user token set.
 ///
 /// `Debug` shows the expiry, scopes and type but never the tokens; the tokens are zeroized
@@ -99,6 +103,11 @@ impl TokenSet {
     /// (`{"token_type":"bearer","expires_in":7200,"access_token":"..","scope":"a b","refresh_token":".."}`).
     /// `expires_in` (a number, or a numeric string) becomes `expires_at = now + expires_in`.
     pub fn from_token_response(body: &str, now: u64) -> Result<Self, Error> {
+        if body.len() > MAX_ANSWER_LEN {
+            return Err(Error::InvalidResponse(format!(
+                "token answer is larger than {MAX_ANSWER_LEN} bytes"
+            )));
+        }
         let r: TokenResponse = serde_json::from_str(body).map_err(|e| {
             let what = match e.classify() {
                 serde_json::error::Category::Io => "I/O",
@@ -197,7 +206,12 @@ impl TokenSet {
 /// [`Error::Http`]; anything else an [`Error::Http`] that says only the status and body size.
 /// Any of `secrets` found in the provider's text is replaced by `<redacted>`.
 pub fn error_from_response(status: u16, body: &str, secrets: &[&str]) -> Error {
-    if let Ok(b) = serde_json::from_str::<OAuthErrorBody>(body) {
+    let parsed = if body.len() > MAX_ANSWER_LEN {
+        None
+    } else {
+        serde_json::from_str::<OAuthErrorBody>(body).ok()
+    };
+    if let Some(b) = parsed {
         if let Some(error) = b.error.filter(|e| !e.is_empty()) {
             return Error::OAuth {
                 status,
@@ -304,6 +318,28 @@ mod tests {
             Err(Error::InvalidResponse(
                 "token answer has an invalid expires_in".into()
             ))
+        );
+    }
+
+    #[test]
+    fn answers_over_the_limit_are_refused() {
+        let big = format!(
+            r#"{{"access_token":"a","pad":"{}"}}"#,
+            "x".repeat(MAX_ANSWER_LEN)
+        );
+        assert_eq!(
+            TokenSet::from_token_response(&big, 0),
+            Err(Error::InvalidResponse(
+                "token answer is larger than 65536 bytes".into()
+            ))
+        );
+        let big = format!(r#"{{"error":"e","pad":"{}"}}"#, "x".repeat(MAX_ANSWER_LEN));
+        assert_eq!(
+            error_from_response(400, &big, &[]),
+            Error::Http {
+                status: 400,
+                message: format!("unexpected answer ({} bytes)", big.len())
+            }
         );
     }
 

@@ -13,9 +13,11 @@
 //! and close-delimited bodies, `connection: close`, informational answers skipped, a
 //! connection that is not in a clean state never reused.
 
-use super::{finish, AgentOptions, Head, RawResponse, MAX_BODY, USER_AGENT};
+use super::answer::{io_error, ReadBuf, Stage};
+use super::deadline::DeadlineSocket;
+use super::{finish, AgentOptions, RawResponse, USER_AGENT};
 use crate::error::{Delivery, Error, ErrorKind};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{mpsc, Arc, Mutex};
@@ -25,12 +27,6 @@ use std::time::{Duration, Instant};
 const MAX_IDLE: usize = 32;
 /// How long an idle connection is kept (as ureq's default).
 const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
-/// Largest response head read.
-const MAX_HEAD: usize = 64 * 1024;
-/// Longest chunk-size or trailer line.
-const MAX_LINE: usize = 4096;
-/// The read buffer's first size (an API answer fits in it whole).
-const READ_BUFFER: usize = 8 * 1024;
 
 /// The connections of one client to its base URL's origin.
 pub(super) struct Pool {
@@ -111,8 +107,12 @@ impl Pool {
             [method, path, &self.common_headers, authorization],
             json_body,
         );
-        conn.write_request(deadline)?;
-        let (head, body, reusable) = conn.read_response(deadline)?;
+        conn.stream.sock_mut().set_deadline(deadline);
+        let sent = conn.write_request();
+        // The request carries a secret: it does not stay in a pooled connection's buffer.
+        wipe(&mut conn.out);
+        sent?;
+        let (head, body, reusable) = conn.input.read_response(&mut conn.stream)?;
         if reusable {
             conn.idle_since = Instant::now();
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
@@ -168,22 +168,17 @@ impl Pool {
         let failed = |_| Error::new(ErrorKind::Network, "connection failed", Delivery::NotSent);
         tcp.set_nodelay(true).map_err(failed)?;
         let stream = match &self.tls {
-            None => Stream::Plain(tcp),
+            None => Stream::Plain(DeadlineSocket::new(tcp, deadline)),
             Some((config, name)) => {
                 let tls =
                     rustls::ClientConnection::new(config.clone(), name.clone()).map_err(|e| {
                         Error::new(ErrorKind::Tls, format!("TLS error: {e}"), Delivery::NotSent)
                     })?;
-                let mut stream = rustls::StreamOwned::new(tls, tcp);
-                // The handshake now, so that its failures are told apart from the request's.
+                let mut stream = rustls::StreamOwned::new(tls, DeadlineSocket::new(tcp, deadline));
+                // The handshake now, so that its failures are told apart from the request's;
+                // every socket read and write in it is bounded by the time left.
                 while stream.conn.is_handshaking() {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(timed_out("connect"));
-                    }
                     let (sock, tls) = (&mut stream.sock, &mut stream.conn);
-                    sock.set_read_timeout(Some(left)).map_err(failed)?;
-                    sock.set_write_timeout(Some(left)).map_err(failed)?;
                     tls.complete_io(sock)
                         .map_err(|e| match super::tls_failure(&e) {
                             Some(t) => Error::new(
@@ -204,12 +199,8 @@ impl Pool {
         };
         Ok(Conn {
             stream,
-            buf: vec![0; READ_BUFFER],
-            start: 0,
-            end: 0,
+            input: ReadBuf::new(),
             out: Vec::new(),
-            read_timeout: None,
-            write_timeout: None,
             idle_since: Instant::now(),
         })
     }
@@ -298,47 +289,48 @@ fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
+/// Zeroes the request's bytes in place (a write `zeroize` keeps from being optimised away).
+fn wipe(out: &mut [u8]) {
+    use zeroize::Zeroize;
+    out.zeroize();
+}
+
 enum Stream {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    Plain(DeadlineSocket),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, DeadlineSocket>>),
 }
 
 impl Stream {
-    fn tcp(&self) -> &TcpStream {
+    fn sock_mut(&mut self) -> &mut DeadlineSocket {
         match self {
             Stream::Plain(s) => s,
-            Stream::Tls(s) => &s.sock,
+            Stream::Tls(s) => &mut s.sock,
+        }
+    }
+
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s.tcp(),
+            Stream::Tls(s) => s.sock.tcp(),
         }
     }
 }
 
-/// One connection, with its read buffer (unread bytes in `buf[start..end]`), its request
-/// buffer, and the socket timeouts last set (so that they are set only when they change).
+impl io::Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+/// One connection, with its read buffer and its request buffer (wiped after each write).
 struct Conn {
     stream: Stream,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    input: ReadBuf,
     out: Vec<u8>,
-    read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
     idle_since: Instant,
-}
-
-/// Where an answer's body ends.
-#[derive(Clone, Copy, PartialEq)]
-enum Framing {
-    Length(u64),
-    Chunked,
-    /// At the end of the stream: the connection cannot be reused.
-    ToEnd,
-}
-
-/// How a failed read or write is reported: before the head arrived, or within the body.
-#[derive(Clone, Copy, PartialEq)]
-enum Stage {
-    Request,
-    Body,
 }
 
 impl Conn {
@@ -351,267 +343,48 @@ impl Conn {
         matches!(probe, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
     }
 
-    fn write_request(&mut self, deadline: Instant) -> Result<(), Error> {
-        let left = time_left(deadline, Stage::Request)?;
-        if self.write_timeout != Some(left) {
-            self.stream
-                .tcp()
-                .set_write_timeout(Some(left))
-                .map_err(|e| io_error(&e, Stage::Request))?;
-            self.write_timeout = Some(left);
-        }
-        let out = std::mem::take(&mut self.out);
+    fn write_request(&mut self) -> Result<(), Error> {
         let sent = match &mut self.stream {
-            Stream::Plain(s) => s.write_all(&out),
-            Stream::Tls(s) => s.write_all(&out).and_then(|()| s.flush()),
+            Stream::Plain(s) => s.write_all(&self.out),
+            Stream::Tls(s) => s.write_all(&self.out).and_then(|()| s.flush()),
         };
-        self.out = out;
         sent.map_err(|e| io_error(&e, Stage::Request))
     }
+}
 
-    /// Reads more into the buffer (growing it when full); 0 at the end of the stream.
-    fn fill(&mut self, deadline: Instant, stage: Stage) -> Result<usize, Error> {
-        if self.start == self.end {
-            (self.start, self.end) = (0, 0);
-        } else if self.end == self.buf.len() {
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                (self.start, self.end) = (0, self.end - self.start);
-            } else {
-                self.buf.resize(self.buf.len() * 2, 0);
-            }
-        }
-        let left = time_left(deadline, stage)?;
-        if self.read_timeout != Some(left) {
-            self.stream
-                .tcp()
-                .set_read_timeout(Some(left))
-                .map_err(|e| io_error(&e, stage))?;
-            self.read_timeout = Some(left);
-        }
-        let into = &mut self.buf[self.end..];
-        let n = match &mut self.stream {
-            Stream::Plain(s) => s.read(into),
-            Stream::Tls(s) => s.read(into),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+
+    #[test]
+    fn a_pooled_connection_keeps_no_byte_of_its_last_request() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap() > 0 && !line.ends_with("\r\n\r\n") {}
+            (&s).write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                .unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+        });
+        let o = AgentOptions {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(5),
+            proxy: None,
+            ca_file: None,
+            gzip: false,
         };
-        let n = match n {
-            Ok(n) => n,
-            // A TLS peer that closes without close_notify: the same as a plain end of stream.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
-            Err(e) => return Err(io_error(&e, stage)),
-        };
-        self.end += n;
-        Ok(n)
+        let pool = Pool::new(&o, &base, None).unwrap();
+        let url = format!("{base}/2/users/me");
+        let answer = pool.send("GET", &url, "Bearer SECRET-TOKEN", None).unwrap();
+        assert_eq!((answer.status, answer.body.as_str()), (200, "{}"));
+        let idle = pool.idle.lock().unwrap();
+        assert_eq!(idle.len(), 1);
+        assert!(!idle[0].out.is_empty());
+        assert!(idle[0].out.iter().all(|&b| b == 0));
     }
-
-    /// Reads the answer: its head (informational answers skipped), then the whole body.
-    /// Also says whether the connection can carry another request.
-    fn read_response(&mut self, deadline: Instant) -> Result<(Head, Vec<u8>, bool), Error> {
-        let (head, http11) = loop {
-            let parsed = {
-                let mut headers = [httparse::EMPTY_HEADER; 64];
-                let mut resp = httparse::Response::new(&mut headers);
-                match resp.parse(&self.buf[self.start..self.end]) {
-                    Ok(httparse::Status::Complete(len)) => {
-                        let status = resp.code.unwrap_or(0);
-                        let head =
-                            Head::scan(status, resp.headers.iter().map(|h| (h.name, h.value)));
-                        Some((len, head, resp.version == Some(1)))
-                    }
-                    Ok(httparse::Status::Partial) => None,
-                    Err(httparse::Error::TooManyHeaders) => return Err(head_too_large()),
-                    Err(e) => return Err(protocol(format!("HTTP protocol error: {e}"))),
-                }
-            };
-            match parsed {
-                Some((len, head, http11)) => {
-                    self.start += len;
-                    if (100..200).contains(&head.status) && head.status != 101 {
-                        continue;
-                    }
-                    break (head, http11);
-                }
-                None if self.end - self.start >= MAX_HEAD => return Err(head_too_large()),
-                None => {
-                    if self.fill(deadline, Stage::Request)? == 0 {
-                        return Err(Error::new(
-                            ErrorKind::Network,
-                            "connection lost: closed by the server before an answer",
-                            Delivery::MaybeSent,
-                        ));
-                    }
-                }
-            }
-        };
-        let framing = if head.status == 204 || head.status == 304 {
-            Framing::Length(0)
-        } else if head.chunked {
-            Framing::Chunked
-        } else if head.other_coding {
-            Framing::ToEnd
-        } else {
-            match head.length {
-                Some(Ok(n)) => Framing::Length(n),
-                Some(Err(())) => {
-                    let e = protocol("HTTP protocol error: invalid content-length".into());
-                    return Err(head.in_body(e));
-                }
-                None => Framing::ToEnd,
-            }
-        };
-        let body = match framing {
-            Framing::Length(n) if n > MAX_BODY => Err(too_large()),
-            Framing::Length(n) => self.read_exact(n as usize, deadline),
-            Framing::Chunked => self.read_chunked(deadline),
-            Framing::ToEnd => self.read_to_end(deadline),
-        };
-        let body = body.map_err(|e| head.in_body(e))?;
-        let reusable = http11 && !head.close && framing != Framing::ToEnd && self.start == self.end;
-        Ok((head, body, reusable))
-    }
-
-    fn read_exact(&mut self, n: usize, deadline: Instant) -> Result<Vec<u8>, Error> {
-        let mut body = Vec::with_capacity(n);
-        while body.len() < n {
-            if self.start == self.end && self.fill(deadline, Stage::Body)? == 0 {
-                return Err(body_cut());
-            }
-            let take = (n - body.len()).min(self.end - self.start);
-            body.extend_from_slice(&self.buf[self.start..self.start + take]);
-            self.start += take;
-        }
-        Ok(body)
-    }
-
-    /// A body without a length: everything up to the end of the stream.
-    fn read_to_end(&mut self, deadline: Instant) -> Result<Vec<u8>, Error> {
-        let mut body = Vec::new();
-        loop {
-            body.extend_from_slice(&self.buf[self.start..self.end]);
-            self.start = self.end;
-            if body.len() as u64 > MAX_BODY {
-                return Err(too_large());
-            }
-            if self.fill(deadline, Stage::Body)? == 0 {
-                return Ok(body);
-            }
-        }
-    }
-
-    fn read_chunked(&mut self, deadline: Instant) -> Result<Vec<u8>, Error> {
-        let mut body = Vec::new();
-        loop {
-            let line = self.read_line(deadline)?;
-            let size = line.split(|&b| b == b';').next().unwrap_or_default();
-            let size = std::str::from_utf8(size.trim_ascii())
-                .ok()
-                .and_then(|s| u64::from_str_radix(s, 16).ok())
-                .ok_or_else(|| protocol("HTTP protocol error: invalid chunk size".into()))?;
-            if size == 0 {
-                // Trailer fields, up to the empty line.
-                while !self.read_line(deadline)?.is_empty() {}
-                return Ok(body);
-            }
-            if body.len() as u64 + size > MAX_BODY {
-                return Err(too_large());
-            }
-            body.extend(self.read_exact(size as usize, deadline)?);
-            if !self.read_line(deadline)?.is_empty() {
-                return Err(protocol(
-                    "HTTP protocol error: chunk longer than its size".into(),
-                ));
-            }
-        }
-    }
-
-    /// One line of the body's framing, without its CRLF (or LF).
-    fn read_line(&mut self, deadline: Instant) -> Result<Vec<u8>, Error> {
-        loop {
-            if let Some(i) = self.buf[self.start..self.end]
-                .iter()
-                .position(|&b| b == b'\n')
-            {
-                let line = &self.buf[self.start..self.start + i];
-                let line = line.strip_suffix(b"\r").unwrap_or(line).to_vec();
-                self.start += i + 1;
-                return Ok(line);
-            }
-            if self.end - self.start > MAX_LINE {
-                return Err(protocol("HTTP protocol error: chunk line too long".into()));
-            }
-            if self.fill(deadline, Stage::Body)? == 0 {
-                return Err(body_cut());
-            }
-        }
-    }
-}
-
-/// The time left before the deadline, rounded up to whole milliseconds: the socket timeout
-/// is set only when it changes, and rounded it stays the same from one request to the next.
-fn time_left(deadline: Instant, stage: Stage) -> Result<Duration, Error> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(timed_out(stage));
-    }
-    let ms = u64::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
-    Ok(Duration::from_millis(ms))
-}
-
-fn timed_out(stage: Stage) -> Error {
-    let what = if stage == Stage::Body {
-        "response body"
-    } else {
-        "response"
-    };
-    Error::new(
-        ErrorKind::Timeout,
-        format!("timed out ({what})"),
-        Delivery::MaybeSent,
-    )
-}
-
-/// A failed read or write once the connection is up: the request may have reached the server.
-fn io_error(e: &io::Error, stage: Stage) -> Error {
-    use io::ErrorKind as K;
-    if let Some(t) = super::tls_failure(e) {
-        return Error::new(
-            ErrorKind::Tls,
-            format!("TLS error: {t}"),
-            Delivery::MaybeSent,
-        );
-    }
-    match e.kind() {
-        K::TimedOut | K::WouldBlock => timed_out(stage),
-        K::UnexpectedEof if stage == Stage::Body => body_cut(),
-        K::ConnectionReset | K::BrokenPipe | K::UnexpectedEof | K::ConnectionAborted => Error::new(
-            ErrorKind::Network,
-            format!("connection lost: {e}"),
-            Delivery::MaybeSent,
-        ),
-        _ => Error::new(
-            ErrorKind::Network,
-            format!("I/O error: {e}"),
-            Delivery::MaybeSent,
-        ),
-    }
-}
-
-fn body_cut() -> Error {
-    Error::new(
-        ErrorKind::Network,
-        "connection closed before the whole response body arrived",
-        Delivery::MaybeSent,
-    )
-}
-
-fn protocol(message: String) -> Error {
-    Error::new(ErrorKind::Protocol, message, Delivery::MaybeSent)
-}
-
-fn too_large() -> Error {
-    protocol(format!("response body larger than {MAX_BODY} bytes"))
-}
-
-fn head_too_large() -> Error {
-    protocol("response header too large".into())
 }

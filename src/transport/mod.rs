@@ -10,8 +10,14 @@
 //! wants the environment's proxy passes its value on). This keeps signed requests from
 //! being routed through a proxy nobody chose.
 
+mod answer;
+mod deadline;
 mod direct;
 mod gzip;
+
+// The fuzz target's entry: the direct path's answer reading over bytes in memory.
+#[allow(unused_imports)]
+pub(crate) use answer::parse_answer_bytes;
 
 use crate::error::{Delivery, Error, ErrorKind};
 use crate::ratelimit::RateLimit;
@@ -351,10 +357,11 @@ pub(crate) fn finish(head: &Head, raw: Vec<u8>) -> Result<RawResponse, Error> {
     } else {
         raw
     };
+    // A malformed answer, not a network failure: it is not retried.
     let body = String::from_utf8(plain).map_err(|_| {
         head.in_body(Error::new(
-            ErrorKind::Network,
-            "I/O error: stream did not contain valid UTF-8",
+            ErrorKind::Protocol,
+            "response body is not valid UTF-8",
             Delivery::MaybeSent,
         ))
     })?;

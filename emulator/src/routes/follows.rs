@@ -63,16 +63,29 @@ pub fn follow(w: &mut World, p: &Principal, req: &Request, id: &str) -> Response
     }
     let app = p.app();
     if w.cfg.users[me].id != id {
-        let mut r = problems::forbidden_detail("You are not allowed to follow on behalf of another user.");
+        let mut r =
+            problems::forbidden_detail("You are not allowed to follow on behalf of another user.");
         let (ui, ai) = daily_info(w, Endpoint::Follow, app, me);
         limits::set_daily_headers(&mut r, ui, ai);
         return r;
     }
     let Some(&t) = w.user_by_id.get(&target) else {
-        return with_daily(w, Endpoint::Follow, app, me, problems::user_not_found("target_user_id", &target));
+        return with_daily(
+            w,
+            Endpoint::Follow,
+            app,
+            me,
+            problems::user_not_found("target_user_id", &target),
+        );
     };
     if t == me {
-        return with_daily(w, Endpoint::Follow, app, me, problems::forbidden_detail("You cannot follow yourself."));
+        return with_daily(
+            w,
+            Endpoint::Follow,
+            app,
+            me,
+            problems::forbidden_detail("You cannot follow yourself."),
+        );
     }
     if w.cfg.users[t].suspended {
         return with_daily(
@@ -131,14 +144,28 @@ pub fn unfollow(w: &mut World, p: &Principal, source: &str, target: &str) -> Res
             Endpoint::Unfollow,
             app,
             me,
-            problems::forbidden_detail("You are not allowed to unfollow on behalf of another user."),
+            problems::forbidden_detail(
+                "You are not allowed to unfollow on behalf of another user.",
+            ),
         );
     }
     let Some(&t) = w.user_by_id.get(target) else {
-        return with_daily(w, Endpoint::Unfollow, app, me, problems::user_not_found("target_user_id", target));
+        return with_daily(
+            w,
+            Endpoint::Unfollow,
+            app,
+            me,
+            problems::user_not_found("target_user_id", target),
+        );
     };
     if t == me {
-        return with_daily(w, Endpoint::Unfollow, app, me, problems::forbidden_detail("You cannot unfollow yourself."));
+        return with_daily(
+            w,
+            Endpoint::Unfollow,
+            app,
+            me,
+            problems::forbidden_detail("You cannot unfollow yourself."),
+        );
     }
     let (ui, ai) = daily_info(w, Endpoint::Unfollow, app, me);
     if ui.remaining == 0 || ai.remaining == 0 {
@@ -151,7 +178,13 @@ pub fn unfollow(w: &mut World, p: &Principal, source: &str, target: &str) -> Res
     let now = w.now();
     w.rolling(Daily::UserUnfollows, me).record(now);
     w.rolling(Daily::AppUnfollows, app).record(now);
-    with_daily(w, Endpoint::Unfollow, app, me, Response::json(200, NOT_FOLLOWING))
+    with_daily(
+        w,
+        Endpoint::Unfollow,
+        app,
+        me,
+        Response::json(200, NOT_FOLLOWING),
+    )
 }
 
 /// Pagination tokens: 16 characters of base32hex, as X's (`minLength: 16`).
@@ -189,19 +222,20 @@ pub fn list(w: &mut World, req: &Request, id: &str, followers: bool) -> Response
     if !valid_id(id) {
         return problems::invalid_id("id", id);
     }
-    let max = match req.query_param("max_results") {
-        None => 100,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=1000).contains(&n) => n,
-            _ => {
-                return problems::invalid_request(
+    let max =
+        match req.query_param("max_results") {
+            None => 100,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => return problems::invalid_request(
                     "max_results",
                     &[&v],
-                    &format!("The `max_results` query parameter value [{v}] is not between 1 and 1000"),
-                )
-            }
-        },
-    };
+                    &format!(
+                        "The `max_results` query parameter value [{v}] is not between 1 and 1000"
+                    ),
+                ),
+            },
+        };
     let offset = match req.query_param("pagination_token") {
         None => 0,
         Some(t) => match decode_token(&t) {
@@ -227,8 +261,14 @@ pub fn list(w: &mut World, req: &Request, id: &str, followers: bool) -> Response
         .follows
         .iter()
         .filter_map(|(&(s, t), &seq)| {
-            let other = if followers { (t == who).then_some(s) } else { (s == who).then_some(t) };
-            other.filter(|&o| !w.cfg.users[o].suspended).map(|o| (seq, o))
+            let other = if followers {
+                (t == who).then_some(s)
+            } else {
+                (s == who).then_some(t)
+            };
+            other
+                .filter(|&o| !w.cfg.users[o].suspended)
+                .map(|o| (seq, o))
         })
         .collect();
     edges.sort_by_key(|e| std::cmp::Reverse(e.0));

@@ -47,7 +47,9 @@ impl Route {
             ("POST", ["2", "users", id, "following"]) => Route::Follow(id.to_string()),
             ("GET", ["2", "users", id, "following"]) => Route::Following(id.to_string()),
             ("GET", ["2", "users", id, "followers"]) => Route::Followers(id.to_string()),
-            ("DELETE", ["2", "users", s, "following", t]) => Route::Unfollow(s.to_string(), t.to_string()),
+            ("DELETE", ["2", "users", s, "following", t]) => {
+                Route::Unfollow(s.to_string(), t.to_string())
+            }
             ("GET", ["2", "users", "me"]) => Route::Me,
             ("GET", ["2", "users", "by", "username", u]) => Route::ByUsername(u.to_string()),
             ("GET", ["i", "oauth2", "authorize"]) => Route::OAuth2Authorize,
@@ -90,9 +92,19 @@ pub fn daily_info(w: &mut World, ep: Endpoint, app: usize, user: usize) -> (Rate
     let now = w.now();
     let l = w.cfg.limits.clone();
     let (uk, ul, ak, al) = if ep == Endpoint::Unfollow {
-        (Daily::UserUnfollows, l.unfollows_per_user_day, Daily::AppUnfollows, l.unfollows_per_app_day)
+        (
+            Daily::UserUnfollows,
+            l.unfollows_per_user_day,
+            Daily::AppUnfollows,
+            l.unfollows_per_app_day,
+        )
     } else {
-        (Daily::UserFollows, l.follows_per_user_day, Daily::AppFollows, l.follows_per_app_day)
+        (
+            Daily::UserFollows,
+            l.follows_per_user_day,
+            Daily::AppFollows,
+            l.follows_per_app_day,
+        )
     };
     let u = w.rolling(uk, user).info(now, ul);
     let a = w.rolling(ak, app).info(now, al);
@@ -126,7 +138,14 @@ fn api(
         Ok(p) => p,
         Err(mut r) => {
             let limit = limit_for(&w, ep, false);
-            limits::set_rate_headers(&mut r, RateInfo { limit, remaining: limit, reset: now + WINDOW });
+            limits::set_rate_headers(
+                &mut r,
+                RateInfo {
+                    limit,
+                    remaining: limit,
+                    reset: now + WINDOW,
+                },
+            );
             return r;
         }
     };
@@ -195,7 +214,9 @@ fn fault_status(shared: &Shared, req: &Request, route: &Route, f: &Fault) -> Res
     let mut r = match &f.body {
         Some(b) => Response::new(
             status,
-            f.content_type.as_deref().unwrap_or("application/json; charset=utf-8"),
+            f.content_type
+                .as_deref()
+                .unwrap_or("application/json; charset=utf-8"),
             b.clone(),
         ),
         None => {
@@ -213,7 +234,11 @@ fn fault_status(shared: &Shared, req: &Request, route: &Route, f: &Fault) -> Res
         let limit = limit_for(&w, ep, app.is_some() && user.is_none());
         let mut info = match app {
             Some(a) => w.window(ep, a, user).info(now, limit),
-            None => RateInfo { limit, remaining: limit, reset: now + WINDOW },
+            None => RateInfo {
+                limit,
+                remaining: limit,
+                reset: now + WINDOW,
+            },
         };
         if status == 429 {
             info.remaining = 0;
@@ -229,16 +254,22 @@ fn fault_status(shared: &Shared, req: &Request, route: &Route, f: &Fault) -> Res
 
 fn route_response(shared: &Shared, req: &Request, route: &Route) -> Response {
     match route {
-        Route::Follow(id) => api(shared, req, Endpoint::Follow, |w, p| follows::follow(w, p, req, id)),
-        Route::Unfollow(s, t) => api(shared, req, Endpoint::Unfollow, |w, p| follows::unfollow(w, p, s, t)),
-        Route::Followers(id) => {
-            api(shared, req, Endpoint::Followers, |w, _| follows::list(w, req, id, true))
-        }
-        Route::Following(id) => {
-            api(shared, req, Endpoint::Following, |w, _| follows::list(w, req, id, false))
-        }
+        Route::Follow(id) => api(shared, req, Endpoint::Follow, |w, p| {
+            follows::follow(w, p, req, id)
+        }),
+        Route::Unfollow(s, t) => api(shared, req, Endpoint::Unfollow, |w, p| {
+            follows::unfollow(w, p, s, t)
+        }),
+        Route::Followers(id) => api(shared, req, Endpoint::Followers, |w, _| {
+            follows::list(w, req, id, true)
+        }),
+        Route::Following(id) => api(shared, req, Endpoint::Following, |w, _| {
+            follows::list(w, req, id, false)
+        }),
         Route::Me => api(shared, req, Endpoint::Me, |w, p| users::me(w, p, req)),
-        Route::ByUsername(u) => api(shared, req, Endpoint::ByUsername, |w, _| users::by_username(w, req, u)),
+        Route::ByUsername(u) => api(shared, req, Endpoint::ByUsername, |w, _| {
+            users::by_username(w, req, u)
+        }),
         Route::OAuth2Authorize => oauth2::authorize(shared, req),
         Route::OAuth2Token => oauth2::token(shared, req),
         Route::OAuth2Revoke => oauth2::revoke(shared, req),

@@ -14,7 +14,8 @@ fn callback_ok(uris: &[String], cb: &str) -> bool {
         return true;
     }
     let base = cb.split('?').next().unwrap_or(cb);
-    uris.iter().any(|u| u.split('?').next().unwrap_or(u) == base)
+    uris.iter()
+        .any(|u| u.split('?').next().unwrap_or(u) == base)
 }
 
 /// `POST /oauth/request_token` (signed with the consumer only).
@@ -24,7 +25,12 @@ pub fn request_token(shared: &Shared, req: &Request) -> Response {
         Ok(ok) => ok,
         Err(r) => return r,
     };
-    let Some(cb) = ok.params.iter().find(|(k, _)| k == "oauth_callback").map(|(_, v)| v.clone()) else {
+    let Some(cb) = ok
+        .params
+        .iter()
+        .find(|(k, _)| k == "oauth_callback")
+        .map(|(_, v)| v.clone())
+    else {
         return Response::json(
             400,
             r#"{"errors":[{"code":215,"message":"Bad Authentication data."}]}"#,
@@ -40,7 +46,13 @@ pub fn request_token(shared: &Shared, req: &Request) -> Response {
     let secret = random_token(24);
     w.request_tokens.insert(
         token.clone(),
-        RequestToken { app: ok.app, secret: secret.clone(), callback: cb, verifier: None, user: None },
+        RequestToken {
+            app: ok.app,
+            secret: secret.clone(),
+            callback: cb,
+            verifier: None,
+            user: None,
+        },
     );
     let body = pct::form_encode(&[
         ("oauth_token", &token),
@@ -73,7 +85,11 @@ pub fn authorize(shared: &Shared, req: &Request) -> Response {
     };
     let who = get("as_user").or_else(|| get("screen_name"));
     let user = match who {
-        Some(u) => match w.user_by_id.get(u).or_else(|| w.user_by_name.get(&u.to_ascii_lowercase())) {
+        Some(u) => match w
+            .user_by_id
+            .get(u)
+            .or_else(|| w.user_by_name.get(&u.to_ascii_lowercase()))
+        {
             Some(&i) => i,
             None => return page(400, "No such user."),
         },
@@ -92,7 +108,8 @@ pub fn authorize(shared: &Shared, req: &Request) -> Response {
         let body = format!(
             "<!DOCTYPE html><html><body><p>Next, return to the app and enter this PIN to complete the authorization process:</p><kbd aria-labelledby=\"code-desc\"><code id=\"pin\">{verifier}</code></kbd></body></html>"
         );
-        return Response::new(200, "text/html; charset=utf-8", body).header("x-oauth-verifier", verifier);
+        return Response::new(200, "text/html; charset=utf-8", body)
+            .header("x-oauth-verifier", verifier);
     }
     let sep = if rt.callback.contains('?') { '&' } else { '?' };
     let loc = format!(
@@ -111,10 +128,21 @@ pub fn access_token(shared: &Shared, req: &Request) -> Response {
         Err(r) => return r,
     };
     let token = ok.token.clone().unwrap_or_default();
-    let verifier = ok.params.iter().find(|(k, _)| k == "oauth_verifier").map(|(_, v)| v.clone());
+    let verifier = ok
+        .params
+        .iter()
+        .find(|(k, _)| k == "oauth_verifier")
+        .map(|(_, v)| v.clone());
     let rt = w.request_tokens.get(&token).cloned();
     let valid = match (&rt, &verifier) {
-        (Some(RequestToken { verifier: Some(v), user: Some(_), .. }), Some(given)) => v == given,
+        (
+            Some(RequestToken {
+                verifier: Some(v),
+                user: Some(_),
+                ..
+            }),
+            Some(given),
+        ) => v == given,
         _ => false,
     };
     if !valid {
@@ -129,7 +157,14 @@ pub fn access_token(shared: &Shared, req: &Request) -> Response {
     let uid = w.cfg.users[user].id.clone();
     let access = format!("{uid}-{}", random_token(24));
     let secret = random_token(32);
-    w.oauth1_access.insert(access.clone(), OAuth1Access { app: ok.app, secret: secret.clone(), user });
+    w.oauth1_access.insert(
+        access.clone(),
+        OAuth1Access {
+            app: ok.app,
+            secret: secret.clone(),
+            user,
+        },
+    );
     let body = pct::form_encode(&[
         ("oauth_token", &access),
         ("oauth_token_secret", &secret),

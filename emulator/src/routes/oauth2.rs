@@ -46,7 +46,10 @@ pub fn authorize(shared: &Shared, req: &Request) -> Response {
         return text_page(400, "Something went wrong: redirect_uri is required.");
     };
     if !w.cfg.apps[app].redirect_uris.iter().any(|r| r == redirect) {
-        return text_page(400, "Something went wrong: redirect_uri does not match the app's settings.");
+        return text_page(
+            400,
+            "Something went wrong: redirect_uri does not match the app's settings.",
+        );
     }
     let redirect = redirect.to_string();
     let sep = if redirect.contains('?') { '&' } else { '?' };
@@ -54,7 +57,11 @@ pub fn authorize(shared: &Shared, req: &Request) -> Response {
     let fail = |error: &str, desc: &str| {
         let loc = format!(
             "{redirect}{sep}{}",
-            pct::form_encode(&[("error", error), ("error_description", desc), ("state", &state)])
+            pct::form_encode(&[
+                ("error", error),
+                ("error_description", desc),
+                ("state", &state)
+            ])
         );
         Response::new(302, "text/plain; charset=utf-8", "").header("location", loc)
     };
@@ -78,7 +85,10 @@ pub fn authorize(shared: &Shared, req: &Request) -> Response {
     };
     let method = get("code_challenge_method").unwrap_or("plain");
     if method != "S256" && method != "plain" {
-        return fail("invalid_request", "code_challenge_method must be S256 or plain");
+        return fail(
+            "invalid_request",
+            "code_challenge_method must be S256 or plain",
+        );
     }
     let user = match pick_user(&w, get("as_user")) {
         Ok(u) => u,
@@ -98,7 +108,10 @@ pub fn authorize(shared: &Shared, req: &Request) -> Response {
             expires_at,
         },
     );
-    let loc = format!("{redirect}{sep}{}", pct::form_encode(&[("state", &state), ("code", &code)]));
+    let loc = format!(
+        "{redirect}{sep}{}",
+        pct::form_encode(&[("state", &state), ("code", &code)])
+    );
     Response::new(302, "text/plain; charset=utf-8", "").header("location", loc)
 }
 
@@ -109,7 +122,9 @@ fn client(w: &World, req: &Request, form: &[(String, String)]) -> Result<usize, 
         if !scheme.eq_ignore_ascii_case("Basic") {
             return None;
         }
-        let raw = base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
         let text = String::from_utf8(raw).ok()?;
         let (id, secret) = text.split_once(':')?;
         Some((
@@ -117,7 +132,13 @@ fn client(w: &World, req: &Request, form: &[(String, String)]) -> Result<usize, 
             pct::decode_with(secret, true).unwrap_or_else(|| secret.to_string()),
         ))
     });
-    let missing_auth = || oauth_error(401, "unauthorized_client", "Missing valid authorization header");
+    let missing_auth = || {
+        oauth_error(
+            401,
+            "unauthorized_client",
+            "Missing valid authorization header",
+        )
+    };
     if let Some((id, secret)) = basic {
         let &app = w.app_by_client.get(&id).ok_or_else(missing_auth)?;
         return match &w.cfg.apps[app].client_secret {
@@ -126,7 +147,10 @@ fn client(w: &World, req: &Request, form: &[(String, String)]) -> Result<usize, 
             Some(_) => Err(missing_auth()),
         };
     }
-    let id = form.iter().find(|(k, _)| k == "client_id").map(|(_, v)| v.as_str());
+    let id = form
+        .iter()
+        .find(|(k, _)| k == "client_id")
+        .map(|(_, v)| v.as_str());
     let Some(id) = id else {
         return Err(missing_auth());
     };
@@ -143,7 +167,12 @@ fn issue(w: &mut World, app: usize, user: usize, scopes: Vec<String>) -> Respons
     let now = w.now();
     w.oauth2_access.insert(
         access.clone(),
-        OAuth2Access { app, user, scopes: scopes.clone(), expires_at: Some(now + lifetime) },
+        OAuth2Access {
+            app,
+            user,
+            scopes: scopes.clone(),
+            expires_at: Some(now + lifetime),
+        },
     );
     let mut body = json!({
         "token_type": "bearer",
@@ -153,7 +182,8 @@ fn issue(w: &mut World, app: usize, user: usize, scopes: Vec<String>) -> Respons
     });
     if scopes.iter().any(|s| s == "offline.access") {
         let refresh = random_token(40);
-        w.refresh_tokens.insert(refresh.clone(), Refresh { app, user, scopes });
+        w.refresh_tokens
+            .insert(refresh.clone(), Refresh { app, user, scopes });
         body["refresh_token"] = serde_json::Value::String(refresh);
     }
     Response::json(200, body.to_string())
@@ -175,7 +205,11 @@ pub fn challenge_matches(method: &str, challenge: &str, verifier: &str) -> bool 
 /// `POST /2/oauth2/token`.
 pub fn token(shared: &Shared, req: &Request) -> Response {
     if !req.is_form() {
-        return oauth_error(400, "invalid_request", "Missing required parameter [grant_type].");
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Missing required parameter [grant_type].",
+        );
     }
     let form = req.form_pairs();
     let get = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
@@ -186,7 +220,13 @@ pub fn token(shared: &Shared, req: &Request) -> Response {
     };
     match get("grant_type") {
         Some("authorization_code") => {
-            let bad = || oauth_error(400, "invalid_request", "Value passed for the authorization code was invalid.");
+            let bad = || {
+                oauth_error(
+                    400,
+                    "invalid_request",
+                    "Value passed for the authorization code was invalid.",
+                )
+            };
             let Some(code) = get("code") else {
                 return oauth_error(400, "invalid_request", "Missing required parameter [code].");
             };
@@ -195,11 +235,18 @@ pub fn token(shared: &Shared, req: &Request) -> Response {
                 return bad();
             };
             let now = w.now();
-            if c.app != app || now >= c.expires_at || get("redirect_uri") != Some(c.redirect_uri.as_str()) {
+            if c.app != app
+                || now >= c.expires_at
+                || get("redirect_uri") != Some(c.redirect_uri.as_str())
+            {
                 return bad();
             }
             let Some(verifier) = get("code_verifier") else {
-                return oauth_error(400, "invalid_request", "Missing required parameter [code_verifier].");
+                return oauth_error(
+                    400,
+                    "invalid_request",
+                    "Missing required parameter [code_verifier].",
+                );
             };
             if !challenge_matches(&c.method, &c.challenge, verifier) {
                 return bad();
@@ -208,18 +255,34 @@ pub fn token(shared: &Shared, req: &Request) -> Response {
         }
         Some("refresh_token") => {
             let Some(rt) = get("refresh_token") else {
-                return oauth_error(400, "invalid_request", "Missing required parameter [refresh_token].");
+                return oauth_error(
+                    400,
+                    "invalid_request",
+                    "Missing required parameter [refresh_token].",
+                );
             };
             match w.refresh_tokens.get(rt) {
                 Some(r) if r.app == app => {
                     let r = w.refresh_tokens.remove(rt).expect("present");
                     issue(&mut w, app, r.user, r.scopes)
                 }
-                _ => oauth_error(400, "invalid_request", "Value passed for the token was invalid."),
+                _ => oauth_error(
+                    400,
+                    "invalid_request",
+                    "Value passed for the token was invalid.",
+                ),
             }
         }
-        Some(_) => oauth_error(400, "invalid_request", "Value passed for the grant type was invalid."),
-        None => oauth_error(400, "invalid_request", "Missing required parameter [grant_type]."),
+        Some(_) => oauth_error(
+            400,
+            "invalid_request",
+            "Value passed for the grant type was invalid.",
+        ),
+        None => oauth_error(
+            400,
+            "invalid_request",
+            "Missing required parameter [grant_type].",
+        ),
     }
 }
 
@@ -231,8 +294,16 @@ pub fn revoke(shared: &Shared, req: &Request) -> Response {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let Some(tok) = form.iter().find(|(k, _)| k == "token").map(|(_, v)| v.clone()) else {
-        return oauth_error(400, "invalid_request", "Missing required parameter [token].");
+    let Some(tok) = form
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.clone())
+    else {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Missing required parameter [token].",
+        );
     };
     if w.oauth2_access.get(&tok).is_some_and(|t| t.app == app) {
         w.oauth2_access.remove(&tok);
@@ -254,7 +325,11 @@ mod tests {
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
             "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
         ));
-        assert!(!challenge_matches("S256", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "other"));
+        assert!(!challenge_matches(
+            "S256",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "other"
+        ));
         assert!(challenge_matches("plain", "abc", "abc"));
         assert!(!challenge_matches("plain", "abc", "abd"));
     }

@@ -93,12 +93,24 @@ impl Emu {
             .spawn()
             .expect("start emulator");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let line = line.trim_end().to_string();
-        let url = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line:?}"));
-        assert!(url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"), "{line}");
+        let url = line
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {line:?}"));
+        assert!(
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
+            "{line}"
+        );
         let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
-        Emu { child, port, base: url.to_string(), _dir: dir }
+        Emu {
+            child,
+            port,
+            base: url.to_string(),
+            _dir: dir,
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -116,7 +128,12 @@ impl Emu {
         if body.is_some() {
             headers.push(("Content-Type", "application/json".to_string()));
         }
-        let r = c.request(method, path, &headers, body.as_deref().unwrap_or("").as_bytes());
+        let r = c.request(
+            method,
+            path,
+            &headers,
+            body.as_deref().unwrap_or("").as_bytes(),
+        );
         assert_eq!(r.status, 200, "admin {method} {path}: {}", r.text());
         r.json()
     }
@@ -126,7 +143,11 @@ impl Emu {
     }
 
     pub fn advance(&self, secs: i64) -> i64 {
-        self.admin("POST", "/__emulator/clock", Some(serde_json::json!({"advance_seconds": secs})))["now"]
+        self.admin(
+            "POST",
+            "/__emulator/clock",
+            Some(serde_json::json!({"advance_seconds": secs})),
+        )["now"]
             .as_i64()
             .unwrap()
     }
@@ -137,7 +158,14 @@ impl Emu {
 
     /// Signs with OAuth 1.0a (fresh nonce, real time) for this emulator's URL.
     pub fn oauth1(&self, method: &str, path_query: &str, token: &str, secret: &str) -> String {
-        sign(method, &self.url(path_query), &[], CK, CS, Some((token, secret)))
+        sign(
+            method,
+            &self.url(path_query),
+            &[],
+            CK,
+            CS,
+            Some((token, secret)),
+        )
     }
 
     pub fn alice(&self, method: &str, path_query: &str) -> String {
@@ -146,7 +174,10 @@ impl Emu {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 pub fn nonce() -> String {
@@ -155,7 +186,10 @@ pub fn nonce() -> String {
         "n{}x{}x{}",
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst),
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos()
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
     )
 }
 
@@ -208,7 +242,8 @@ impl Resp {
     }
 
     pub fn h(&self, name: &str) -> &str {
-        self.header(name).unwrap_or_else(|| panic!("no header {name} in {:?}", self.headers))
+        self.header(name)
+            .unwrap_or_else(|| panic!("no header {name} in {:?}", self.headers))
     }
 
     pub fn hn(&self, name: &str) -> i64 {
@@ -218,7 +253,9 @@ impl Resp {
     pub fn body(&self) -> Vec<u8> {
         if self.header("content-encoding") == Some("gzip") {
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&self.raw[..]).read_to_end(&mut out).unwrap();
+            flate2::read::GzDecoder::new(&self.raw[..])
+                .read_to_end(&mut out)
+                .unwrap();
             out
         } else {
             self.raw.clone()
@@ -230,13 +267,18 @@ impl Resp {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     pub fn has_rate_headers(&self) -> bool {
-        ["x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"]
-            .iter()
-            .all(|h| self.header(h).is_some())
+        [
+            "x-rate-limit-limit",
+            "x-rate-limit-remaining",
+            "x-rate-limit-reset",
+        ]
+        .iter()
+        .all(|h| self.header(h).is_some())
     }
 }
 
@@ -250,7 +292,10 @@ impl Client<TcpStream> {
     pub fn connect(port: u16) -> Client {
         let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        Client { r: BufReader::new(s), host: format!("127.0.0.1:{port}") }
+        Client {
+            r: BufReader::new(s),
+            host: format!("127.0.0.1:{port}"),
+        }
     }
 }
 
@@ -260,7 +305,13 @@ impl<S: Read + Write> Client<S> {
         self.r.get_mut().flush()
     }
 
-    pub fn write_request(&mut self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
+    pub fn write_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> std::io::Result<()> {
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
@@ -274,12 +325,24 @@ impl<S: Read + Write> Client<S> {
         self.send_raw(&bytes)
     }
 
-    pub fn try_request(&mut self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<Resp> {
+    pub fn try_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> std::io::Result<Resp> {
         self.write_request(method, path, headers, body)?;
         self.read_response()
     }
 
-    pub fn request(&mut self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Resp {
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Resp {
         self.try_request(method, path, headers, body).unwrap()
     }
 
@@ -287,7 +350,10 @@ impl<S: Read + Write> Client<S> {
         let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
         let mut line = String::new();
         if self.r.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed before a response"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed before a response",
+            ));
         }
         let status: u16 = line
             .split(' ')
@@ -298,7 +364,10 @@ impl<S: Read + Write> Client<S> {
         loop {
             let mut l = String::new();
             if self.r.read_line(&mut l)? == 0 {
-                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed in headers"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "closed in headers",
+                ));
             }
             let l = l.trim_end();
             if l.is_empty() {
@@ -314,7 +383,11 @@ impl<S: Read + Write> Client<S> {
             .unwrap_or(0);
         let mut raw = vec![0; len];
         self.r.read_exact(&mut raw)?;
-        Ok(Resp { status, headers, raw })
+        Ok(Resp {
+            status,
+            headers,
+            raw,
+        })
     }
 
     // Convenience wrappers.
@@ -327,7 +400,10 @@ impl<S: Read + Write> Client<S> {
         self.request(
             "POST",
             &format!("/2/users/{source}/following"),
-            &[("Authorization", auth.to_string()), ("Content-Type", "application/json".into())],
+            &[
+                ("Authorization", auth.to_string()),
+                ("Content-Type", "application/json".into()),
+            ],
             body.as_bytes(),
         )
     }
