@@ -54,7 +54,8 @@ fn handles_and_out_parameters() {
     assert_eq!((code, made), (X_ERR_INVALID_ARGUMENT, false));
     assert_eq!(text(x_last_error_message()).as_deref(), Some("out is NULL"));
     // A failure leaves *out untouched.
-    let sentinel = 0x5a5a as *mut u32;
+    let mut untouched = 0u32;
+    let sentinel: *mut u32 = &mut untouched;
     let mut out = sentinel;
     let code = out_handle::<u32>(&mut out, || Err(Error::invalid_argument("no")));
     assert_eq!((code, out), (X_ERR_INVALID_ARGUMENT, sentinel));
