@@ -17,9 +17,7 @@ const NOW: u64 = 1_700_000_000;
 /// Answer framing: status line, headers, content-length, chunked, close-delimited and
 /// informational answers, then gzip and UTF-8, as the direct path reads a server's bytes.
 pub fn framing(data: &[u8]) {
-    if let Ok(r) = transport::parse_answer_bytes(data) {
-        let _ = api::follows::parse(r.status, &r.body, r.rate_limit);
-    }
+    let _ = transport::parse_answer_bytes(data);
 }
 
 /// A gzip body (`content-encoding: gzip`): members, header fields, CRC and length, 1 MiB cap.
