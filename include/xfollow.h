@@ -769,9 +769,10 @@ x_result x_config_set_retry_jitter(struct x_config *cfg, bool enabled);
 x_result x_config_set_on_retry(struct x_config *cfg, x_on_retry_fn callback, void *user_data);
 
 /**
- * Cancels every retry wait running on `client`, from any thread: those calls return
- * `X_ERR_CANCELLED` at once, and so does every later call on it until
- * x_client_cancel_reset(). A request in flight is not interrupted (its timeout bounds it).
+ * Cancels every retry wait and every request in flight on a direct connection running on
+ * `client`, from any thread: those calls return `X_ERR_CANCELLED` at once, and so does
+ * every later call on it until x_client_cancel_reset(). A request through a proxy is not
+ * interrupted (its timeout bounds it).
  */
 x_result x_client_cancel(const struct x_client *client);
 

@@ -246,7 +246,8 @@ impl ClientBuilder {
             )
         })?;
         check_credentials(&creds)?;
-        let transport = ApiTransport::new(&self.agent_options()?, &base)?;
+        let transport =
+            ApiTransport::new(&self.agent_options()?, &base, self.retry.cancel.clone())?;
         let mut retry = self.retry.clone();
         if let Some(c) = &self.clock {
             retry = retry.with_clock(c.0.clone());
@@ -479,11 +480,13 @@ impl Client {
         &self.retry
     }
 
-    /// Cancels every retry wait running on this client, from any thread: those calls return
-    /// [`crate::ErrorKind::Cancelled`] at once, and so does every later call until
-    /// [`reset_cancel`](Self::reset_cancel). A request in flight is not interrupted.
+    /// Cancels every retry wait and every request in flight on a direct connection running
+    /// on this client, from any thread: those calls return [`crate::ErrorKind::Cancelled`]
+    /// at once, and so does every later call until [`reset_cancel`](Self::reset_cancel). A
+    /// request through a proxy runs to its timeout.
     pub fn cancel(&self) {
         self.retry.cancel.cancel();
+        self.transport.abort();
     }
 
     /// Lets calls run again after [`cancel`](Self::cancel).

@@ -404,6 +404,13 @@ impl RetryPolicy {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
+            // Cancelled while the attempt ran (a request in flight is ended by the cancel).
+            if self.cancel.is_cancelled() {
+                return Err(RetryError::Cancelled {
+                    attempts: attempt,
+                    last_error: Some(error),
+                });
+            }
             match self.decide(attempt, &classify(&error)) {
                 Decision::Stop(give_up) => {
                     return Err(RetryError::Failed {

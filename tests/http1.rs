@@ -3,10 +3,9 @@
 
 mod support;
 
-use std::io::{BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
+use support::proxies::{connect_proxy, socks5_proxy};
 use support::*;
 use xfollow::{Client, ErrorKind, FollowState, RetryPolicy};
 
@@ -258,36 +257,6 @@ fn accepted_over_tls(e: &Emulator) -> u64 {
         .unwrap()
 }
 
-/// An HTTP CONNECT proxy for one tunnel; sends back the CONNECT line it read.
-fn connect_proxy() -> (u16, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let (client, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(client.try_clone().unwrap());
-        let line = read_request(&mut reader)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap()
-            .to_owned();
-        let target = line.split(' ').nth(1).unwrap().to_owned();
-        tx.send(line).unwrap();
-        let upstream = TcpStream::connect(target).unwrap();
-        let mut to_client = client;
-        to_client
-            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            .unwrap();
-        let mut up_read = upstream.try_clone().unwrap();
-        let mut down = to_client.try_clone().unwrap();
-        std::thread::spawn(move || std::io::copy(&mut up_read, &mut down));
-        let mut up_write = upstream;
-        let _ = std::io::copy(&mut reader, &mut up_write);
-    });
-    (port, rx)
-}
-
 #[test]
 fn a_proxied_client_tunnels_through_its_proxy() {
     let e = Emulator::start();
@@ -305,6 +274,27 @@ fn a_proxied_client_tunnels_through_its_proxy() {
         rx.recv_timeout(Duration::from_secs(5)).unwrap(),
         format!("CONNECT {authority} HTTP/1.1")
     );
+    assert!(!e.follows(ALICE, BOB));
+}
+
+#[test]
+fn a_socks5_proxied_client_tunnels_through_its_proxy() {
+    let e = Emulator::start();
+    let (port, rx) = socks5_proxy();
+    for scheme in ["socks5", "socks5h", "socks"] {
+        let c = e
+            .builder()
+            .oauth2_token(ALICE_OAUTH2)
+            .proxy(Some(format!("{scheme}://127.0.0.1:{port}")))
+            .build()
+            .unwrap();
+        assert!(c.follow(Some(ALICE), BOB).unwrap().following);
+        assert!(!c.unfollow(Some(ALICE), BOB).unwrap().following);
+        assert_eq!(
+            rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            e.base.strip_prefix("http://").unwrap()
+        );
+    }
     assert!(!e.follows(ALICE, BOB));
 }
 

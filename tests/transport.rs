@@ -456,3 +456,40 @@ fn debug_output_never_shows_a_secret() {
     let b = Client::builder().oauth2_token("bearer-SECRET");
     assert!(!format!("{b:?} {:?}", b.build().unwrap()).contains("bearer-SECRET"));
 }
+
+#[test]
+fn a_tls_error_after_the_request_left_may_have_reached_the_server() {
+    use support::hostile_tls::{hostile_server, Hostile};
+    use support::proxies::connect_proxy;
+    let (base, ca) = hostile_server(Hostile::GarbageAfterRequest);
+    let (port, _rx) = connect_proxy();
+    for proxy in [None, Some(format!("http://127.0.0.1:{port}"))] {
+        let c = Client::builder()
+            .base_url(&base)
+            .oauth2_token(ALICE_OAUTH2)
+            .ca_file(Some(ca.clone()))
+            .proxy(proxy.clone())
+            .retry(xfollow::RetryPolicy::never())
+            .build()
+            .unwrap();
+        let err = c.follow(Some(ALICE), BOB).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Tls, "{proxy:?}: {err:?}");
+        assert!(err.may_have_reached_server(), "{proxy:?}: {err:?}");
+    }
+}
+
+#[test]
+fn a_refused_certificate_behind_a_proxy_never_sent_the_request() {
+    use support::proxies::connect_proxy;
+    let e = Emulator::start_tls();
+    let (port, _rx) = connect_proxy();
+    let c = Client::builder()
+        .base_url(e.base.clone())
+        .oauth2_token(ALICE_OAUTH2)
+        .proxy(Some(format!("http://127.0.0.1:{port}")))
+        .build()
+        .unwrap();
+    let err = c.follow(Some(ALICE), BOB).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+    assert!(!err.may_have_reached_server(), "{err:?}");
+}

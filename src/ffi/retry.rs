@@ -150,9 +150,10 @@ pub unsafe extern "C" fn x_config_set_on_retry(
     })
 }
 
-/// Cancels every retry wait running on `client`, from any thread: those calls return
-/// `X_ERR_CANCELLED` at once, and so does every later call on it until
-/// x_client_cancel_reset(). A request in flight is not interrupted (its timeout bounds it).
+/// Cancels every retry wait and every request in flight on a direct connection running on
+/// `client`, from any thread: those calls return `X_ERR_CANCELLED` at once, and so does
+/// every later call on it until x_client_cancel_reset(). A request through a proxy is not
+/// interrupted (its timeout bounds it).
 #[no_mangle]
 pub unsafe extern "C" fn x_client_cancel(client: *const x_client) -> x_result {
     boundary!({

@@ -352,4 +352,31 @@ mod tests {
             )
         );
     }
+
+    /// Mutated answers (bytes flipped, inserted, cut) end in an answer or an error, never a
+    /// panic.
+    #[test]
+    fn mutated_answers_never_panic() {
+        use rand::{Rng, SeedableRng};
+        let seeds: [&[u8]; 3] = [
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-encoding: gzip\r\n\r\n5;x=y\r\nhello\r\n0\r\nt: v\r\n\r\n",
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 429 Too Many\r\ncontent-length: 4\r\nx-rate-limit-reset: 9\r\n\r\n{\"a\"",
+            b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n{}",
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let alphabet = b"0123456789abcdefF\r\n:; \xff\x00";
+        for _ in 0..20_000 {
+            let mut a = seeds[rng.gen_range(0..seeds.len())].to_vec();
+            for _ in 0..rng.gen_range(1..6) {
+                let at = rng.gen_range(0..=a.len());
+                let byte = alphabet[rng.gen_range(0..alphabet.len())];
+                match rng.gen_range(0..3) {
+                    0 if at < a.len() => a[at] = byte,
+                    1 => a.insert(at, byte),
+                    _ => a.truncate(at),
+                }
+            }
+            let _ = parse(&a);
+        }
+    }
 }

@@ -17,9 +17,10 @@ use super::answer::{io_error, ReadBuf, Stage};
 use super::deadline::DeadlineSocket;
 use super::{finish, AgentOptions, RawResponse, USER_AGENT};
 use crate::error::{Delivery, Error, ErrorKind};
+use crate::retry::Cancel;
 use std::io::{self, Write};
 use std::mem::MaybeUninit;
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,35 @@ pub(super) struct Pool {
     origin: String,
     common_headers: String,
     idle: Mutex<Vec<Conn>>,
+    /// A handle on every open connection, idle or in use, for [`Pool::abort`].
+    live: Arc<Live>,
+    /// The client's cancellation switch: a connection opened once it is on is not used.
+    cancel: Cancel,
+}
+
+/// A clone of each open connection's socket (one `dup` per connection), by connection id.
+#[derive(Default)]
+struct Live {
+    sockets: Mutex<Vec<(u64, TcpStream)>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Live {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, TcpStream)>> {
+        self.sockets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A connection's entry in [`Live`], removed when the connection is dropped.
+struct Registration {
+    live: Arc<Live>,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.live.lock().retain(|(id, _)| *id != self.id);
+    }
 }
 
 impl Pool {
@@ -52,6 +82,7 @@ impl Pool {
         o: &AgentOptions<'_>,
         base: &str,
         roots: Option<&[ureq::tls::Certificate<'static>]>,
+        cancel: Cancel,
     ) -> Result<Pool, Error> {
         let bad = || Error::invalid_argument("invalid base URL");
         let uri: ureq::http::Uri = base.parse().map_err(|_| bad())?;
@@ -82,7 +113,17 @@ impl Pool {
                 "host: {authority}\r\nuser-agent: {USER_AGENT}\r\naccept-encoding: {encoding}\r\n"
             ),
             idle: Mutex::new(Vec::new()),
+            live: Arc::default(),
+            cancel,
         })
+    }
+
+    /// Shuts every open connection down: a request in flight on one fails at once (its
+    /// read or write ends), an idle one is dropped at its next checkout.
+    pub(super) fn abort(&self) {
+        for (_, sock) in self.live.lock().iter() {
+            let _ = sock.shutdown(Shutdown::Both);
+        }
     }
 
     /// Sends one request (`url` on the base URL's origin) and reads the whole answer.
@@ -102,15 +143,15 @@ impl Pool {
             Some(c) => c,
             None => self.connect(deadline)?,
         };
-        encode_request(
+        let secret = encode_request(
             &mut conn.out,
             [method, path, &self.common_headers, authorization],
             json_body,
         );
         conn.stream.sock_mut().set_deadline(deadline);
         let sent = conn.write_request();
-        // The request carries a secret: it does not stay in a pooled connection's buffer.
-        wipe(&mut conn.out);
+        // The credential does not stay in a pooled connection's buffer.
+        wipe(&mut conn.out[secret]);
         sent?;
         let (head, body, reusable) = conn.input.read_response(&mut conn.stream)?;
         if reusable {
@@ -167,6 +208,7 @@ impl Pool {
         })?;
         let failed = |_| Error::new(ErrorKind::Network, "connection failed", Delivery::NotSent);
         tcp.set_nodelay(true).map_err(failed)?;
+        let registration = self.register(&tcp).map_err(failed)?;
         let stream = match &self.tls {
             None => Stream::Plain(DeadlineSocket::new(tcp, deadline)),
             Some((config, name)) => {
@@ -199,10 +241,31 @@ impl Pool {
         };
         Ok(Conn {
             stream,
+            _registration: registration,
             input: ReadBuf::new(),
             out: Vec::new(),
             idle_since: Instant::now(),
         })
+    }
+
+    /// Enters a new connection in [`Live`]. Under the same lock as [`Pool::abort`]'s sweep:
+    /// either the sweep shuts this socket down, or the switch, turned on before the sweep,
+    /// is seen on here.
+    fn register(&self, tcp: &TcpStream) -> io::Result<Registration> {
+        let clone = tcp.try_clone()?;
+        let id = self
+            .live
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.live.lock().push((id, clone));
+        let registration = Registration {
+            live: self.live.clone(),
+            id,
+        };
+        if self.cancel.is_cancelled() {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+        }
+        Ok(registration)
     }
 
     /// The host's addresses: an IP literal as it is, a name looked up on a helper thread so
@@ -232,19 +295,27 @@ impl Pool {
     }
 }
 
-/// A request's head and body into `out`, to be written with one call.
+/// A request's head and body into `out`, to be written with one call. Returns where the
+/// `authorization` value lies in `out`.
 fn encode_request(
     out: &mut Vec<u8>,
     [method, path, common_headers, authorization]: [&str; 4],
     json_body: Option<&str>,
-) {
+) -> std::ops::Range<usize> {
     out.clear();
-    for part in [method, " ", path, " HTTP/1.1\r\n", common_headers] {
+    for part in [
+        method,
+        " ",
+        path,
+        " HTTP/1.1\r\n",
+        common_headers,
+        "authorization: ",
+    ] {
         out.extend_from_slice(part.as_bytes());
     }
-    for part in ["authorization: ", authorization, "\r\n"] {
-        out.extend_from_slice(part.as_bytes());
-    }
+    let secret = out.len()..out.len() + authorization.len();
+    out.extend_from_slice(authorization.as_bytes());
+    out.extend_from_slice(b"\r\n");
     if let Some(body) = json_body {
         let length = body.len().to_string();
         for part in [
@@ -258,6 +329,7 @@ fn encode_request(
     } else {
         out.extend_from_slice(b"\r\n");
     }
+    secret
 }
 
 /// rustls trusting `roots`, or the built-in (Mozilla) roots when there is no CA file.
@@ -289,7 +361,7 @@ fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-/// Zeroes the request's bytes in place (a write `zeroize` keeps from being optimised away).
+/// Zeroes bytes in place (writes `zeroize` keeps from being optimised away).
 fn wipe(out: &mut [u8]) {
     use zeroize::Zeroize;
     out.zeroize();
@@ -325,9 +397,11 @@ impl io::Read for Stream {
     }
 }
 
-/// One connection, with its read buffer and its request buffer (wiped after each write).
+/// One connection, with its read buffer and its request buffer (its credential wiped after
+/// each write).
 struct Conn {
     stream: Stream,
+    _registration: Registration,
     input: ReadBuf,
     out: Vec<u8>,
     idle_since: Instant,
@@ -378,13 +452,15 @@ mod tests {
             ca_file: None,
             gzip: false,
         };
-        let pool = Pool::new(&o, &base, None).unwrap();
+        let pool = Pool::new(&o, &base, None, Cancel::new()).unwrap();
         let url = format!("{base}/2/users/me");
         let answer = pool.send("GET", &url, "Bearer SECRET-TOKEN", None).unwrap();
         assert_eq!((answer.status, answer.body.as_str()), (200, "{}"));
         let idle = pool.idle.lock().unwrap();
         assert_eq!(idle.len(), 1);
-        assert!(!idle[0].out.is_empty());
-        assert!(idle[0].out.iter().all(|&b| b == 0));
+        let out = &idle[0].out;
+        assert!(out.starts_with(b"GET /2/users/me HTTP/1.1\r\n"));
+        assert!(!out.windows(6).any(|w| w == b"SECRET"));
+        assert!(!out.windows(6).any(|w| w == b"Bearer"));
     }
 }

@@ -14,6 +14,7 @@ mod answer;
 mod deadline;
 mod direct;
 mod gzip;
+mod written;
 
 // The fuzz target's entry: the direct path's answer reading over bytes in memory.
 #[allow(unused_imports)]
@@ -55,6 +56,7 @@ fn agent_with(
     if let Some(roots) = roots {
         tls = tls.root_certs(RootCerts::Specific(Arc::new(roots)));
     }
+    let proxied = o.proxy.is_some();
     let proxy = match o.proxy {
         Some(p) => Some(ureq::Proxy::new(p).map_err(|_| {
             Error::invalid_argument(
@@ -76,7 +78,11 @@ fn agent_with(
         .proxy(proxy)
         .tls_config(tls.build())
         .build();
-    Ok(config.new_agent())
+    Ok(Agent::with_parts(
+        config,
+        written::connector(proxied),
+        ureq::unversioned::resolver::DefaultResolver::default(),
+    ))
 }
 
 /// How a client sends API requests: directly to its base URL when no proxy is set, else
@@ -87,12 +93,16 @@ pub(crate) struct ApiTransport {
 }
 
 impl ApiTransport {
-    /// `base` is a checked base URL ([`check_base_url`]).
-    pub(crate) fn new(o: &AgentOptions<'_>, base: &str) -> Result<Self, Error> {
+    /// `base` is a checked base URL ([`check_base_url`]); `cancel`: the client's switch.
+    pub(crate) fn new(
+        o: &AgentOptions<'_>,
+        base: &str,
+        cancel: crate::retry::Cancel,
+    ) -> Result<Self, Error> {
         // The CA file is read once, for both paths.
         let roots = o.ca_file.map(roots_with).transpose()?;
         let direct = match o.proxy {
-            None => Some(direct::Pool::new(o, base, roots.as_deref())?),
+            None => Some(direct::Pool::new(o, base, roots.as_deref(), cancel)?),
             Some(_) => None,
         };
         let agent = agent_with(o, roots)?;
@@ -101,6 +111,14 @@ impl ApiTransport {
 
     pub(crate) fn agent(&self) -> &Agent {
         &self.agent
+    }
+
+    /// Ends the requests in flight on direct connections (a proxied request runs to its
+    /// timeout: ureq gives no handle on its sockets).
+    pub(crate) fn abort(&self) {
+        if let Some(pool) = &self.direct {
+            pool.abort();
+        }
     }
 
     /// Sends one API request and reads the whole answer. `url` starts with the base URL.
@@ -205,7 +223,7 @@ fn send_ureq(
     authorization: &str,
     json_body: Option<&str>,
 ) -> Result<RawResponse, Error> {
-    let result = match json_body {
+    let (result, written) = written::watch(|| match json_body {
         Some(body) => agent
             .post(url)
             .header("authorization", authorization)
@@ -216,8 +234,8 @@ fn send_ureq(
             .header("authorization", authorization)
             .call(),
         None => agent.get(url).header("authorization", authorization).call(),
-    };
-    read_response(result.map_err(|e| map_ureq(e, false))?)
+    });
+    read_response(result.map_err(|e| map_ureq(e, step(written)))?)
 }
 
 /// POSTs a form-encoded body (the token endpoints), with an `Authorization` header when
@@ -234,7 +252,8 @@ pub(crate) fn post_form(
     if let Some(a) = authorization {
         req = req.header("authorization", a);
     }
-    read_response(req.send(body).map_err(|e| map_ureq(e, false))?)
+    let (result, written) = written::watch(|| req.send(body));
+    read_response(result.map_err(|e| map_ureq(e, step(written)))?)
 }
 
 /// Reads a whole ureq response: its head, then the body.
@@ -252,7 +271,7 @@ fn read_response(mut resp: ureq::http::Response<ureq::Body>) -> Result<RawRespon
         .limit(MAX_BODY)
         .reader()
         .read_to_end(&mut raw)
-        .map_err(|e| head.in_body(map_ureq(ureq::Error::from(e), true)))?;
+        .map_err(|e| head.in_body(map_ureq(ureq::Error::from(e), Step::Body)))?;
     finish(&head, raw)
 }
 
@@ -385,19 +404,36 @@ const RATE_LIMIT_HEADERS: [&str; 9] = [
     "x-app-limit-24hour-reset",
 ];
 
-/// Maps a transport error. `in_body`: the status line was already received.
-pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
+/// Where a ureq request was when it failed.
+#[derive(Clone, Copy, PartialEq)]
+enum Step {
+    /// No byte of the request was written: it never left.
+    NotWritten,
+    Written,
+    /// Reading the body (the status line arrived).
+    Body,
+}
+
+fn step(written: bool) -> Step {
+    if written {
+        Step::Written
+    } else {
+        Step::NotWritten
+    }
+}
+
+/// Maps a transport error. Only an error before any byte of the request was written is
+/// `NotSent`.
+fn map_ureq(e: ureq::Error, step: Step) -> Error {
     use ureq::Error as U;
     use Delivery::{MaybeSent, NotSent};
-    let sent = if in_body { MaybeSent } else { NotSent };
+    let sent = if step == Step::NotWritten {
+        NotSent
+    } else {
+        MaybeSent
+    };
     match e {
-        U::Timeout(t) => {
-            let d = match t {
-                ureq::Timeout::Resolve | ureq::Timeout::Connect if !in_body => NotSent,
-                _ => MaybeSent,
-            };
-            Error::new(ErrorKind::Timeout, format!("timed out ({t})"), d)
-        }
+        U::Timeout(t) => Error::new(ErrorKind::Timeout, format!("timed out ({t})"), sent),
         U::HostNotFound => Error::new(ErrorKind::Network, "host not found", NotSent),
         U::ConnectionFailed => Error::new(ErrorKind::Network, "connection failed", NotSent),
         U::Io(io) if tls_failure(&io).is_some() => {
@@ -411,21 +447,17 @@ pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
                     Error::new(ErrorKind::Network, "connection refused", NotSent)
                 }
                 K::TimedOut | K::WouldBlock => {
-                    Error::new(ErrorKind::Timeout, format!("timed out ({io})"), MaybeSent)
+                    Error::new(ErrorKind::Timeout, format!("timed out ({io})"), sent)
                 }
-                K::UnexpectedEof if in_body => Error::new(
+                K::UnexpectedEof if step == Step::Body => Error::new(
                     ErrorKind::Network,
                     "connection closed before the whole response body arrived",
-                    MaybeSent,
+                    sent,
                 ),
                 K::ConnectionReset | K::BrokenPipe | K::UnexpectedEof | K::ConnectionAborted => {
-                    Error::new(
-                        ErrorKind::Network,
-                        format!("connection lost: {io}"),
-                        MaybeSent,
-                    )
+                    Error::new(ErrorKind::Network, format!("connection lost: {io}"), sent)
                 }
-                _ => Error::new(ErrorKind::Network, format!("I/O error: {io}"), MaybeSent),
+                _ => Error::new(ErrorKind::Network, format!("I/O error: {io}"), sent),
             }
         }
         U::Tls(m) => Error::new(ErrorKind::Tls, format!("TLS error: {m}"), sent),
@@ -441,22 +473,22 @@ pub(crate) fn map_ureq(e: ureq::Error, in_body: bool) -> Error {
         U::BodyExceedsLimit(n) => Error::new(
             ErrorKind::Protocol,
             format!("response body larger than {n} bytes"),
-            MaybeSent,
+            sent,
         ),
         U::Protocol(p) => Error::new(
             ErrorKind::Protocol,
             format!("HTTP protocol error: {p}"),
-            MaybeSent,
+            sent,
         ),
         U::LargeResponseHeader(..) => {
-            Error::new(ErrorKind::Protocol, "response header too large", MaybeSent)
+            Error::new(ErrorKind::Protocol, "response header too large", sent)
         }
-        U::BodyStalled => Error::new(ErrorKind::Timeout, "response body stalled", MaybeSent),
+        U::BodyStalled => Error::new(ErrorKind::Timeout, "response body stalled", sent),
         U::BadUri(_) | U::Http(_) => Error::invalid_argument("invalid request URL"),
         other => Error::new(
             ErrorKind::Network,
             format!("transport error: {other}"),
-            MaybeSent,
+            sent,
         ),
     }
 }

@@ -1,6 +1,9 @@
 //! Starts the emulator (one per test) on port 0 and drives its admin API.
 #![allow(dead_code)]
 
+pub mod hostile_tls;
+pub mod proxies;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
