@@ -126,8 +126,8 @@ typedef struct x_oauth2_flow x_oauth2_flow;
 typedef struct x_quota_status x_quota_status;
 
 /**
- * A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 for the browser's
- * callback. Use it from one thread; free it with x_redirect_receiver_free.
+ * A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 (and ::1 for a
+ * localhost redirect URI) for the browser's callback. Use it from one thread; free it with x_redirect_receiver_free.
  */
 typedef struct x_redirect_receiver x_redirect_receiver;
 
@@ -358,7 +358,8 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Frees a string returned by this library (for example by x_client_own_user_id).
+ * Frees a string returned by this library (for example by x_client_own_user_id), after
+ * overwriting its bytes with zeros (it may be a code verifier or an authorization code).
  * NULL is accepted. Never pass a string documented as static or borrowed.
  */
 void x_string_free(char *s);
@@ -942,9 +943,9 @@ x_result x_oauth2_flow_revoke(const struct x_oauth2_flow *flow, const char *toke
 
 /**
  * Listens for a loopback redirect URI as registered with the app, e.g.
- * "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost; port 0 picks a free
- * port: read the URI back with x_redirect_receiver_redirect_uri). `*out` is written on
- * success.
+ * "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost, which is served on both
+ * 127.0.0.1 and ::1; port 0 picks a free port: read the URI back with
+ * x_redirect_receiver_redirect_uri). `*out` is written on success.
  */
 x_result x_redirect_receiver_bind(const char *redirect_uri, struct x_redirect_receiver **out);
 
@@ -955,18 +956,19 @@ x_result x_redirect_receiver_bind(const char *redirect_uri, struct x_redirect_re
 const char *x_redirect_receiver_redirect_uri(const struct x_redirect_receiver *r);
 
 /**
- * Waits up to `timeout_ms` for the OAuth 2.0 callback, checks its `state` against
- * `expected_state`, answers the browser with a short page and returns the authorization
- * code (`*code_out`, free it with x_string_free). The receiver is used up: it stops
- * listening whatever the outcome. Errors: X_ERR_UNAUTHORIZED (state mismatch, denied),
- * X_ERR_TIMEOUT (no callback in time), X_ERR_PROTOCOL (no code).
+ * Waits up to `timeout_ms` for the OAuth 2.0 callback whose `state` is `expected_state`,
+ * answers the browser with a short page and returns the authorization code (`*code_out`,
+ * free it with x_string_free). A callback with another or no state (any web page can send
+ * one) gets an error page and the wait goes on. The receiver is used up: it stops
+ * listening whatever the outcome. Errors: X_ERR_UNAUTHORIZED (denied), X_ERR_TIMEOUT (no
+ * callback of this login in time), X_ERR_PROTOCOL (no code).
  */
 x_result x_redirect_receiver_wait(const struct x_redirect_receiver *r, const char *expected_state, uint32_t timeout_ms, char **code_out);
 
 /**
- * Waits up to `timeout_ms` for the OAuth 1.0a callback of `request` (checks its
- * oauth_token) and returns its oauth_verifier (`*verifier_out`, free it with
- * x_string_free). The receiver is used up.
+ * Waits up to `timeout_ms` for the OAuth 1.0a callback of `request` (a callback for another
+ * oauth_token gets an error page and the wait goes on) and returns its oauth_verifier
+ * (`*verifier_out`, free it with x_string_free). The receiver is used up.
  */
 x_result x_redirect_receiver_wait_oauth1(const struct x_redirect_receiver *r, const struct x_oauth1_request *request, uint32_t timeout_ms, char **verifier_out);
 
@@ -985,6 +987,9 @@ void x_redirect_receiver_free(struct x_redirect_receiver *r);
  * config. `token_store_path` (may be NULL): a file shared with other processes (created
  * mode 0600, locked, replaced atomically): a refresh takes its lock, re-reads it and uses a
  * set another process already rotated. The token endpoint is under the config's base URL.
+ * Every client built from this config (x_client_new called more than once) shares one
+ * refresher, so no two of them spend the same refresh token; set the credential again for
+ * a token set of its own.
  */
 x_result x_config_set_oauth2_refreshing(struct x_config *cfg, const struct x_token_set *tokens, const char *client_id, const char *client_secret, uint32_t margin_s, x_persist_fn persist, void *user_data, const char *token_store_path);
 

@@ -40,8 +40,10 @@ pub enum Endpoint {
     Following,
 }
 
-/// Builds a [`Client`]. Nothing is checked until [`build`](Self::build).
-#[derive(Debug, Clone)]
+/// Builds a [`Client`]. Nothing is checked until [`build`](Self::build). `Debug` shows no
+/// secret: credentials are redacted, and so is the userinfo (`user:pass@`) of the proxy and
+/// quota store URLs.
+#[derive(Clone)]
 pub struct ClientBuilder {
     base_url: String,
     credentials: Option<Credentials>,
@@ -56,6 +58,38 @@ pub struct ClientBuilder {
     quota_limits: QuotaLimits,
     client_id: Option<String>,
     clock: Option<ClockHandle>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &redact_userinfo(&self.base_url))
+            .field("credentials", &self.credentials)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
+            .field("ca_file", &self.ca_file)
+            .field("clock_offset", &self.clock_offset)
+            .field("gzip", &self.gzip)
+            .field("retry", &self.retry)
+            .field("quota_url", &redact_userinfo(&self.quota_url))
+            .field("quota_limits", &self.quota_limits)
+            .field("client_id", &self.client_id)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+/// `url` with any userinfo (`user:pass@` after `scheme://`) replaced by `<redacted>`.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://<redacted>{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 /// An injected clock (for tests), shown in `Debug` as its time only.
@@ -299,9 +333,9 @@ fn check_credentials(c: &Credentials) -> Result<(), Error> {
         }
         Credentials::OAuth2(t) => {
             header_safe("OAuth 2.0 access token", t.expose())?;
-            if t.expose().bytes().any(|b| b == b' ' || !b.is_ascii()) {
+            if crate::auth::secret::token_problem(t.expose()).is_some() {
                 return Err(Error::invalid_argument(
-                    "OAuth 2.0 access token must be printable ASCII without spaces",
+                    "OAuth 2.0 access token must be printable ASCII without spaces (at most 4096 bytes)",
                 ));
             }
             Ok(())

@@ -329,13 +329,22 @@ fn state_mismatch_is_refused_by_the_receiver() {
         let page = browse(&url);
         browse(&page.location.unwrap())
     });
+    // The callback carries another state: the browser gets a failure page, and the receiver
+    // waits on for the right one until its timeout.
     let err = receiver
-        .wait("another-state", Duration::from_secs(10))
+        .wait("another-state", Duration::from_secs(1))
         .unwrap_err();
-    assert_eq!(err, xfollow::tokens::Error::StateMismatch);
+    assert_eq!(
+        err,
+        xfollow::tokens::Error::RedirectTimeout {
+            waited: Duration::from_secs(1)
+        }
+    );
     assert_eq!(browser.join().unwrap().status, 400);
-    let err = xfollow::Error::from(err);
-    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert_eq!(
+        xfollow::Error::from(xfollow::tokens::Error::StateMismatch).kind(),
+        ErrorKind::Unauthorized
+    );
 }
 
 /// A logged-in token set (2-second access tokens when `lifetime` is 2).
@@ -399,6 +408,49 @@ fn refreshing_client_refreshes_after_401_persists_first_and_stores_0600() {
     // The stored refresh token is the live one.
     flow.refresh(stored.refresh_token.unwrap().expose())
         .unwrap();
+}
+
+/// X's refresh tokens are single-use: two clients built from one refreshing credential (one
+/// builder built twice, or a copy of it, as x_client_new does with one x_config) must share
+/// one refresher, or the second spends the refresh token the first already spent.
+#[test]
+fn clients_built_from_one_refreshing_credential_share_one_refresher() {
+    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
+    let redirect = receiver.redirect_uri();
+    let e = emulator_for(&redirect);
+    let flow = OAuth2Flow::new("demo-client-id", redirect, SCOPES)
+        .unwrap()
+        .base_url(&e.base)
+        .unwrap();
+    let set = login(&e, &flow, receiver);
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let r2 = refreshes.clone();
+    let builder = e.builder().oauth2_refreshing(
+        OAuth2Refreshing::new(set.clone(), "demo-client-id").on_refresh(move |_| {
+            r2.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }),
+    );
+    let a = builder.build().unwrap();
+    let b = builder.build().unwrap();
+    let c = builder.clone().build().unwrap();
+    // Past the expiry: the API answers 401 and the clients refresh.
+    e.advance(7300);
+    assert!(a.follow(Some(ALICE), BOB).unwrap().following);
+    assert!(b.follow(Some(ALICE), ERIN).unwrap().following);
+    assert!(!c.unfollow(Some(ALICE), BOB).unwrap().following);
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+    let now = a.token_set().unwrap();
+    assert_ne!(now.access_token, set.access_token);
+    assert_eq!(b.token_set().unwrap(), now);
+    assert_eq!(c.token_set().unwrap(), now);
+    // A credential set again is a new token set with its own refresher.
+    let d = e
+        .builder()
+        .oauth2_refreshing(OAuth2Refreshing::new(now.clone(), "demo-client-id"))
+        .build()
+        .unwrap();
+    assert_eq!(d.token_set().unwrap(), now);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use xfollow::tokens::{Secret, TokenSet, TokenStore};
+use xfollow::tokens::{Error, Secret, TokenSet, TokenStore};
 
 fn temp_dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("xfollow-store-it-{tag}-{}", std::process::id()));
@@ -82,7 +82,9 @@ fn readers_see_the_old_or_the_new_content_never_a_mix() {
         .collect();
     let (a, b) = (small(), large());
     for i in 0..150u32 {
-        store.save(if i.is_multiple_of(2) { &b } else { &a }).unwrap();
+        store
+            .save(if i.is_multiple_of(2) { &b } else { &a })
+            .unwrap();
     }
     done.store(true, Ordering::SeqCst);
     for r in readers {
@@ -103,7 +105,9 @@ fn a_writer_killed_mid_write_leaves_a_whole_file() {
         let (a, b) = (small(), large());
         let mut i = 0u64;
         loop {
-            store.save(if i.is_multiple_of(2) { &b } else { &a }).unwrap();
+            store
+                .save(if i.is_multiple_of(2) { &b } else { &a })
+                .unwrap();
             i += 1;
         }
     }
@@ -208,6 +212,160 @@ fn the_lock_is_exclusive_between_handles() {
             format!("{second} in true"),
             format!("{second} out")
         ]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_file_is_refused_and_its_target_untouched() {
+    let dir = temp_dir("symlink");
+    let store = TokenStore::new(dir.join("tokens.json"));
+    let target = dir.join("elsewhere");
+    std::os::unix::fs::symlink(&target, store.lock_path()).unwrap();
+    let want = Err(Error::Store {
+        path: store.path().to_path_buf(),
+        message: format!(
+            "the lock file {} is a symbolic link; remove it",
+            store.lock_path().display()
+        ),
+    });
+    assert_eq!(store.load(), want);
+    assert_eq!(store.save(&small()).map(|_| None), want);
+    // Nothing was created through the link, and nothing was written.
+    assert!(!target.exists());
+    assert!(!store.path().exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_lock_file_others_may_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("lockmode");
+    let store = TokenStore::new(dir.join("tokens.json"));
+    store.save(&small()).unwrap();
+    std::fs::set_permissions(store.lock_path(), std::fs::Permissions::from_mode(0o666)).unwrap();
+    assert_eq!(
+        store.load(),
+        Err(Error::Store {
+            path: store.path().to_path_buf(),
+            message: format!(
+                "the lock file {} is writable by group or others (mode 0666); run chmod 600 on it",
+                store.lock_path().display()
+            ),
+        })
+    );
+    std::fs::set_permissions(store.lock_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(store.load().unwrap(), Some(small()));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Another user's lock file (only root can make one here).
+#[cfg(unix)]
+#[test]
+fn a_lock_file_of_another_user_is_refused() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = temp_dir("lockowner");
+    let store = TokenStore::new(dir.join("tokens.json"));
+    store.save(&small()).unwrap();
+    let me = std::fs::metadata(store.lock_path()).unwrap().uid();
+    if me != 0 {
+        eprintln!("not root: cannot give the lock file to another user; skipped");
+        std::fs::remove_dir_all(dir).unwrap();
+        return;
+    }
+    std::os::unix::fs::chown(store.lock_path(), Some(65534), None).unwrap();
+    assert_eq!(
+        store.load(),
+        Err(Error::Store {
+            path: store.path().to_path_buf(),
+            message: format!(
+                "the lock file {} is owned by user 65534, not by this user (0)",
+                store.lock_path().display()
+            ),
+        })
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A holder that never lets go (a stopped process) makes the access fail after the lock
+/// timeout instead of blocking for ever.
+#[test]
+fn a_held_lock_is_waited_for_a_bounded_time() {
+    let dir = temp_dir("held");
+    let path = dir.join("tokens.json");
+    TokenStore::new(&path).save(&small()).unwrap();
+    let held = Arc::new(Barrier::new(2));
+    let (h2, p2) = (held.clone(), path.clone());
+    let holder = thread::spawn(move || {
+        TokenStore::new(&p2)
+            .with_lock(|_| {
+                h2.wait();
+                thread::sleep(Duration::from_secs(3));
+                Ok((None, ()))
+            })
+            .unwrap();
+    });
+    held.wait();
+    let timeout = Duration::from_millis(300);
+    let store = TokenStore::new(&path).with_lock_timeout(timeout);
+    let start = std::time::Instant::now();
+    let r = store.load();
+    let waited = start.elapsed();
+    assert_eq!(
+        r,
+        Err(Error::Store {
+            path: path.clone(),
+            message: format!(
+                "the lock file {} is held by another process or handle; gave up after 300 ms",
+                store.lock_path().display()
+            ),
+        })
+    );
+    assert!(waited >= timeout, "{waited:?}");
+    assert!(waited < timeout + Duration::from_millis(1000), "{waited:?}");
+    holder.join().unwrap();
+    // Once released, the lock is taken again.
+    assert_eq!(store.load().unwrap(), Some(small()));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The same with another process holding the lock (`flock` from util-linux, when present).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_lock_held_by_another_process_is_waited_for_a_bounded_time() {
+    let dir = temp_dir("heldproc");
+    let path = dir.join("tokens.json");
+    let store = TokenStore::new(&path).with_lock_timeout(Duration::from_millis(300));
+    store.save(&small()).unwrap();
+    let child = Command::new("flock")
+        .arg(store.lock_path())
+        .args(["sh", "-c", "echo locked; sleep 3"])
+        .stdout(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("no flock command; skipped");
+        std::fs::remove_dir_all(dir).unwrap();
+        return;
+    };
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line, "locked\n");
+    let e = store.load().unwrap_err();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "token store {}: the lock file {} is held by another process or handle; gave up after 300 ms",
+            path.display(),
+            store.lock_path().display()
+        )
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -74,9 +74,9 @@ impl Authorizer {
                 let ts = now.saturating_add_signed(*offset).max(1);
                 c.authorization_at(method, url, form, ts)
             }
-            Authorizer::Bearer(t) => bearer::authorization(t),
+            Authorizer::Bearer(t) => bearer::authorization(t)?,
             Authorizer::Refreshing(r) => {
-                bearer::authorization(&r.access_token_now().map_err(refresh_failed)?)
+                bearer::authorization(&r.access_token_now().map_err(refresh_failed)?)?
             }
         })
     }

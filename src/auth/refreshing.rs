@@ -4,9 +4,10 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::auth::secret::token_problem;
 use crate::error::Error;
 use crate::tokens::oauth2::OAuth2Client;
 use crate::tokens::refresh::DEFAULT_MARGIN;
@@ -19,7 +20,8 @@ pub type OnRefresh = Arc<dyn Fn(&TokenSet) -> Result<(), String> + Send + Sync>;
 /// A refreshing OAuth 2.0 credential: a token set and the app's client id (and secret, for a
 /// confidential client). The client refreshes the access token `margin` before `expires_at`
 /// and once after a 401, one refresh at a time (the other threads wait for its result);
-/// `on_refresh` and the token store get each new set before it is used.
+/// `on_refresh` and the token store get each new set before it is used. Every client built
+/// from one credential (one builder used twice, or clones of it) shares one refresher.
 #[derive(Clone)]
 pub struct OAuth2Refreshing {
     pub(crate) tokens: TokenSet,
@@ -29,6 +31,11 @@ pub struct OAuth2Refreshing {
     pub(crate) on_refresh: Option<OnRefresh>,
     pub(crate) store: Option<PathBuf>,
     pub(crate) token_base: Option<String>,
+    /// The refresher of the first client built from this credential, shared by every later
+    /// client built from it (or from a clone): X's refresh tokens are single-use, so two
+    /// refreshers of one token set would spend the same refresh token. Every setter starts a
+    /// new one.
+    shared: Arc<Mutex<Option<Refresher>>>,
 }
 
 impl fmt::Debug for OAuth2Refreshing {
@@ -57,18 +64,21 @@ impl OAuth2Refreshing {
             on_refresh: None,
             store: None,
             token_base: None,
+            shared: Arc::default(),
         }
     }
 
     /// A confidential client: refreshes authenticate with HTTP Basic.
     pub fn client_secret(mut self, secret: impl Into<Secret>) -> Self {
         self.client_secret = Some(secret.into());
+        self.shared = Arc::default();
         self
     }
 
     /// Refresh when `expires_at - margin <= now` (whole seconds; default 60 s).
     pub fn margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
+        self.shared = Arc::default();
         self
     }
 
@@ -78,6 +88,7 @@ impl OAuth2Refreshing {
         f: impl Fn(&TokenSet) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
         self.on_refresh = Some(Arc::new(f));
+        self.shared = Arc::default();
         self
     }
 
@@ -86,12 +97,14 @@ impl OAuth2Refreshing {
     /// already rotated is taken from it instead of refreshing again.
     pub fn token_store(mut self, path: impl Into<PathBuf>) -> Self {
         self.store = Some(path.into());
+        self.shared = Arc::default();
         self
     }
 
     /// The API base of the token endpoint (default: the client's base URL).
     pub fn token_base_url(mut self, url: impl Into<String>) -> Self {
         self.token_base = Some(url.into());
+        self.shared = Arc::default();
         self
     }
 
@@ -99,21 +112,24 @@ impl OAuth2Refreshing {
         if self.client_id.is_empty() {
             return Err(Error::invalid_argument("client id is empty"));
         }
-        let t = self.tokens.access_token.expose();
-        if t.is_empty() || t.bytes().any(|b| b <= b' ' || !b.is_ascii() || b == 0x7f) {
+        if token_problem(self.tokens.access_token.expose()).is_some() {
             return Err(Error::invalid_argument(
-                "OAuth 2.0 access token must be printable ASCII without spaces",
+                "OAuth 2.0 access token must be printable ASCII without spaces (at most 4096 bytes)",
             ));
         }
-        if self
-            .tokens
-            .refresh_token
-            .as_ref()
-            .is_none_or(Secret::is_empty)
-        {
-            return Err(Error::invalid_argument(
-                "the token set has no refresh token (request the offline.access scope)",
-            ));
+        match &self.tokens.refresh_token {
+            Some(r) if !r.is_empty() => {
+                if token_problem(r.expose()).is_some() {
+                    return Err(Error::invalid_argument(
+                        "OAuth 2.0 refresh token must be printable ASCII without spaces (at most 4096 bytes)",
+                    ));
+                }
+            }
+            _ => {
+                return Err(Error::invalid_argument(
+                    "the token set has no refresh token (request the offline.access scope)",
+                ))
+            }
         }
         if let Some(b) = &self.token_base {
             crate::transport::check_base_url(b)?;
@@ -121,9 +137,20 @@ impl OAuth2Refreshing {
         Ok(())
     }
 
-    /// The refresher of a built client: refreshes through `agent` against the token base (or
-    /// `api_base`).
+    /// The refresher of a built client: the one shared by every client built from this
+    /// credential, made on the first build to refresh through `agent` against the token base
+    /// (or `api_base`).
     pub(crate) fn refresher(&self, agent: ureq::Agent, api_base: &str) -> Result<Refresher, Error> {
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = shared.as_ref() {
+            return Ok(r.clone());
+        }
+        let r = self.new_refresher(agent, api_base)?;
+        *shared = Some(r.clone());
+        Ok(r)
+    }
+
+    fn new_refresher(&self, agent: ureq::Agent, api_base: &str) -> Result<Refresher, Error> {
         let base = match &self.token_base {
             Some(b) => crate::transport::check_base_url(b)?,
             None => api_base.to_owned(),

@@ -29,6 +29,24 @@ impl Secret {
     }
 }
 
+/// Longest token or token secret accepted from any source (X's are under 100 characters).
+pub(crate) const MAX_TOKEN_LEN: usize = 4096;
+
+/// Why a token cannot be used, or `None` when it can: 1 to [`MAX_TOKEN_LEN`] visible ASCII
+/// characters (0x21..=0x7e). A token goes into an `Authorization` header, so a space, CR, LF,
+/// NUL, any other control or a non-ASCII byte would change the request.
+pub(crate) fn token_problem(token: &str) -> Option<&'static str> {
+    if token.is_empty() {
+        Some("is empty")
+    } else if token.len() > MAX_TOKEN_LEN {
+        Some("is longer than 4096 bytes")
+    } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        Some("has characters other than visible ASCII (control characters, spaces or non-ASCII)")
+    } else {
+        None
+    }
+}
+
 impl From<&str> for Secret {
     fn from(s: &str) -> Secret {
         Secret(s.to_owned())
@@ -73,5 +91,31 @@ mod tests {
         // The token module's Secret is this type.
         let t: crate::tokens::Secret = s.clone();
         assert_eq!(t, s);
+    }
+
+    #[test]
+    fn token_problems() {
+        assert_eq!(token_problem("AAAA-bbb_c.d~e%2F"), None);
+        assert_eq!(token_problem(""), Some("is empty"));
+        assert_eq!(token_problem(&"a".repeat(4096)), None);
+        assert_eq!(
+            token_problem(&"a".repeat(4097)),
+            Some("is longer than 4096 bytes")
+        );
+        for bad in [
+            "a\r\nb",
+            "a\nb",
+            "a\0b",
+            "a b",
+            "a\tb",
+            "a\u{7f}b",
+            "caf\u{e9}",
+        ] {
+            assert_eq!(
+                token_problem(bad),
+                Some("has characters other than visible ASCII (control characters, spaces or non-ASCII)"),
+                "{bad:?}"
+            );
+        }
     }
 }

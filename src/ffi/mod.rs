@@ -255,14 +255,16 @@ pub(crate) fn c_string(s: &str) -> CString {
     CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).unwrap_or_default())
 }
 
-/// Frees a string returned by this library (for example by x_client_own_user_id).
+/// Frees a string returned by this library (for example by x_client_own_user_id), after
+/// overwriting its bytes with zeros (it may be a code verifier or an authorization code).
 /// NULL is accepted. Never pass a string documented as static or borrowed.
 #[no_mangle]
 pub unsafe extern "C" fn x_string_free(s: *mut c_char) {
     boundary!(default = (), {
         if !s.is_null() {
             // SAFETY: `s` came from CString::into_raw in this library and is freed once.
-            drop(unsafe { CString::from_raw(s) });
+            let mut bytes = unsafe { CString::from_raw(s) }.into_bytes_with_nul();
+            zeroize::Zeroize::zeroize(&mut bytes);
         }
     })
 }

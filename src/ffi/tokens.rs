@@ -596,17 +596,17 @@ pub unsafe extern "C" fn x_oauth2_flow_revoke(
 // ---------------------------------------------------------------------------------------
 // Loopback redirect receiver
 
-/// A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 for the browser's
-/// callback. Use it from one thread; free it with x_redirect_receiver_free.
+/// A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 (and ::1 for a
+/// localhost redirect URI) for the browser's callback. Use it from one thread; free it with x_redirect_receiver_free.
 pub struct x_redirect_receiver {
     receiver: Mutex<Option<RedirectReceiver>>,
     redirect_uri: CString,
 }
 
 /// Listens for a loopback redirect URI as registered with the app, e.g.
-/// "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost; port 0 picks a free
-/// port: read the URI back with x_redirect_receiver_redirect_uri). `*out` is written on
-/// success.
+/// "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost, which is served on both
+/// 127.0.0.1 and ::1; port 0 picks a free port: read the URI back with
+/// x_redirect_receiver_redirect_uri). `*out` is written on success.
 #[no_mangle]
 pub unsafe extern "C" fn x_redirect_receiver_bind(
     redirect_uri: *const c_char,
@@ -654,11 +654,12 @@ fn wait_timeout(ms: u32) -> Result<Duration, Error> {
     Ok(Duration::from_millis(u64::from(ms)))
 }
 
-/// Waits up to `timeout_ms` for the OAuth 2.0 callback, checks its `state` against
-/// `expected_state`, answers the browser with a short page and returns the authorization
-/// code (`*code_out`, free it with x_string_free). The receiver is used up: it stops
-/// listening whatever the outcome. Errors: X_ERR_UNAUTHORIZED (state mismatch, denied),
-/// X_ERR_TIMEOUT (no callback in time), X_ERR_PROTOCOL (no code).
+/// Waits up to `timeout_ms` for the OAuth 2.0 callback whose `state` is `expected_state`,
+/// answers the browser with a short page and returns the authorization code (`*code_out`,
+/// free it with x_string_free). A callback with another or no state (any web page can send
+/// one) gets an error page and the wait goes on. The receiver is used up: it stops
+/// listening whatever the outcome. Errors: X_ERR_UNAUTHORIZED (denied), X_ERR_TIMEOUT (no
+/// callback of this login in time), X_ERR_PROTOCOL (no code).
 #[no_mangle]
 pub unsafe extern "C" fn x_redirect_receiver_wait(
     r: *const x_redirect_receiver,
@@ -678,9 +679,9 @@ pub unsafe extern "C" fn x_redirect_receiver_wait(
     })
 }
 
-/// Waits up to `timeout_ms` for the OAuth 1.0a callback of `request` (checks its
-/// oauth_token) and returns its oauth_verifier (`*verifier_out`, free it with
-/// x_string_free). The receiver is used up.
+/// Waits up to `timeout_ms` for the OAuth 1.0a callback of `request` (a callback for another
+/// oauth_token gets an error page and the wait goes on) and returns its oauth_verifier
+/// (`*verifier_out`, free it with x_string_free). The receiver is used up.
 #[no_mangle]
 pub unsafe extern "C" fn x_redirect_receiver_wait_oauth1(
     r: *const x_redirect_receiver,
@@ -734,6 +735,9 @@ unsafe impl Sync for UserData {}
 /// config. `token_store_path` (may be NULL): a file shared with other processes (created
 /// mode 0600, locked, replaced atomically): a refresh takes its lock, re-reads it and uses a
 /// set another process already rotated. The token endpoint is under the config's base URL.
+/// Every client built from this config (x_client_new called more than once) shares one
+/// refresher, so no two of them spend the same refresh token; set the credential again for
+/// a token set of its own.
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_oauth2_refreshing(
     cfg: *mut x_config,
@@ -802,4 +806,131 @@ pub unsafe extern "C" fn x_client_token_set(
             })
         })
     })
+}
+
+/// Secrets are wiped before their memory is freed. A global allocator (this test binary's
+/// only one) looks at blocks as they are freed: one block by address, or every block for a
+/// marker. It is here because it needs `unsafe`.
+#[cfg(test)]
+mod wipe_tests {
+    use super::*;
+    use crate::tokens::oauth2::OAuth2Client;
+    use crate::tokens::pkce::CodeVerifier;
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+
+    struct Watch;
+
+    /// The address of the one block to copy when it is freed (0: none).
+    static WATCHED: AtomicUsize = AtomicUsize::new(0);
+    static SEEN: [AtomicU8; 256] = [const { AtomicU8::new(0) }; 256];
+    static SEEN_LEN: AtomicUsize = AtomicUsize::new(0);
+    /// While set, every freed block is searched for MARKER; hits are counted.
+    static SCAN: AtomicBool = AtomicBool::new(false);
+    static HITS: AtomicUsize = AtomicUsize::new(0);
+    const MARKER: &[u8] = b"WIPEMARKER7f3a9c";
+
+    fn contains_marker(block: &[u8]) -> bool {
+        block.windows(MARKER.len()).any(|w| w == MARKER)
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; freed blocks are
+    // only read before they are handed back.
+    unsafe impl GlobalAlloc for Watch {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: forwarded contract.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes until handed back.
+            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            if ptr as usize == WATCHED.load(Ordering::SeqCst) {
+                let n = block.len().min(SEEN.len());
+                for (i, b) in block[..n].iter().enumerate() {
+                    SEEN[i].store(*b, Ordering::SeqCst);
+                }
+                SEEN_LEN.store(n, Ordering::SeqCst);
+                WATCHED.store(0, Ordering::SeqCst);
+            }
+            if SCAN.load(Ordering::SeqCst) && contains_marker(block) {
+                HITS.fetch_add(1, Ordering::SeqCst);
+            }
+            // SAFETY: forwarded contract.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Watch = Watch;
+
+    #[test]
+    fn x_string_free_wipes_the_code_verifier() {
+        let mut flow: *mut x_oauth2_flow = ptr::null_mut();
+        let (mut url, mut state, mut verifier) =
+            (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid arguments; every string is freed once below.
+        unsafe {
+            assert_eq!(
+                x_oauth2_flow_new(
+                    ptr::null(),
+                    c"client".as_ptr(),
+                    ptr::null(),
+                    c"http://127.0.0.1:1/cb".as_ptr(),
+                    c"users.read".as_ptr(),
+                    ptr::null(),
+                    ptr::null(),
+                    &mut flow,
+                ),
+                super::super::X_SUCCESS
+            );
+            assert_eq!(
+                x_oauth2_flow_authorization_request(flow, &mut url, &mut state, &mut verifier),
+                super::super::X_SUCCESS
+            );
+            let len = std::ffi::CStr::from_ptr(verifier).to_bytes().len();
+            assert_eq!(len, 64);
+            WATCHED.store(verifier as usize, Ordering::SeqCst);
+            super::super::x_string_free(verifier);
+            assert_eq!(WATCHED.load(Ordering::SeqCst), 0, "the block was not freed");
+            assert!(SEEN_LEN.load(Ordering::SeqCst) > len);
+            let seen: Vec<u8> = SEEN[..=len]
+                .iter()
+                .map(|b| b.load(Ordering::SeqCst))
+                .collect();
+            assert_eq!(seen, vec![0u8; len + 1]);
+            super::super::x_string_free(url);
+            super::super::x_string_free(state);
+            x_oauth2_flow_free(flow);
+        }
+    }
+
+    #[test]
+    fn token_answers_and_form_answers_are_wiped_after_parsing() {
+        let m = std::str::from_utf8(MARKER).unwrap();
+        // Made before the scan starts (building a string may regrow it); kept until it ends.
+        let ok = format!(
+            r#"{{"token_type":"bearer","expires_in":7200,"access_token":"{m}-acc","refresh_token":"{m}-ref","scope":"users.read"}}"#
+        );
+        let refused = format!(
+            r#"{{"error":"invalid_request","error_description":"token {m}-old was invalid"}}"#
+        );
+        let oauth1 = format!("oauth_token=1-{m}&oauth_token_secret={m}-s&user_id=1");
+        let rt = Secret::new(format!("{m}-old"));
+        let verifier = CodeVerifier::from_string(&"v".repeat(43)).unwrap();
+        let client = OAuth2Client::new("client", "http://127.0.0.1:1/cb", ["users.read"]);
+        let answer_ok =
+            |_: &str, _: Option<(&str, &str)>, _: &[(&str, &str)]| Ok((200, ok.clone()));
+        let answer_refused =
+            |_: &str, _: Option<(&str, &str)>, _: &[(&str, &str)]| Ok((400, refused.clone()));
+
+        HITS.store(0, Ordering::SeqCst);
+        SCAN.store(true, Ordering::SeqCst);
+        let set = client.exchange(&answer_ok, "code", &verifier, 0).unwrap();
+        let set2 = client.refresh(&answer_ok, &rt, 0).unwrap();
+        let err = client.refresh(&answer_refused, &rt, 0).unwrap_err();
+        let a = crate::tokens::oauth1::parse_access_token(&oauth1).unwrap();
+        drop((set, set2, err, a));
+        SCAN.store(false, Ordering::SeqCst);
+        assert_eq!(HITS.load(Ordering::SeqCst), 0);
+    }
 }

@@ -242,7 +242,10 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
     for s in secrets {
         if s.len() >= 4 && out.contains(s) {
-            out = out.replace(s, "<redacted>");
+            // The text before replacement holds the secret: wipe it.
+            let mut old = std::mem::take(&mut out);
+            out = old.replace(s, "<redacted>");
+            zeroize::Zeroize::zeroize(&mut old);
         }
     }
     out

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use zeroize::Zeroizing;
+
 use super::http::HttpPoster;
 use super::oauth1::{self, AccessToken, AccessType, AuthorizeOptions, RequestToken, Verifier, OOB};
 use super::oauth2::{AuthorizationRequest, OAuth2Client, TokenTypeHint, DEFAULT_API_BASE};
@@ -134,7 +136,7 @@ impl OAuth1Flow {
         token: Option<(&str, &str)>,
         callback: Option<&str>,
         verifier: Option<&str>,
-    ) -> Result<String, Error> {
+    ) -> Result<Zeroizing<String>, Error> {
         let auth = authorization_header(&Signing {
             consumer_key: &self.consumer_key,
             consumer_secret: self.consumer_secret.expose(),
@@ -148,6 +150,8 @@ impl OAuth1Flow {
             timestamp: None,
         });
         let (status, body) = self.poster.post(url, Some(&auth), "")?;
+        // The answer holds the token secret.
+        let body = Zeroizing::new(body);
         if (200..300).contains(&status) {
             Ok(body)
         } else {

@@ -1,5 +1,7 @@
 //! Percent-encoding (RFC 3986) and `application/x-www-form-urlencoded` decoding.
 
+use zeroize::Zeroizing;
+
 /// Percent-encodes every byte except the RFC 3986 unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`), with uppercase hex digits; a space becomes `%20`.
 pub(crate) fn pct_encode(s: &str) -> String {
@@ -74,19 +76,31 @@ pub(crate) fn form_decode(s: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Moved, not copied, so that no unwiped copy of a decoded secret is left behind.
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            let s = String::from_utf8_lossy(&bytes).into_owned();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            s
+        }
+    }
 }
 
 /// Parses `k=v&k=v` (a form body or a URL query). Empty pieces are skipped; a piece without
-/// `=` has an empty value. Order and repeats are kept.
-pub(crate) fn parse_pairs(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (form_decode(k), form_decode(v)),
-            None => (form_decode(p), String::new()),
-        })
-        .collect()
+/// `=` has an empty value. Order and repeats are kept. The pairs hold secrets (token
+/// secrets, verifiers, codes): they are wiped when dropped.
+pub(crate) fn parse_pairs(s: &str) -> Zeroizing<Vec<(String, String)>> {
+    Zeroizing::new(
+        s.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (form_decode(k), form_decode(v)),
+                None => (form_decode(p), String::new()),
+            })
+            .collect(),
+    )
 }
 
 /// The first value of `key`, if any.
@@ -117,7 +131,7 @@ mod tests {
         assert_eq!(form_decode("%C3%A9"), "é");
         let p = parse_pairs("a=1&&b&c=x%3Dy&a=2");
         assert_eq!(
-            p,
+            *p,
             vec![
                 ("a".to_owned(), "1".to_owned()),
                 ("b".to_owned(), String::new()),

@@ -13,6 +13,8 @@ use super::form::{get, parse_pairs, pct_encode};
 use super::pkce::ct_eq;
 use super::token_set::MAX_ANSWER_LEN;
 use super::{Error, Secret};
+use crate::auth::secret::token_problem;
+use zeroize::Zeroizing;
 
 /// X's authorize page (asks every time).
 pub const DEFAULT_AUTHORIZE_URL: &str = "https://x.com/oauth/authorize";
@@ -96,9 +98,13 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// A token or token secret of an answer: present, and visible ASCII (it is signed and sent).
 fn required(pairs: &[(String, String)], key: &str, what: &str) -> Result<String, Error> {
     match get(pairs, key) {
-        Some(v) if !v.is_empty() => Ok(v.to_owned()),
+        Some(v) if !v.is_empty() => match token_problem(v) {
+            None => Ok(v.to_owned()),
+            Some(p) => Err(Error::InvalidResponse(format!("{what} answer's {key} {p}"))),
+        },
         _ => Err(Error::InvalidResponse(format!(
             "{what} answer has no {key}"
         ))),
@@ -106,7 +112,7 @@ fn required(pairs: &[(String, String)], key: &str, what: &str) -> Result<String,
 }
 
 /// The pairs of a form-encoded answer, refused above [`MAX_ANSWER_LEN`].
-fn answer_pairs(body: &str, what: &str) -> Result<Vec<(String, String)>, Error> {
+fn answer_pairs(body: &str, what: &str) -> Result<Zeroizing<Vec<(String, String)>>, Error> {
     if body.len() > MAX_ANSWER_LEN {
         return Err(Error::InvalidResponse(format!(
             "{what} answer is larger than {MAX_ANSWER_LEN} bytes"
@@ -285,6 +291,32 @@ mod tests {
             Err(Error::InvalidResponse(
                 "request token answer is larger than 65536 bytes".into()
             ))
+        );
+    }
+
+    #[test]
+    fn tokens_with_other_than_visible_ascii_are_refused() {
+        let bad =
+            "has characters other than visible ASCII (control characters, spaces or non-ASCII)";
+        assert_eq!(
+            parse_access_token("oauth_token=1-a%0D%0Ax-injected:%20yes&oauth_token_secret=s"),
+            Err(Error::InvalidResponse(format!(
+                "access token answer's oauth_token {bad}"
+            )))
+        );
+        assert_eq!(
+            parse_access_token("oauth_token=1-a&oauth_token_secret=s%00t"),
+            Err(Error::InvalidResponse(format!(
+                "access token answer's oauth_token_secret {bad}"
+            )))
+        );
+        assert_eq!(
+            parse_request_token(
+                "oauth_token=a%0Ab&oauth_token_secret=s&oauth_callback_confirmed=true"
+            ),
+            Err(Error::InvalidResponse(format!(
+                "request token answer's oauth_token {bad}"
+            )))
         );
     }
 

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use zeroize::Zeroizing;
+
 use super::form::{encode_pairs, pct_encode};
 use super::pkce::{self, AuthorizeParams, ChallengeMethod, CodeVerifier};
 use super::token_set::{error_from_response, token_set_from_response};
@@ -247,6 +249,17 @@ impl OAuth2Client {
         poster.post_form(url, basic, &form)
     }
 
+    /// [`Self::post`], with the answer body wiped when dropped (it holds tokens).
+    fn post_wiped<'a>(
+        &'a self,
+        poster: &dyn FormPoster,
+        url: &str,
+        form: Vec<(&'a str, &'a str)>,
+    ) -> Result<(u16, Zeroizing<String>), Error> {
+        self.post(poster, url, form)
+            .map(|(status, body)| (status, Zeroizing::new(body)))
+    }
+
     fn secrets<'a>(&'a self, more: &[&'a str]) -> Vec<&'a str> {
         let mut v: Vec<&str> = more.to_vec();
         if let Some(s) = &self.client_secret {
@@ -266,7 +279,7 @@ impl OAuth2Client {
         verifier: &CodeVerifier,
         now: u64,
     ) -> Result<TokenSet, Error> {
-        let (status, body) = self.post(
+        let (status, body) = self.post_wiped(
             poster,
             &self.token_url,
             vec![
@@ -292,7 +305,7 @@ impl OAuth2Client {
         refresh_token: &Secret,
         now: u64,
     ) -> Result<TokenSet, Error> {
-        let (status, body) = self.post(
+        let (status, body) = self.post_wiped(
             poster,
             &self.token_url,
             vec![
@@ -311,7 +324,7 @@ impl OAuth2Client {
         token: &Secret,
         hint: TokenTypeHint,
     ) -> Result<(), Error> {
-        let (status, body) = self.post(
+        let (status, body) = self.post_wiped(
             poster,
             &self.revoke_url,
             vec![

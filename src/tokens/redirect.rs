@@ -1,15 +1,19 @@
 //! A one-shot loopback redirect receiver for desktop and command-line programs.
 //!
-//! Bind it on `127.0.0.1` (port 0 picks a free port), register or use its
-//! [`redirect_uri`](RedirectReceiver::redirect_uri), send the user to the authorize URL, then
-//! [`wait`](RedirectReceiver::wait). It accepts connections until the callback path arrives
-//! (other paths such as `/favicon.ico` get a 404, idle or half-sent connections do not block
-//! it), checks `state`, answers the browser with a short page, and closes the port. Nothing
-//! the request carries is echoed into the page.
+//! Bind it on `127.0.0.1` (port 0 picks a free port; a `localhost` redirect URI listens on
+//! `::1` too), register or use its [`redirect_uri`](RedirectReceiver::redirect_uri), send the
+//! user to the authorize URL, then [`wait`](RedirectReceiver::wait). It accepts connections
+//! until the callback of this login arrives (other paths such as `/favicon.ico` get a 404,
+//! idle or half-sent connections do not block it, and a callback with another `state` or
+//! request token, which any web page could send, gets an error page while the wait goes on),
+//! answers the browser with a short page, and closes the port. Nothing the request carries is
+//! echoed into the page.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
 
 use super::form::{get, parse_pairs};
 use super::oauth1::{verify_callback, Verifier};
@@ -18,6 +22,10 @@ use super::{Error, Secret};
 
 /// Longest request head read from the browser.
 const MAX_HEAD: usize = 16 * 1024;
+/// Most connections kept open at once.
+const MAX_CONNS: usize = 32;
+/// Bytes read from a connection at a time.
+const CHUNK: usize = 2048;
 /// A connection that has not sent a full request head by then is dropped.
 const IDLE_LIMIT: Duration = Duration::from_secs(10);
 /// How often the listener and open connections are polled.
@@ -35,7 +43,8 @@ pub struct AuthorizationResponse {
 /// A listening loopback receiver (see the module documentation).
 #[derive(Debug)]
 pub struct RedirectReceiver {
-    listener: TcpListener,
+    /// 127.0.0.1, and ::1 for a `localhost` redirect URI when the host has IPv6.
+    listeners: Vec<TcpListener>,
     port: u16,
     path: String,
     host: String,
@@ -43,7 +52,8 @@ pub struct RedirectReceiver {
 
 struct Conn {
     stream: TcpStream,
-    buf: Vec<u8>,
+    /// The request head so far; it carries the authorization code or verifier.
+    buf: Zeroizing<Vec<u8>>,
     since: Instant,
 }
 
@@ -160,35 +170,120 @@ pub fn check_oauth2_callback(
     }
 }
 
+fn check_path(path: &str) -> Result<(), Error> {
+    if !path.starts_with('/') || path.contains('?') || path.contains('#') {
+        return Err(Error::InvalidArgument(format!(
+            "callback path {path:?} must start with '/' and have no query or fragment"
+        )));
+    }
+    Ok(())
+}
+
+/// A non-blocking listener on `addr:port`.
+fn listen(addr: IpAddr, port: u16) -> Result<TcpListener, Error> {
+    let shown = SocketAddr::new(addr, port);
+    let l = TcpListener::bind(shown)
+        .map_err(|e| Error::io(&format!("cannot listen on {shown}"), &e))?;
+    l.set_nonblocking(true)
+        .map_err(|e| Error::io("cannot configure the listener", &e))?;
+    Ok(l)
+}
+
+fn bound_port(l: &TcpListener) -> Result<u16, Error> {
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| Error::io("cannot read the bound address", &e))
+}
+
+/// Accepts every pending connection of `listener`.
+fn accept_all(listener: &TcpListener, conns: &mut Vec<Conn>) {
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                if conns.len() >= MAX_CONNS {
+                    // A flood of idle connections must not lock the browser out: the
+                    // oldest one goes.
+                    if let Some(oldest) = (0..conns.len()).min_by_key(|&i| conns[i].since) {
+                        conns.swap_remove(oldest);
+                    }
+                }
+                if stream.set_nonblocking(true).is_ok() {
+                    conns.push(Conn {
+                        stream,
+                        // Room for the longest head read, so that growing never
+                        // leaves an unwiped copy behind.
+                        buf: Zeroizing::new(Vec::with_capacity(MAX_HEAD + CHUNK)),
+                        since: Instant::now(),
+                    });
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            // WouldBlock: nothing pending. Anything else (a connection reset before it
+            // was accepted, descriptors exhausted for a moment) must not end the wait.
+            Err(_) => break,
+        }
+    }
+}
+
+/// A callback that belongs to another login (or to a forger): answered, then ignored.
+fn is_foreign(e: &Error) -> bool {
+    matches!(e, Error::StateMismatch | Error::TokenMismatch)
+}
+
 impl RedirectReceiver {
     /// Listens on `127.0.0.1:port` (0: any free port) for the callback at `path` (which
     /// starts with `/`, for example `/callback`).
     pub fn bind(port: u16, path: &str) -> Result<Self, Error> {
-        if !path.starts_with('/') || path.contains('?') || path.contains('#') {
-            return Err(Error::InvalidArgument(format!(
-                "callback path {path:?} must start with '/' and have no query or fragment"
-            )));
-        }
-        let listener = TcpListener::bind(("127.0.0.1", port))
-            .map_err(|e| Error::io(&format!("cannot listen on 127.0.0.1:{port}"), &e))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| Error::io("cannot read the bound address", &e))?
-            .port();
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| Error::io("cannot configure the listener", &e))?;
+        check_path(path)?;
+        let v4 = listen(Ipv4Addr::LOCALHOST.into(), port)?;
+        let port = bound_port(&v4)?;
         Ok(RedirectReceiver {
-            listener,
+            listeners: vec![v4],
             port,
             path: path.to_owned(),
             host: "127.0.0.1".to_owned(),
         })
     }
 
+    /// Listens on 127.0.0.1 and on ::1 with the same port, since a browser may resolve
+    /// `localhost` to either. Without IPv6 on the host, 127.0.0.1 alone. With port 0, a port
+    /// free on both is looked for.
+    fn bind_localhost(port: u16, path: &str) -> Result<Self, Error> {
+        check_path(path)?;
+        let mut tries = 0;
+        loop {
+            let v4 = listen(Ipv4Addr::LOCALHOST.into(), port)?;
+            let p = bound_port(&v4)?;
+            let mut listeners = vec![v4];
+            match TcpListener::bind((Ipv6Addr::LOCALHOST, p)) {
+                Ok(v6) => {
+                    v6.set_nonblocking(true)
+                        .map_err(|e| Error::io("cannot configure the listener", &e))?;
+                    listeners.push(v6);
+                }
+                Err(e) if e.kind() == ErrorKind::AddrInUse => {
+                    tries += 1;
+                    if port != 0 || tries >= 16 {
+                        return Err(Error::io(&format!("cannot listen on [::1]:{p}"), &e));
+                    }
+                    continue;
+                }
+                // No IPv6 loopback here: browsers then resolve localhost to 127.0.0.1.
+                Err(_) => {}
+            }
+            return Ok(RedirectReceiver {
+                listeners,
+                port: p,
+                path: path.to_owned(),
+                host: "localhost".to_owned(),
+            });
+        }
+    }
+
     /// Listens for a registered loopback redirect URI such as `http://127.0.0.1:8765/callback`
-    /// or `http://localhost:8765/callback` (always on 127.0.0.1; [`Self::redirect_uri`] keeps
-    /// the host as written, since it must match the registration exactly).
+    /// or `http://localhost:8765/callback` (on 127.0.0.1, and for `localhost` on ::1 too;
+    /// [`Self::redirect_uri`] keeps the host as written, since it must match the registration
+    /// exactly).
     pub fn for_redirect_uri(uri: &str) -> Result<Self, Error> {
         let bad = || {
             Error::InvalidArgument(
@@ -206,9 +301,11 @@ impl RedirectReceiver {
             return Err(bad());
         }
         let port: u16 = port.parse().map_err(|_| bad())?;
-        let mut r = Self::bind(port, path)?;
-        r.host = host.to_owned();
-        Ok(r)
+        if host == "localhost" {
+            Self::bind_localhost(port, path)
+        } else {
+            Self::bind(port, path)
+        }
     }
 
     /// The bound port.
@@ -226,9 +323,10 @@ impl RedirectReceiver {
         format!("http://{}:{}{}", self.host, self.port, self.path)
     }
 
-    /// Waits up to `timeout` for the OAuth 2.0 callback, checks `state`, and returns the code.
-    /// Errors: [`Error::StateMismatch`], [`Error::AuthorizationDenied`] (`error=` in the
-    /// callback), [`Error::InvalidResponse`] (no code), [`Error::RedirectTimeout`].
+    /// Waits up to `timeout` for the OAuth 2.0 callback with `expected_state` and returns its
+    /// code. A callback with another or no `state` gets an error page and the wait goes on.
+    /// Errors: [`Error::AuthorizationDenied`] (`error=` in the callback),
+    /// [`Error::InvalidResponse`] (no code), [`Error::RedirectTimeout`].
     pub fn wait(
         self,
         expected_state: &str,
@@ -237,14 +335,17 @@ impl RedirectReceiver {
         self.receive(timeout, |q| check_oauth2_callback(q, expected_state))
     }
 
-    /// Waits up to `timeout` for the OAuth 1.0a callback, checks its `oauth_token` against
-    /// `request_token`, and returns the verifier.
+    /// Waits up to `timeout` for the OAuth 1.0a callback whose `oauth_token` is
+    /// `request_token` and returns the verifier; a callback for another token gets an error
+    /// page and the wait goes on.
     pub fn wait_oauth1(self, request_token: &str, timeout: Duration) -> Result<Verifier, Error> {
         self.receive(timeout, |q| verify_callback(q, request_token))
     }
 
     /// Accepts connections until a GET for the callback path arrives, hands its query to
-    /// `check`, answers the browser accordingly and returns `check`'s result.
+    /// `check`, answers the browser accordingly and returns `check`'s result; a
+    /// [`Error::StateMismatch`] or [`Error::TokenMismatch`] from `check` is answered and the
+    /// wait goes on.
     pub fn receive<T>(
         self,
         timeout: Duration,
@@ -253,26 +354,12 @@ impl RedirectReceiver {
         let start = Instant::now();
         let mut conns: Vec<Conn> = Vec::new();
         loop {
-            loop {
-                match self.listener.accept() {
-                    Ok((stream, _)) => {
-                        if stream.set_nonblocking(true).is_ok() {
-                            conns.push(Conn {
-                                stream,
-                                buf: Vec::new(),
-                                since: Instant::now(),
-                            });
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    // WouldBlock: nothing pending. Anything else (a connection reset before it
-                    // was accepted, descriptors exhausted for a moment) must not end the wait.
-                    Err(_) => break,
-                }
+            for listener in &self.listeners {
+                accept_all(listener, &mut conns);
             }
             let mut i = 0;
             while i < conns.len() {
-                let mut chunk = [0u8; 2048];
+                let mut chunk = [0u8; CHUNK];
                 let mut drop_it = false;
                 loop {
                     match conns[i].stream.read(&mut chunk) {
@@ -318,6 +405,17 @@ impl RedirectReceiver {
                             continue;
                         }
                         let result = check(query);
+                        if let Err(e) = &result {
+                            if is_foreign(e) {
+                                respond(
+                                    &mut c.stream,
+                                    "400 Bad Request",
+                                    "",
+                                    &page("Authorization failed", failure_text(e)),
+                                );
+                                continue;
+                            }
+                        }
                         match &result {
                             Ok(_) => respond(
                                 &mut c.stream,

@@ -10,25 +10,31 @@
 //! - Writes are atomic: a temporary file in the same directory (created mode 0600 with
 //!   `create_new`), write, fsync, rename over the store, fsync of the directory. A reader (even
 //!   one that ignores the lock) sees the old content or the new one, never a mix.
+//! - The lock file is opened without following a symbolic link, must belong to this user and
+//!   not be writable by group or others, and is waited for at most
+//!   [`DEFAULT_LOCK_TIMEOUT`] (see [`TokenStore::with_lock_timeout`]): a stopped process or
+//!   another user's file fails the access with [`Error::Store`] instead of blocking it.
 //! - The store and its lock file are created mode 0600. A store that is readable or writable by
 //!   group or others is refused with [`Error::InsecureStore`], as ssh refuses such a private
 //!   key: its tokens may have leaked, so the owner decides (`chmod 600`, or delete it and log in
 //!   again). Nothing is refreshed from such a file.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use super::token_set::StoredTokenSet;
+use super::token_set::{check_tokens, StoredTokenSet};
 use super::{Error, TokenSet};
 
 /// The store file format version written and accepted.
 pub const STORE_VERSION: u32 = 1;
 
-/// Largest store file read (a token set is a few hundred bytes).
-pub const MAX_STORE_LEN: usize = 64 * 1024;
+/// Largest store file read (a token set is a few hundred bytes; its scopes are kept whatever
+/// their number, so the bound is generous).
+pub const MAX_STORE_LEN: usize = 1024 * 1024;
 
 /// Parses the content of a store file into a token set; the error is a one-line message
 /// without secrets. Never panics, whatever the bytes.
@@ -44,14 +50,23 @@ pub(crate) fn parse_store(text: &[u8]) -> Result<TokenSet, String> {
     if stored.access_token.is_empty() {
         return Err("the stored access_token is empty".into());
     }
-    Ok(TokenSet::from_stored(&stored))
+    let set = TokenSet::from_stored(&stored);
+    check_tokens(&set.access_token, set.refresh_token.as_ref())
+        .map_err(|m| format!("the stored {m}"))?;
+    Ok(set)
 }
+
+/// How long a store access waits for another holder of the lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a held lock is tried again.
+const LOCK_POLL: Duration = Duration::from_millis(20);
 
 /// A token store file (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenStore {
     path: PathBuf,
     lock_path: PathBuf,
+    lock_timeout: Duration,
 }
 
 struct LockGuard(File);
@@ -82,7 +97,15 @@ impl TokenStore {
         TokenStore {
             path,
             lock_path: PathBuf::from(lock),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
         }
+    }
+
+    /// How long to wait for the lock when another handle or process holds it (default
+    /// [`DEFAULT_LOCK_TIMEOUT`]); then the access fails with [`Error::Store`].
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// The store file.
@@ -95,7 +118,7 @@ impl TokenStore {
         &self.lock_path
     }
 
-    /// Takes the exclusive lock (waiting for it), reads the stored set (`None` when there is no
+    /// Takes the exclusive lock (waiting for it up to the lock timeout), reads the stored set (`None` when there is no
     /// store file yet), calls `f` with it, writes the set `f` returns (atomically, if `Some`),
     /// then releases the lock. `f`'s second value is returned.
     ///
@@ -125,16 +148,80 @@ impl TokenStore {
     }
 
     fn lock(&self) -> Result<LockGuard, Error> {
-        let f = create_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&self.lock_path)
-            .map_err(|e| Error::store(&self.path, "cannot open the lock file", &e))?;
-        f.lock()
-            .map_err(|e| Error::store(&self.path, "cannot lock the lock file", &e))?;
-        Ok(LockGuard(f))
+        let mut o = create_options();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A symbolic link planted as the lock file would make us create or lock its target.
+            o.custom_flags(libc::O_NOFOLLOW);
+        }
+        let f = o.open(&self.lock_path).map_err(|e| {
+            #[cfg(unix)]
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                return self.lock_error("is a symbolic link; remove it");
+            }
+            Error::store(&self.path, "cannot open the lock file", &e)
+        })?;
+        self.check_lock_file(&f)?;
+        let start = Instant::now();
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(LockGuard(f)),
+                Err(TryLockError::WouldBlock) => {
+                    let waited = start.elapsed();
+                    if waited >= self.lock_timeout {
+                        return Err(self.lock_error(&format!(
+                            "is held by another process or handle; gave up after {} ms",
+                            self.lock_timeout.as_millis()
+                        )));
+                    }
+                    std::thread::sleep(LOCK_POLL.min(self.lock_timeout - waited));
+                }
+                Err(TryLockError::Error(e)) => {
+                    return Err(Error::store(&self.path, "cannot lock the lock file", &e))
+                }
+            }
+        }
+    }
+
+    fn lock_error(&self, what: &str) -> Error {
+        Error::Store {
+            path: self.path.clone(),
+            message: format!("the lock file {} {what}", self.lock_path.display()),
+        }
+    }
+
+    /// Refuses a lock file that another user owns or may write: whoever can hold or replace
+    /// it could block every refresh.
+    #[cfg(unix)]
+    fn check_lock_file(&self, f: &File) -> Result<(), Error> {
+        use std::os::unix::fs::MetadataExt;
+        let m = f
+            .metadata()
+            .map_err(|e| Error::store(&self.path, "cannot stat the lock file", &e))?;
+        if !m.is_file() {
+            return Err(self.lock_error("is not a regular file"));
+        }
+        let me = rustix::process::geteuid().as_raw();
+        if m.uid() != me {
+            return Err(self.lock_error(&format!(
+                "is owned by user {}, not by this user ({me})",
+                m.uid()
+            )));
+        }
+        if m.mode() & 0o022 != 0 {
+            return Err(self.lock_error(&format!(
+                "is writable by group or others (mode {:04o}); run chmod 600 on it",
+                m.mode() & 0o7777
+            )));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn check_lock_file(&self, _f: &File) -> Result<(), Error> {
+        Ok(())
     }
 
     fn read_unlocked(&self) -> Result<Option<TokenSet>, Error> {
@@ -158,7 +245,12 @@ impl TokenStore {
                 });
             }
         }
-        let mut text = Zeroizing::new(Vec::new());
+        // Sized from the file, so that reading never regrows (and leaves a copy behind).
+        let len = file
+            .metadata()
+            .map_or(0, |m| m.len())
+            .min(MAX_STORE_LEN as u64) as usize;
+        let mut text = Zeroizing::new(Vec::with_capacity(len + 1));
         // One byte more than the limit tells a file that is too large.
         (&mut file)
             .take(MAX_STORE_LEN as u64 + 1)
@@ -343,7 +435,7 @@ mod tests {
     fn store_parser_bounds_and_checks() {
         assert_eq!(
             parse_store(&vec![b' '; MAX_STORE_LEN + 1]).unwrap_err(),
-            "the file is larger than 65536 bytes"
+            "the file is larger than 1048576 bytes"
         );
         assert_eq!(
             parse_store(b"\xff\x00{").unwrap_err(),
@@ -352,6 +444,11 @@ mod tests {
         assert_eq!(
             parse_store(br#"{"version":1,"token_type":"bearer","access_token":""}"#).unwrap_err(),
             "the stored access_token is empty"
+        );
+        assert_eq!(
+            parse_store(br#"{"version":1,"token_type":"bearer","access_token":"a\r\nb"}"#)
+                .unwrap_err(),
+            "the stored access_token has characters other than visible ASCII (control characters, spaces or non-ASCII)"
         );
         let t = parse_store(br#"{"version":1,"token_type":"bearer","access_token":"a"}"#).unwrap();
         assert_eq!(t.access_token.expose(), "a");
@@ -368,7 +465,7 @@ mod tests {
         assert_eq!(
             store.load().unwrap_err().to_string(),
             format!(
-                "token store {}: the file is larger than 65536 bytes",
+                "token store {}: the file is larger than 1048576 bytes",
                 store.path().display()
             )
         );

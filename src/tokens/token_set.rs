@@ -3,9 +3,11 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use super::error::scrub;
 use super::{Error, Secret};
+use crate::auth::secret::token_problem;
 
 /// Largest token endpoint answer parsed (OAuth 2.0 JSON, OAuth error JSON, OAuth 1.0a form
 /// bodies); X's are a few hundred bytes.
@@ -51,12 +53,29 @@ struct TokenResponse {
     scope: Option<String>,
 }
 
+impl Drop for TokenResponse {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.access_token);
+        zeroize::Zeroize::zeroize(&mut self.refresh_token);
+    }
+}
+
+/// A provider's error text may echo what was sent: wiped when dropped.
 #[derive(Deserialize)]
 struct OAuthErrorBody {
     error: Option<String>,
     error_description: Option<String>,
     title: Option<String>,
     detail: Option<String>,
+}
+
+impl Drop for OAuthErrorBody {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.error);
+        zeroize::Zeroize::zeroize(&mut self.error_description);
+        zeroize::Zeroize::zeroize(&mut self.title);
+        zeroize::Zeroize::zeroize(&mut self.detail);
+    }
 }
 
 /// The store's on-disk form of a token set.
@@ -108,7 +127,7 @@ impl TokenSet {
                 "token answer is larger than {MAX_ANSWER_LEN} bytes"
             )));
         }
-        let r: TokenResponse = serde_json::from_str(body).map_err(|e| {
+        let mut r: TokenResponse = serde_json::from_str(body).map_err(|e| {
             let what = match e.classify() {
                 serde_json::error::Category::Io => "I/O",
                 serde_json::error::Category::Syntax => "syntax",
@@ -117,7 +136,7 @@ impl TokenSet {
             };
             Error::InvalidResponse(format!("token answer is not a JSON object ({what})"))
         })?;
-        let access_token = match r.access_token {
+        let access_token = match r.access_token.take() {
             Some(t) if !t.is_empty() => Secret::new(t),
             _ => {
                 return Err(Error::InvalidResponse(
@@ -125,7 +144,14 @@ impl TokenSet {
                 ))
             }
         };
-        let expires_in = match r.expires_in {
+        let refresh_token = r
+            .refresh_token
+            .take()
+            .filter(|t| !t.is_empty())
+            .map(Secret::new);
+        check_tokens(&access_token, refresh_token.as_ref())
+            .map_err(|m| Error::InvalidResponse(format!("token answer's {m}")))?;
+        let expires_in = match r.expires_in.take() {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Number(n)) => Some(n.as_u64().ok_or_else(|| {
                 Error::InvalidResponse("token answer has an invalid expires_in".into())
@@ -141,7 +167,7 @@ impl TokenSet {
         };
         Ok(TokenSet {
             access_token,
-            refresh_token: r.refresh_token.filter(|t| !t.is_empty()).map(Secret::new),
+            refresh_token,
             expires_at: expires_in.map(|s| now.saturating_add(s)),
             scopes: r
                 .scope
@@ -150,7 +176,7 @@ impl TokenSet {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
-            token_type: r.token_type.unwrap_or_else(|| "bearer".to_owned()),
+            token_type: r.token_type.take().unwrap_or_else(|| "bearer".to_owned()),
         })
     }
 
@@ -199,6 +225,22 @@ impl TokenSet {
     }
 }
 
+/// Checks the tokens of a set from outside (an answer, the store file): the message names
+/// the field and its problem, never the value.
+pub(crate) fn check_tokens(access: &Secret, refresh: Option<&Secret>) -> Result<(), String> {
+    if let Some(p) = token_problem(access.expose()) {
+        return Err(format!("access_token {p}"));
+    }
+    match refresh.and_then(|r| token_problem(r.expose())) {
+        Some(p) => Err(format!("refresh_token {p}")),
+        None => Ok(()),
+    }
+}
+
+fn some(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
 /// Turns a non-2xx answer of the token or revoke endpoint into an [`Error`].
 ///
 /// An OAuth error body (`{"error":"invalid_request","error_description":".."}`) becomes
@@ -212,20 +254,24 @@ pub fn error_from_response(status: u16, body: &str, secrets: &[&str]) -> Error {
         serde_json::from_str::<OAuthErrorBody>(body).ok()
     };
     if let Some(b) = parsed {
-        if let Some(error) = b.error.filter(|e| !e.is_empty()) {
+        if let Some(error) = some(&b.error) {
             return Error::OAuth {
                 status,
-                error: scrub(&error, secrets),
-                description: b
-                    .error_description
-                    .filter(|d| !d.is_empty())
-                    .map(|d| scrub(&d, secrets)),
+                error: scrub(error, secrets),
+                description: some(&b.error_description).map(|d| scrub(d, secrets)),
             };
         }
-        let msg = match (b.title, b.detail) {
-            (Some(t), Some(d)) if t != d => Some(format!("{t}: {d}")),
-            (Some(t), _) => Some(t),
-            (None, Some(d)) => Some(d),
+        let msg = match (b.title.as_deref(), b.detail.as_deref()) {
+            (Some(t), Some(d)) if t != d => {
+                // Sized up front: growing would leave unwiped copies of the text.
+                let mut m = Zeroizing::new(String::with_capacity(t.len() + 2 + d.len()));
+                m.push_str(t);
+                m.push_str(": ");
+                m.push_str(d);
+                Some(m)
+            }
+            (Some(t), _) => Some(Zeroizing::new(t.to_owned())),
+            (None, Some(d)) => Some(Zeroizing::new(d.to_owned())),
             (None, None) => None,
         };
         if let Some(m) = msg {
@@ -319,6 +365,32 @@ mod tests {
                 "token answer has an invalid expires_in".into()
             ))
         );
+    }
+
+    #[test]
+    fn tokens_with_other_than_visible_ascii_are_refused() {
+        let bad =
+            "has characters other than visible ASCII (control characters, spaces or non-ASCII)";
+        for (body, field) in [
+            (
+                r#"{"access_token":"good\r\nx-injected: yes\r\n\r\nGET /smuggled HTTP/1.1"}"#,
+                "access_token",
+            ),
+            (r#"{"access_token":"a\u0000b"}"#, "access_token"),
+            (r#"{"access_token":"caf\u00e9"}"#, "access_token"),
+            (
+                r#"{"access_token":"ok","refresh_token":"r\nx"}"#,
+                "refresh_token",
+            ),
+        ] {
+            assert_eq!(
+                TokenSet::from_token_response(body, 0),
+                Err(Error::InvalidResponse(format!(
+                    "token answer's {field} {bad}"
+                ))),
+                "{body}"
+            );
+        }
     }
 
     #[test]

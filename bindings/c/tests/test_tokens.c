@@ -245,6 +245,59 @@ static void test_pkce_and_refreshing_client(void) {
     x_oauth2_flow_free(flow);
 }
 
+/* Logs alice in through the PKCE flow (the emulator approves at once) into *t. */
+static void pkce_login(x_oauth2_flow *flow, x_token_set **t) {
+    char *url = NULL, *state = NULL, *verifier = NULL, loc[2048], code[256], st[128];
+    CHECK(x_oauth2_flow_authorization_request(flow, &url, &state, &verifier) == X_SUCCESS);
+    CHECK(http_get(url, "location", loc, sizeof loc) == 0);
+    query_value(loc, "code", code, sizeof code);
+    query_value(loc, "state", st, sizeof st);
+    CHECK_STR(st, state);
+    CHECK(x_oauth2_flow_exchange(flow, code, verifier, t) == X_SUCCESS);
+    x_string_free(url);
+    x_string_free(state);
+    x_string_free(verifier);
+}
+
+/* Two clients from one config share the config's refresher: with a margin longer than the
+   lifetime every call refreshes, and the second client refreshes with the token the first
+   one's refresh returned, not with the spent one. */
+static void test_two_clients_one_refreshing_config(void) {
+    x_oauth2_flow *flow = NULL;
+    x_token_set *t = NULL, *ta = NULL, *tb = NULL;
+    x_config *cfg = NULL;
+    x_client *a = NULL, *b = NULL;
+    x_follow_result *fr = NULL;
+
+    CHECK(x_oauth2_flow_new(NULL, "demo-client-id", NULL, REDIRECT, SCOPES, NULL, base_url, &flow) == X_SUCCESS);
+    pkce_login(flow, &t);
+    persisted = 0;
+    CHECK(x_config_new(&cfg) == X_SUCCESS);
+    CHECK(x_config_set_base_url(cfg, base_url) == X_SUCCESS);
+    CHECK(x_config_set_oauth2_refreshing(cfg, t, "demo-client-id", NULL, 8000, on_refresh, &persisted, NULL) == X_SUCCESS);
+    CHECK(x_client_new(cfg, &a) == X_SUCCESS);
+    CHECK(x_client_new(cfg, &b) == X_SUCCESS);
+    x_config_free(cfg);
+    CHECK(x_follow(a, ALICE, BOB, &fr) == X_SUCCESS);
+    x_follow_result_free(fr);
+    fr = NULL;
+    CHECK(x_follow(b, ALICE, BOB, &fr) == X_SUCCESS);
+    CHECK(fr != NULL);
+    x_follow_result_free(fr);
+    CHECK(persisted == 2);
+    CHECK(x_client_token_set(a, &ta) == X_SUCCESS);
+    CHECK(x_client_token_set(b, &tb) == X_SUCCESS);
+    CHECK_STR(x_token_set_access_token(ta), x_token_set_access_token(tb));
+    CHECK_STR(x_token_set_access_token(tb), persisted_access);
+
+    x_token_set_free(ta);
+    x_token_set_free(tb);
+    x_client_free(a);
+    x_client_free(b);
+    x_token_set_free(t);
+    x_oauth2_flow_free(flow);
+}
+
 static void test_not_refreshing(void) {
     x_config *cfg = NULL;
     x_client *c = NULL;
@@ -265,6 +318,7 @@ int main(void) {
     test_receiver();
     test_oauth1();
     test_pkce_and_refreshing_client();
+    test_two_clients_one_refreshing_config();
     test_not_refreshing();
     printf("test_tokens: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
