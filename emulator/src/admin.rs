@@ -1,11 +1,127 @@
-//! The admin API under `/__emulator/` (no auth, loopback peers only).
+//! The admin API under `/__emulator/`: loopback peers only, a `Host` naming a loopback or the
+//! bound address (against DNS rebinding), JSON-typed POSTs (which a cross-origin page cannot
+//! send without a preflight), and a bearer token when one is set.
 
 use crate::faults::Fault;
 use crate::http::{Request, Response};
 use crate::server::Shared;
 use crate::state::{Daily, World};
+use base64::Engine;
+use ring::{hmac, rand};
 use serde_json::{json, Value};
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
+
+/// Bounds on an admin token's length (printable ASCII, no spaces).
+const TOKEN_MIN: usize = 16;
+const TOKEN_MAX: usize = 256;
+
+/// The admin bearer token, kept only as an HMAC tag under a random key so that checking a
+/// presented token takes the same time whatever it is.
+pub struct Token {
+    key: hmac::Key,
+    tag: hmac::Tag,
+}
+
+impl Token {
+    pub fn new(token: &str) -> Result<Token, String> {
+        if !(TOKEN_MIN..=TOKEN_MAX).contains(&token.len())
+            || !token.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(format!(
+                "--admin-token: {TOKEN_MIN} to {TOKEN_MAX} printable ASCII characters, no spaces"
+            ));
+        }
+        let rng = rand::SystemRandom::new();
+        let key = hmac::Key::generate(hmac::HMAC_SHA256, &rng)
+            .map_err(|_| "no system randomness for the admin token".to_string())?;
+        let tag = hmac::sign(&key, token.as_bytes());
+        Ok(Token { key, tag })
+    }
+
+    /// 32 random bytes, base64url.
+    pub fn generate() -> Result<String, String> {
+        let bytes: [u8; 32] = rand::generate(&rand::SystemRandom::new())
+            .map_err(|_| "no system randomness for the admin token".to_string())?
+            .expose();
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    fn matches(&self, presented: &str) -> bool {
+        hmac::verify(&self.key, presented.as_bytes(), self.tag.as_ref()).is_ok()
+    }
+}
+
+fn forbidden(detail: &str) -> Response {
+    crate::http::error_response(403, detail)
+}
+
+/// `true` when `port` is a decimal TCP port.
+fn is_port(port: &str) -> bool {
+    !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether a `Host` value names this emulator by a name no other site can take over: a
+/// loopback address, `localhost`, the bound address, or the `--public-base` host.
+fn host_allowed(shared: &Shared, host: &str) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    if shared
+        .public_base
+        .as_ref()
+        .is_some_and(|(_, public)| *public == host)
+    {
+        return true;
+    }
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, "")) => ip,
+            Some((ip, port)) if port.strip_prefix(':').is_some_and(is_port) => ip,
+            _ => return false,
+        }
+    } else {
+        match host.split_once(':') {
+            Some((name, port)) if is_port(port) => name,
+            Some(_) => return false,
+            None => host.as_str(),
+        }
+    };
+    if name == "localhost" {
+        return true;
+    }
+    let bound = shared.bound.ip();
+    name.parse::<IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback() || (ip == bound && !bound.is_unspecified()))
+}
+
+/// The checks every admin request passes before it is routed.
+fn admit(shared: &Shared, req: &Request) -> Result<(), Response> {
+    if !req.peer.ip().is_loopback() {
+        return Err(forbidden("The admin API answers loopback clients only."));
+    }
+    if !req.header("host").is_some_and(|h| host_allowed(shared, h)) {
+        return Err(forbidden(
+            "The admin API needs a Host header naming a loopback address or the emulator's own address.",
+        ));
+    }
+    if req.method == "POST" && req.media_type().as_deref() != Some("application/json") {
+        return Err(forbidden(
+            "Admin POST requests need Content-Type: application/json.",
+        ));
+    }
+    if let Some(token) = &shared.admin_token {
+        let presented = req
+            .header("authorization")
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim());
+        if !presented.is_some_and(|t| token.matches(t)) {
+            return Err(forbidden(
+                "The admin API needs Authorization: Bearer <admin token>.",
+            ));
+        }
+    }
+    Ok(())
+}
 
 fn bad(detail: &str) -> Response {
     crate::http::error_response(400, detail)
@@ -63,8 +179,8 @@ pub fn state_json(w: &mut World) -> Value {
 }
 
 pub fn handle(shared: &Shared, req: &Request) -> Response {
-    if !req.peer.ip().is_loopback() {
-        return crate::http::error_response(403, "The admin API answers loopback clients only.");
+    if let Err(refused) = admit(shared, req) {
+        return refused;
     }
     let sub = req.path.trim_start_matches("/__emulator").trim_matches('/');
     let body_json = || -> Result<Value, Response> {
@@ -92,9 +208,11 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             w.clock.advance(n);
             ok_json(json!({"now": w.now()}))
         }
-        ("GET", "connections") => {
-            ok_json(json!({"accepted": shared.accepted.load(Ordering::SeqCst)}))
-        }
+        ("GET", "connections") => ok_json(json!({
+            "accepted": shared.accepted.load(Ordering::SeqCst),
+            "active": shared.active.load(Ordering::SeqCst),
+            "refused": shared.refused.load(Ordering::SeqCst),
+        })),
         ("GET", "faults") => {
             let v: Vec<Value> = w
                 .faults

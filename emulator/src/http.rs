@@ -131,6 +131,26 @@ fn read_line_limited<R: BufRead>(
     }
 }
 
+/// A body read that failed: a timeout stays an I/O error (the server answers 408), anything
+/// else is a body cut short.
+fn cut_short(msg: &'static str) -> impl Fn(io::Error) -> ReadError {
+    move |e| {
+        if is_timeout(&e) {
+            ReadError::Io(e)
+        } else {
+            ReadError::Bad(400, msg)
+        }
+    }
+}
+
+/// A socket read timeout shows as `WouldBlock` on Unix and `TimedOut` on Windows.
+pub fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
 fn trim_crlf(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
@@ -234,7 +254,7 @@ pub fn read_request<S: Read + Write>(
         }
         let mut body = vec![0; n];
         r.read_exact(&mut body)
-            .map_err(|_| ReadError::Bad(400, "connection closed inside the body"))?;
+            .map_err(cut_short("connection closed inside the body"))?;
         req.body = body;
     }
     Ok(req)
@@ -275,10 +295,10 @@ fn read_chunked<R: BufRead>(r: &mut R) -> Result<Vec<u8>, ReadError> {
         let start = body.len();
         body.resize(start + size, 0);
         r.read_exact(&mut body[start..])
-            .map_err(|_| ReadError::Bad(400, "connection closed inside a chunk"))?;
+            .map_err(cut_short("connection closed inside a chunk"))?;
         let mut crlf = [0u8; 2];
         r.read_exact(&mut crlf)
-            .map_err(|_| ReadError::Bad(400, "connection closed inside a chunk"))?;
+            .map_err(cut_short("connection closed inside a chunk"))?;
         if &crlf != b"\r\n" {
             return Err(ReadError::Bad(400, "chunk not followed by CRLF"));
         }

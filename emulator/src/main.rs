@@ -4,10 +4,12 @@ use xfollow_emulator::config::Config;
 use xfollow_emulator::server::{Options, Server};
 
 const USAGE: &str = "usage: xfollow-emulator [--host 127.0.0.1] [--port 0] [--config FILE] \
-[--tls --ca-out FILE] [--public-base URL] [--allow-remote]
+[--tls --ca-out FILE] [--public-base URL] [--allow-remote] [--admin-token TOKEN]
 
 A local X API v2 (follows) for tests and demos. Prints `listening on http://127.0.0.1:PORT`
-first, then serves until killed. Without --config the built-in demo world is used.";
+first, then serves until killed. Without --config the built-in demo world is used.
+With --allow-remote the admin API needs `Authorization: Bearer TOKEN`; without
+--admin-token a token is generated and printed on the second line, `admin token: TOKEN`.";
 
 fn run() -> Result<(), String> {
     let mut opts = Options::default();
@@ -36,6 +38,7 @@ fn run() -> Result<(), String> {
             "--ca-out" => ca_out = Some(value("--ca-out")?),
             "--public-base" => opts.public_base = Some(value("--public-base")?),
             "--allow-remote" => opts.allow_remote = true,
+            "--admin-token" => opts.admin_token = Some(value("--admin-token")?),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -61,6 +64,10 @@ fn run() -> Result<(), String> {
     let server = Server::bind(opts)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on {}", server.url()).map_err(|e| e.to_string())?;
+    if let Some(token) = server.generated_admin_token() {
+        // The operator's own credential, shown once, as the only way to learn it.
+        writeln!(out, "admin token: {token}").map_err(|e| e.to_string())?;
+    }
     out.flush().map_err(|e| e.to_string())?;
     drop(out);
     server.run();

@@ -167,7 +167,10 @@ impl Emulator {
                 .post(&url)
                 .content_type("application/json")
                 .send(b.to_string()),
-            ("POST", None) => agent.post(&url).send_empty(),
+            ("POST", None) => agent
+                .post(&url)
+                .content_type("application/json")
+                .send_empty(),
             ("DELETE", _) => agent.delete(&url).call(),
             _ => unreachable!(),
         }

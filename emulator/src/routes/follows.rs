@@ -222,20 +222,21 @@ pub fn list(w: &mut World, req: &Request, id: &str, followers: bool) -> Response
     if !valid_id(id) {
         return problems::invalid_id("id", id);
     }
-    let max =
-        match req.query_param("max_results") {
-            None => 100,
-            Some(v) => match v.parse::<usize>() {
-                Ok(n) if (1..=1000).contains(&n) => n,
-                _ => return problems::invalid_request(
+    let max = match req.query_param("max_results") {
+        None => 100,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                return problems::invalid_request(
                     "max_results",
                     &[&v],
                     &format!(
                         "The `max_results` query parameter value [{v}] is not between 1 and 1000"
                     ),
-                ),
-            },
-        };
+                )
+            }
+        },
+    };
     let offset = match req.query_param("pagination_token") {
         None => 0,
         Some(t) => match decode_token(&t) {

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -85,6 +85,14 @@ impl Emu {
     }
 
     pub fn start_args(args: &[&str], dir: Option<TempDir>) -> Emu {
+        Emu::start_keeping_stdout(args, dir).0
+    }
+
+    /// Starts the binary; its stdout after the `listening on` line comes back too.
+    pub fn start_keeping_stdout(
+        args: &[&str],
+        dir: Option<TempDir>,
+    ) -> (Emu, BufReader<ChildStdout>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_xfollow-emulator"))
             .args(["--port", "0"])
             .args(args)
@@ -92,10 +100,9 @@ impl Emu {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start emulator");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        out.read_line(&mut line).unwrap();
         let line = line.trim_end().to_string();
         let url = line
             .strip_prefix("listening on ")
@@ -105,12 +112,13 @@ impl Emu {
             "{line}"
         );
         let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
-        Emu {
+        let emu = Emu {
             child,
             port,
             base: url.to_string(),
             _dir: dir,
-        }
+        };
+        (emu, out)
     }
 
     pub fn client(&self) -> Client {
@@ -124,8 +132,9 @@ impl Emu {
     pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let mut c = self.client();
         let body = body.map(|b| b.to_string());
+        // The admin API refuses POSTs that are not typed JSON, body or not.
         let mut headers = vec![];
-        if body.is_some() {
+        if body.is_some() || method == "POST" {
             headers.push(("Content-Type", "application/json".to_string()));
         }
         let r = c.request(

@@ -33,7 +33,10 @@ class Emulator:
         return self.base + path
 
     def admin(self, method, path, body=None):
-        r = requests.request(method, self.url("/__emulator/" + path), json=body, timeout=10)
+        # The admin API refuses POSTs that are not typed JSON, even without a body.
+        headers = {"Content-Type": "application/json"} if method == "POST" else {}
+        r = requests.request(method, self.url("/__emulator/" + path), json=body, headers=headers,
+                             timeout=10)
         assert r.status_code == 200, r.text
         return r.json()
 

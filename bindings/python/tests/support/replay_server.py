@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Serves real recorded X API exchanges (VCR cassettes) back to a client.
+"""Serves X API exchanges (the fixtures of `<repo>/tests/data/xapi/`, format in the README
+there) back to a client.
 
-The cassettes are `<repo>/../shared/xapi/recorded/*.yaml` (or `--dir`). A request is answered
-by the first not yet used interaction with the same method and path (host and query ignored);
-when all of them were used, the first one is served again. Bodies recorded gzip-compressed
-(`!!binary`) are sent as recorded with `content-encoding: gzip`, and text bodies gzip-compressed,
-when the client accepts gzip (or always, with `--always-gzip`); otherwise they are sent plain. Unknown requests get 404 with a problem body.
+A request is answered by the first not yet used interaction with the same method and path (host
+and query ignored; with `match_path=False`, the method alone); when all of them were used, the
+first one is served again. Bodies kept gzip-compressed are sent as they are with
+`content-encoding: gzip`, and text bodies gzip-compressed, when the client accepts gzip (or
+always, with `--always-gzip`); otherwise they are sent plain. Unknown requests get 404 with a
+problem body.
 
     python replay_server.py [--port 0] [--dir DIR]
 
@@ -16,9 +18,9 @@ prints `listening on http://127.0.0.1:PORT` first. `GET /__requests` lists what 
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import json
-import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,39 +28,34 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-import yaml
+# <repo>/tests/data/xapi: this file is <repo>/bindings/python/tests/support/replay_server.py.
+DEFAULT_DIR = Path(__file__).resolve().parents[4] / "tests" / "data" / "xapi"
 
-# XFOLLOW_RECORDED_DIR overrides the location (for a checkout that is not beside ../shared).
-DEFAULT_DIR = Path(os.environ.get("XFOLLOW_RECORDED_DIR")
-                   or Path(__file__).resolve().parents[4].parent / "shared" / "xapi" / "recorded")
-
-# Recorded headers that describe the recorded transfer, not the answer: recomputed here.
+# Headers that describe the transfer, not the answer: recomputed here.
 _TRANSFER_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "connection"}
 
 
 class Interaction:
-    def __init__(self, cassette: str, raw: Dict[str, Any]) -> None:
+    def __init__(self, fixture: str, raw: Dict[str, Any]) -> None:
         req, resp = raw["request"], raw["response"]
-        self.cassette = cassette
+        self.fixture = fixture
         self.method: str = req["method"].upper()
         self.uri: str = req["uri"]
         self.path: str = urlsplit(self.uri).path
-        self.request_body = req.get("body")
-        self.status: int = int(resp["status"]["code"])
-        self.reason: str = resp["status"].get("message", "")
+        self.request_body: Optional[str] = req.get("body")
+        self.status: int = int(resp["status"])
+        self.reason: str = resp.get("reason", "")
         self.headers: List[Tuple[str, str]] = [
-            (name, str(v))
-            for name, values in (resp.get("headers") or {}).items()
-            for v in (values if isinstance(values, list) else [values])
+            (name, str(value))
+            for name, value in (resp.get("headers") or {}).items()
             if name.lower() not in _TRANSFER_HEADERS
         ]
-        body = (resp.get("body") or {}).get("string", b"")
-        if isinstance(body, bytes):
-            self.gzipped = body[:2] == b"\x1f\x8b"
-            self.raw_body = body
+        if "body_gzip_base64" in resp:
+            self.gzipped = True
+            self.raw_body = base64.b64decode(resp["body_gzip_base64"], validate=True)
         else:
             self.gzipped = False
-            self.raw_body = body.encode("utf-8")
+            self.raw_body = resp["body"].encode("utf-8")
 
     @property
     def text(self) -> str:
@@ -73,20 +70,27 @@ class Interaction:
         return None
 
 
-def load(directory: Path = DEFAULT_DIR, pattern: str = "*.yaml") -> List[Interaction]:
-    """Every interaction of the cassettes in `directory` whose file name matches `pattern`."""
+def load(directory: Path = DEFAULT_DIR, pattern: str = "*.json") -> List[Interaction]:
+    """Every interaction of the fixtures in `directory` whose file name matches `pattern`;
+    a pattern that matches nothing is an error, never an empty replay."""
+    files = sorted(Path(directory).glob(pattern))
+    if not files:
+        raise FileNotFoundError(f"no fixture {pattern} in {directory}")
     out: List[Interaction] = []
-    for f in sorted(Path(directory).glob(pattern)):
-        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
-        out.extend(Interaction(f.name, i) for i in doc.get("interactions", []))
+    for f in files:
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        out.extend(Interaction(f.name, i) for i in doc["interactions"])
     return out
 
 
 class Replay:
-    def __init__(self, interactions: List[Interaction], always_gzip: bool = False) -> None:
+    def __init__(self, interactions: List[Interaction], always_gzip: bool = False,
+                 match_path: bool = True) -> None:
         self.interactions = interactions
-        # Send gzip bodies even to a client that did not ask for them (as recorded).
+        # Send gzip bodies even to a client that did not ask for them (as X may).
         self.always_gzip = always_gzip
+        # False: any path gets the method's answer (to see how a client reads an answer).
+        self.match_path = match_path
         self.port = 0  # set by the caller once the server is bound (for tests)
         self.used: set = set()
         self.received: List[Dict[str, Any]] = []
@@ -94,7 +98,8 @@ class Replay:
 
     def pick(self, method: str, path: str) -> Optional[Interaction]:
         with self.lock:
-            matching = [i for i in self.interactions if i.method == method and i.path == path]
+            matching = [i for i in self.interactions
+                        if i.method == method and (i.path == path or not self.match_path)]
             for i in matching:
                 if id(i) not in self.used:
                     self.used.add(id(i))
@@ -160,10 +165,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def serve(port: int = 0, directory: Path = DEFAULT_DIR, pattern: str = "*.yaml",
-          always_gzip: bool = False) -> Tuple[ThreadingHTTPServer, Replay]:
+def serve(port: int = 0, directory: Path = DEFAULT_DIR, pattern: str = "*.json",
+          always_gzip: bool = False, match_path: bool = True) -> Tuple[ThreadingHTTPServer, Replay]:
     """Starts the server in a background thread; returns (server, replay)."""
-    replay = Replay(load(directory, pattern), always_gzip)
+    replay = Replay(load(directory, pattern), always_gzip, match_path)
     handler = type("BoundHandler", (Handler,), {"replay": replay})
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
@@ -175,10 +180,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR)
-    p.add_argument("--cassette", default="*.yaml", help="file name or glob in --dir")
+    p.add_argument("--fixture", default="*.json", help="file name or glob in --dir")
     p.add_argument("--always-gzip", action="store_true", help="gzip even when not asked to")
     args = p.parse_args(argv)
-    server, _ = serve(args.port, args.dir, args.cassette, args.always_gzip)
+    server, _ = serve(args.port, args.dir, args.fixture, args.always_gzip)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         threading.Event().wait()
