@@ -2,17 +2,19 @@
 CARGO   ?= cargo
 VENV    := .venv
 PY      := $(VENV)/bin/python
-PROFILE := debug
+# `make build PROFILE=release` builds (and `make install` then installs) the release library.
+PROFILE ?= debug
 TARGET  := target/$(PROFILE)
+CARGO_PROFILE := $(if $(filter release,$(PROFILE)),--release)
 EMULATOR := $(TARGET)/xfollow-emulator
 
-.PHONY: all build venv system-deps demo test test-rust test-emulator-py test-python header lib \
-        test-ruby test-cpp cpp-example install test-install ruby-gem \
+.PHONY: all build venv tools system-deps demo test test-rust test-emulator-py test-python header lib \
+        test-ruby test-cpp cpp-example install uninstall test-install ruby-gem \
         test-c test-header c-example bench fuzz fuzz-cmin miri
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
-# ledger, valgrind for the C tests), installed only when running as root and missing.
-SYSTEM_PACKAGES := ruby ruby-ffi ruby-minitest redis-server valgrind pkg-config
+# ledger, valgrind for the C tests, cmake for the installed CMake package), installed only when running as root and missing.
+SYSTEM_PACKAGES := ruby ruby-ffi ruby-minitest redis-server valgrind pkg-config cmake
 
 all: build
 
@@ -32,7 +34,7 @@ VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-
 build: lib c-example
 
 lib:
-	$(CARGO) build -p xfollow -p xfollow-emulator
+	$(CARGO) build $(CARGO_PROFILE) -p xfollow -p xfollow-emulator
 	mkdir -p $(LIBDIR) $(BUILD)/bin
 	@# Replace by rename, never in place: a running program maps the old file.
 	@for f in libxfollow.so:libxfollow.so.0 libxfollow.a:libxfollow.a; do \
@@ -83,7 +85,7 @@ miri:
 header:
 	XFOLLOW_UPDATE_HEADER=1 $(CARGO) build -p xfollow
 
-demo: build
+demo: tools build
 	scripts/demo.sh
 
 # A local virtualenv with the Python packages the suites need.
@@ -93,6 +95,11 @@ $(VENV)/.installed: requirements-dev.txt
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
+
+# Rust (Cargo.toml's rust-version), a C and C++ compiler, Python 3.9+ with venv: checked
+# first, with what to install for each one missing.
+tools:
+	@scripts/check-tools.sh $(if $(filter demo,$(MAKECMDGOALS)),demo,test)
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -105,7 +112,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp test-install
+test: tools system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp test-install
 
 # The Python package against the debug library and the emulator; one of its tests also
 # runs `pip install ./bindings/python` (a release build) into a fresh virtualenv.
@@ -193,9 +200,12 @@ test-cpp: lib cpp-example
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_cpp_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/bin/follow-cpp
 
-# make install [PREFIX=/usr/local] [DESTDIR=] [INSTALL_PROFILE=release|debug] [LDCONFIG=:]:
-# lib/libxfollow.so.VERSION with the soname link libxfollow.so.0 and the link libxfollow.so,
-# lib/libxfollow.a, include/xfollow.h, include/xfollow.hpp, lib/pkgconfig/xfollow.pc.
+# make install [PREFIX=/usr/local] [DESTDIR=] [LDCONFIG=:] installs what `make build` built
+# (build/lib; `make build PROFILE=release` for the release library): lib/libxfollow.so.VERSION
+# with the soname link libxfollow.so.0 and the link libxfollow.so, lib/libxfollow.a,
+# include/xfollow.h, include/xfollow.hpp, lib/pkgconfig/xfollow.pc and the CMake package
+# lib/cmake/xfollow/xfollowConfig.cmake + xfollowConfigVersion.cmake. `make uninstall`
+# removes exactly those files.
 PREFIX             ?= /usr/local
 DESTDIR            ?=
 INSTALL_LIBDIR     ?= $(PREFIX)/lib
@@ -207,21 +217,38 @@ XF_SONAME  := libxfollow.so.0
 INSTALL_FROM = target/$(INSTALL_PROFILE)
 # In the pkg-config file, directories under the prefix are written as ${prefix}/...
 pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+I_LIB   = $(DESTDIR)$(INSTALL_LIBDIR)
+I_INC   = $(DESTDIR)$(INSTALL_INCLUDEDIR)
+I_CMAKE = $(I_LIB)/cmake/xfollow
+INSTALLED_FILES = $(I_LIB)/libxfollow.so.$(XF_VERSION) $(I_LIB)/$(XF_SONAME) $(I_LIB)/libxfollow.so \
+  $(I_LIB)/libxfollow.a $(I_INC)/xfollow.h $(I_INC)/xfollow.hpp $(I_LIB)/pkgconfig/xfollow.pc \
+  $(I_CMAKE)/xfollowConfig.cmake $(I_CMAKE)/xfollowConfigVersion.cmake
 
 install:
-	$(CARGO) build -p xfollow $(if $(filter release,$(INSTALL_PROFILE)),--release)
-	@readelf -d $(INSTALL_FROM)/libxfollow.so | grep -q 'SONAME.*\[$(XF_SONAME)\]' || \
-	  { echo "$(INSTALL_FROM)/libxfollow.so does not have the soname $(XF_SONAME)"; exit 1; }
-	install -d $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig $(DESTDIR)$(INSTALL_INCLUDEDIR)
-	install -m 755 $(INSTALL_FROM)/libxfollow.so $(DESTDIR)$(INSTALL_LIBDIR)/libxfollow.so.$(XF_VERSION)
-	ln -sfn libxfollow.so.$(XF_VERSION) $(DESTDIR)$(INSTALL_LIBDIR)/$(XF_SONAME)
-	ln -sfn $(XF_SONAME) $(DESTDIR)$(INSTALL_LIBDIR)/libxfollow.so
-	install -m 644 $(INSTALL_FROM)/libxfollow.a $(DESTDIR)$(INSTALL_LIBDIR)/libxfollow.a
-	install -m 644 include/xfollow.h bindings/cpp/xfollow.hpp $(DESTDIR)$(INSTALL_INCLUDEDIR)/
+	@for f in $(LIBDIR)/$(XF_SONAME) $(LIBDIR)/libxfollow.a; do \
+	  [ -f $$f ] || { echo "$$f is missing: run 'make build' (or 'make build PROFILE=release') first"; exit 1; }; \
+	done
+	@readelf -d $(LIBDIR)/$(XF_SONAME) | grep -q 'SONAME.*\[$(XF_SONAME)\]' || \
+	  { echo "$(LIBDIR)/$(XF_SONAME) does not have the soname $(XF_SONAME)"; exit 1; }
+	install -d $(I_LIB)/pkgconfig $(I_INC) $(I_CMAKE)
+	install -m 755 $(LIBDIR)/$(XF_SONAME) $(I_LIB)/libxfollow.so.$(XF_VERSION)
+	ln -sfn libxfollow.so.$(XF_VERSION) $(I_LIB)/$(XF_SONAME)
+	ln -sfn $(XF_SONAME) $(I_LIB)/libxfollow.so
+	install -m 644 $(LIBDIR)/libxfollow.a $(I_LIB)/libxfollow.a
+	install -m 644 include/xfollow.h bindings/cpp/xfollow.hpp $(I_INC)/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call pc_dir,$(INSTALL_LIBDIR))|g' \
 	    -e 's|@INCLUDEDIR@|$(call pc_dir,$(INSTALL_INCLUDEDIR))|g' -e 's|@VERSION@|$(XF_VERSION)|g' \
-	    bindings/c/xfollow.pc.in > $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
-	chmod 644 $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/xfollow.pc
+	    bindings/c/xfollow.pc.in > $(I_LIB)/pkgconfig/xfollow.pc
+	install -m 644 bindings/c/cmake/xfollowConfig.cmake $(I_CMAKE)/
+	v=$(XF_VERSION); sed -e "s|@VERSION@|$$v|g" -e "s|@VERSION_MAJOR@|$${v%%.*}|g" \
+	    -e "s|@VERSION_MINOR@|$$(echo $$v | cut -d. -f2)|g" \
+	    bindings/c/cmake/xfollowConfigVersion.cmake.in > $(I_CMAKE)/xfollowConfigVersion.cmake
+	chmod 644 $(I_LIB)/pkgconfig/xfollow.pc $(I_CMAKE)/xfollowConfigVersion.cmake
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v $(LDCONFIG) >/dev/null; then $(LDCONFIG); fi
+
+uninstall:
+	rm -f $(INSTALLED_FILES)
+	-rmdir $(I_CMAKE) 2>/dev/null
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v $(LDCONFIG) >/dev/null; then $(LDCONFIG); fi
 
 # A platform gem that carries the library (INSTALL_PROFILE, release by default):

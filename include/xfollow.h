@@ -588,15 +588,17 @@ x_rate_window x_last_error_exhausted_window(void);
 
 /**
  * Sets the quota ledger's store: `"memory:"` (the default: one table per process),
- * `"sqlite:PATH"` (shared by every process of the machine), `"redis://host:port[/db]"`
- * (shared by every machine), or `"off"` (no ledger). The store is opened by x_client_new,
- * which fails with X_ERR_INVALID_ARGUMENT (bad URL) or X_ERR_QUOTA_STORE (cannot open).
+ * `"sqlite:PATH"` (shared by every process of the machine), `"redis://host:port[/db]"` or
+ * `"rediss://host:port[/db]"` (TLS; shared by every machine), or `"off"` (no ledger). The
+ * store is opened by x_client_new, which fails with X_ERR_INVALID_ARGUMENT (bad URL) or
+ * X_ERR_QUOTA_STORE (cannot open).
  */
 x_result x_config_set_quota(struct x_config *cfg, const char *url);
 
 /**
  * Sets the daily caps the ledger enforces, on rolling 24-hour windows (defaults 400, 1000,
- * 500). 0 turns that cap off (its window is still counted and reported).
+ * 500). 0 turns that cap off (its window is still counted and reported). A cap above 10000
+ * fails with X_ERR_INVALID_ARGUMENT and leaves the configuration as it was.
  */
 x_result x_config_set_quota_limits(struct x_config *cfg, uint32_t follows_per_user, uint32_t follows_per_app, uint32_t unfollows_per_app);
 

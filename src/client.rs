@@ -597,14 +597,16 @@ impl Client {
         let mut retried = false;
         loop {
             let authorization = self.auth.authorize(req.method, url, &[])?;
-            let raw = self
+            let now = self.retry.clock.epoch_secs();
+            let mut raw = self
                 .transport
                 .send(req.method, url, &authorization, req.json_body)
                 .inspect_err(|e| {
                     if !e.rate_limit().is_empty() {
-                        self.remember(req, *e.rate_limit());
+                        self.remember(req, e.rate_limit().clamped(now));
                     }
                 })?;
+            raw.rate_limit = raw.rate_limit.clamped(now);
             if !raw.rate_limit.is_empty() {
                 self.remember(req, raw.rate_limit);
             }

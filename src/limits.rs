@@ -39,7 +39,7 @@ pub(crate) fn quota_error(e: QuotaError) -> Error {
             err.0.next_free_at = Some(x.next_free_at);
             err
         }
-        QuotaError::InvalidUrl(_) | QuotaError::InvalidUserId => {
+        QuotaError::InvalidUrl(_) | QuotaError::InvalidLimits(_) | QuotaError::InvalidUserId => {
             Error::invalid_argument(e.to_string())
         }
         QuotaError::Store { .. } => {

@@ -1,5 +1,14 @@
 //! Rate-limit headers: the 15-minute endpoint window and the undocumented 24-hour windows.
 
+/// Length of the endpoint window, in seconds: no endpoint reset is believed further away.
+pub const ENDPOINT_WINDOW_SECS: u64 = 900;
+/// Length of the 24-hour windows, in seconds: no 24-hour reset is believed further away.
+pub const DAY_WINDOW_SECS: u64 = 86_400;
+/// The largest 24-hour `limit`/`remaining` believed: ten times X's largest documented daily
+/// cap (1,000 follows per app), the same bound as a configured cap
+/// ([`QuotaLimits::MAX`](crate::quota::QuotaLimits::MAX)).
+pub const MAX_DAY_LIMIT: u64 = crate::quota::QuotaLimits::MAX as u64;
+
 /// One rate-limit window as sent by the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Window {
@@ -72,6 +81,28 @@ impl RateLimit {
                 "x-app-limit-24hour-remaining",
                 "x-app-limit-24hour-reset",
             ]),
+        }
+    }
+
+    /// The windows with every value bounded, as seen at `now` (Unix epoch seconds): a reset
+    /// at most one window length ahead of `now` (15 minutes for the endpoint window, 24 hours
+    /// for the others), and the 24-hour `limit` and `remaining` at most [`MAX_DAY_LIMIT`]
+    /// (the ledger counts by them). One answer must not stop a client, or every process
+    /// sharing its ledger, for longer than X's windows last. The endpoint window's counts are
+    /// reported as sent: nothing is stored or allocated by them, and tiers differ.
+    pub fn clamped(self, now: i64) -> RateLimit {
+        let now = u64::try_from(now).unwrap_or(0);
+        let clamp = |w: Option<Window>, secs: u64, max: u64| {
+            w.map(|w| Window {
+                limit: w.limit.min(max),
+                remaining: w.remaining.min(max),
+                reset: w.reset.min(now.saturating_add(secs)),
+            })
+        };
+        RateLimit {
+            endpoint: clamp(self.endpoint, ENDPOINT_WINDOW_SECS, u64::MAX),
+            user_24h: clamp(self.user_24h, DAY_WINDOW_SECS, MAX_DAY_LIMIT),
+            app_24h: clamp(self.app_24h, DAY_WINDOW_SECS, MAX_DAY_LIMIT),
         }
     }
 
@@ -213,5 +244,44 @@ mod tests {
         ]);
         assert_eq!(r.binding_reset(), None);
         assert_eq!(r.reset_after_429(), Some(1700000900));
+    }
+
+    #[test]
+    fn far_resets_and_huge_limits_are_clamped() {
+        let now = 1_700_000_000;
+        let r = parse(&[
+            ("x-rate-limit-limit", "18446744073709551615"),
+            ("x-rate-limit-remaining", "0"),
+            ("x-rate-limit-reset", "99999999999"),
+            ("x-user-limit-24hour-limit", "1000000"),
+            ("x-user-limit-24hour-remaining", "999999"),
+            ("x-user-limit-24hour-reset", "1700000100"),
+            ("x-app-limit-24hour-limit", "4294967295"),
+            ("x-app-limit-24hour-remaining", "0"),
+            ("x-app-limit-24hour-reset", "99999999999"),
+        ])
+        .clamped(now);
+        let w = |limit, remaining, reset| {
+            Some(Window {
+                limit,
+                remaining,
+                reset,
+            })
+        };
+        assert_eq!(r.endpoint, w(u64::MAX, 0, 1_700_000_900));
+        assert_eq!(r.user_24h, w(10_000, 10_000, 1_700_000_100));
+        assert_eq!(r.app_24h, w(10_000, 0, 1_700_086_400));
+        assert_eq!(r.reset_after_429(), Some(1_700_086_400));
+        // Near the end of time, and before 1970: no overflow.
+        let r = parse(&[
+            ("x-rate-limit-limit", "50"),
+            ("x-rate-limit-remaining", "0"),
+            ("x-rate-limit-reset", "18446744073709551615"),
+        ]);
+        assert_eq!(
+            r.clamped(i64::MAX).endpoint.unwrap().reset,
+            i64::MAX as u64 + 900
+        );
+        assert_eq!(r.clamped(-5).endpoint.unwrap().reset, 900);
     }
 }

@@ -109,6 +109,75 @@ fn a_429_names_the_binding_window_and_its_reset() {
     );
 }
 
+/// Issue 10 item 5: a reset far ahead is believed at most one window ahead (15 minutes for the
+/// endpoint window, 24 hours for the daily ones): in the error, the client's snapshot and the
+/// ledger, which frees again after 24 hours of its clock.
+#[test]
+fn far_resets_are_believed_one_window_ahead() {
+    let e = Emulator::start();
+    let dir = TempDir::new("limits");
+    let now = e.now();
+    let clock = Arc::new(ManualClock::at_epoch(now as i64));
+    let c = alice(&e)
+        .quota(sqlite_url(&dir))
+        .retry(RetryPolicy::never())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    e.fault(
+        json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 429, "headers": {
+        "x-rate-limit-limit": "50", "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": "99999999999"}}),
+    );
+    let err = c.follow(None, BOB).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_at(), Some(now + 900));
+    let snap = c.rate_limit(Endpoint::Follow).unwrap().endpoint.unwrap();
+    assert_eq!((snap.remaining, snap.reset), (0, now + 900));
+
+    e.fault(
+        json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 429, "headers": {
+        "x-app-limit-24hour-limit": "1000000", "x-app-limit-24hour-remaining": "0",
+        "x-app-limit-24hour-reset": "99999999999"}}),
+    );
+    let err = c.follow(None, BOB).unwrap_err();
+    assert_eq!(err.retry_at(), Some(now + 86_400));
+    assert_eq!(
+        err.rate_limit().app_24h,
+        Some(Window {
+            limit: 10_000,
+            remaining: 0,
+            reset: now + 86_400
+        })
+    );
+    let err = c.follow(None, ERIN).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::QuotaExhausted);
+    assert_eq!(err.next_free_at(), Some(now as i64 + 86_400));
+    assert_eq!(e.user_counter(ALICE, "follow_requests"), 2);
+    e.advance(86_400);
+    clock.advance(Duration::from_secs(86_400));
+    c.follow(None, ERIN).unwrap();
+    assert_eq!(e.user_counter(ALICE, "follow_requests"), 3);
+}
+
+/// Issue 10 item 5: a configured cap above 10,000 fails the build.
+#[test]
+fn a_cap_above_the_maximum_fails_the_build() {
+    let e = Emulator::start();
+    let err = alice(&e)
+        .quota_limits(QuotaLimits {
+            follows_per_app: u32::MAX,
+            ..QuotaLimits::default()
+        })
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        err.message(),
+        "invalid quota limit: follows_per_app is 4294967295: at most 10000 per 24 hours (0 turns the cap off)"
+    );
+}
+
 // --- retries ---------------------------------------------------------------------------------
 
 #[test]
@@ -165,7 +234,7 @@ fn a_429_beyond_the_max_wait_is_returned_at_once() {
     let e = Emulator::start();
     let (policy, seen) = recorded();
     let c = alice(&e).quota("off").retry(policy).build().unwrap();
-    let reset = e.now() + 3_600;
+    let reset = e.now() + 600;
     e.fault(
         json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 429, "count": 3,
         "headers": {"x-rate-limit-limit": "50", "x-rate-limit-remaining": "0",

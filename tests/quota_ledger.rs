@@ -528,6 +528,173 @@ fn two_ledgers_on_one_store_share_the_count(kind: Kind) {
     assert_eq!(b.status(&f.app, "1").unwrap().user_used, 3);
 }
 
+/// Entries (slots and placeholders) the store holds for `f`'s app, all windows; `None` for the
+/// memory store (its unit tests count those).
+fn stored_entries(f: &Fixture, kind: Kind) -> Option<i64> {
+    match kind {
+        Kind::Memory => None,
+        Kind::Sqlite => {
+            let path = f.url.strip_prefix("sqlite:").unwrap();
+            let conn = rusqlite::Connection::open(path).unwrap();
+            Some(
+                conn.query_row(
+                    "SELECT COUNT(*) FROM xfollow_quota_slots WHERE app = ?1",
+                    [f.app.as_str()],
+                    |r| r.get(0),
+                )
+                .unwrap(),
+            )
+        }
+        Kind::Redis => {
+            let client = ::redis::Client::open(f.url.as_str()).unwrap();
+            let mut c = client.get_connection().unwrap();
+            let keys: Vec<String> = ::redis::cmd("KEYS")
+                .arg(format!("xfollow:quota:{{{}}}:*", f.app.as_str()))
+                .query(&mut c)
+                .unwrap();
+            let mut n = 0;
+            for k in keys {
+                let t: String = ::redis::cmd("TYPE").arg(&k).query(&mut c).unwrap();
+                if t == "zset" {
+                    n += ::redis::cmd("ZCARD").arg(&k).query::<i64>(&mut c).unwrap();
+                }
+            }
+            Some(n)
+        }
+    }
+}
+
+/// Issue 10 item 5: one answer with a reset in the year 5138 must not close the window for
+/// ever; it is taken as 24 hours ahead.
+fn a_far_future_reset_is_clamped_to_a_day(kind: Kind) {
+    let f = Fixture::new(kind);
+    let l = f.ledger(QuotaLimits::default());
+    let far = ServerWindow {
+        scope: Scope::App,
+        limit: 1000,
+        remaining: 0,
+        reset: 99_999_999_999,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "42", Action::Follow, far)
+            .unwrap(),
+        1000
+    );
+    let user_far = ServerWindow {
+        scope: Scope::User,
+        reset: i64::MAX,
+        ..far
+    };
+    l.observe_server_window(&f.app, "42", Action::Follow, user_far)
+        .unwrap();
+    let e = refused(l.reserve(&f.app, "42", Action::Follow));
+    assert_eq!(
+        (e.scope, e.limit, e.used, e.next_free_at),
+        (Scope::User, 400, 400, T0 + DAY)
+    );
+    let s = l.status(&f.app, "42").unwrap();
+    assert_eq!(
+        (s.app_used, s.app_remaining, s.next_free_at),
+        (1000, Some(0), Some(T0 + DAY))
+    );
+    f.at(T0 + DAY - 1);
+    refused(l.reserve(&f.app, "42", Action::Follow));
+    f.at(T0 + DAY);
+    follow(&f, &l, "42").commit();
+    let s = l.status(&f.app, "42").unwrap();
+    assert_eq!((s.app_used, s.user_used), (1, 1));
+}
+
+/// Issue 10 item 5: "none left until T" is one marker per window, not one entry per slot,
+/// whatever limit X claims; the marker lapses at T.
+fn none_left_is_one_marker_not_n_entries(kind: Kind) {
+    let f = Fixture::new(kind);
+    let l = f.ledger(limits(400, 10_000, 500));
+    follow(&f, &l, "7").commit();
+    let huge = |scope| ServerWindow {
+        scope,
+        limit: 1_000_000,
+        remaining: 0,
+        reset: T0 + 600,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "7", Action::Follow, huge(Scope::App))
+            .unwrap(),
+        9_999
+    );
+    assert_eq!(
+        l.observe_server_window(&f.app, "7", Action::Follow, huge(Scope::User))
+            .unwrap(),
+        399
+    );
+    assert_eq!(
+        l.observe_server_window(&f.app, "7", Action::Unfollow, huge(Scope::App))
+            .unwrap(),
+        500
+    );
+    // The one real follow, in the user's and the app's window: nothing else.
+    if let Some(n) = stored_entries(&f, kind) {
+        assert_eq!(n, 2);
+    }
+    // A second answer: the marker stays one, and keeps the later time.
+    let earlier = ServerWindow {
+        reset: T0 + 300,
+        ..huge(Scope::App)
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "7", Action::Follow, earlier)
+            .unwrap(),
+        0
+    );
+    if let Some(n) = stored_entries(&f, kind) {
+        assert_eq!(n, 2);
+    }
+    let e = refused(l.reserve(&f.app, "8", Action::Follow));
+    assert_eq!(
+        (e.scope, e.limit, e.used, e.next_free_at),
+        (Scope::App, 10_000, 10_000, T0 + 600)
+    );
+    let e = refused(l.reserve(&f.app, "8", Action::Unfollow));
+    assert_eq!((e.limit, e.used, e.next_free_at), (500, 500, T0 + 600));
+    f.at(T0 + 599);
+    refused(l.reserve(&f.app, "8", Action::Follow));
+    f.at(T0 + 600);
+    let s = l.status(&f.app, "7").unwrap();
+    assert_eq!(
+        (s.user_used, s.app_used, s.unfollows_used, s.next_free_at),
+        (1, 1, 0, None)
+    );
+    follow(&f, &l, "7").commit();
+    l.reserve(&f.app, "8", Action::Unfollow).unwrap().commit();
+}
+
+/// Issue 10 item 5: limits near `u32::MAX` from X change nothing but the marker.
+fn limits_near_u32_max_from_x_write_nothing(kind: Kind) {
+    let f = Fixture::new(kind);
+    let l = f.ledger(QuotaLimits::default());
+    let w = |remaining| ServerWindow {
+        scope: Scope::App,
+        limit: u32::MAX,
+        remaining,
+        reset: T0 + 60,
+    };
+    assert_eq!(
+        l.observe_server_window(&f.app, "7", Action::Follow, w(u32::MAX - 1))
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        l.observe_server_window(&f.app, "7", Action::Follow, w(0))
+            .unwrap(),
+        1000
+    );
+    if let Some(n) = stored_entries(&f, kind) {
+        assert_eq!(n, 0);
+    }
+    let e = refused(l.reserve(&f.app, "7", Action::Follow));
+    assert_eq!((e.limit, e.used, e.next_free_at), (1000, 1000, T0 + 60));
+}
+
 macro_rules! for_each_store {
     ($($name:ident),* $(,)?) => {
         mod memory { $( #[test] fn $name() { super::$name(super::Kind::Memory) } )* }
@@ -550,7 +717,108 @@ for_each_store!(
     apps_do_not_share_windows,
     bad_user_ids_are_refused,
     two_ledgers_on_one_store_share_the_count,
+    a_far_future_reset_is_clamped_to_a_day,
+    none_left_is_one_marker_not_n_entries,
+    limits_near_u32_max_from_x_write_nothing,
 );
+
+/// Issue 10 item 5: a configured cap is at most 10,000 (ten times X's largest documented
+/// daily cap); a larger one is refused before anything is stored.
+#[test]
+fn configured_caps_above_the_maximum_are_refused() {
+    let dir = TempDir::new("quota-max");
+    let url = format!("sqlite:{}", dir.path().join("q.db").display());
+    for (l, text) in [
+        (
+            limits(u32::MAX, 1000, 500),
+            "invalid quota limit: follows_per_user is 4294967295: at most 10000 per 24 hours (0 turns the cap off)",
+        ),
+        (
+            limits(400, 10_001, 500),
+            "invalid quota limit: follows_per_app is 10001: at most 10000 per 24 hours (0 turns the cap off)",
+        ),
+        (
+            limits(400, 1000, u32::MAX - 1),
+            "invalid quota limit: unfollows_per_app is 4294967294: at most 10000 per 24 hours (0 turns the cap off)",
+        ),
+    ] {
+        for u in ["memory:", url.as_str()] {
+            let e = Ledger::open(u, l).unwrap_err();
+            assert_eq!(e.to_string(), text);
+        }
+    }
+    let max = limits(10_000, 10_000, 10_000);
+    assert_eq!(Ledger::open(&url, max).unwrap().limits(), max);
+}
+
+/// A version-1 file (before markers) is upgraded in place; a newer one is refused.
+#[test]
+fn sqlite_schema_1_is_upgraded_and_unknown_versions_refused() {
+    let dir = TempDir::new("quota-schema");
+    let path = dir.path().join("q.db");
+    let url = format!("sqlite:{}", path.display());
+    drop(Ledger::open(&url, QuotaLimits::default()).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE xfollow_quota_markers; UPDATE xfollow_quota_meta SET value = 1 WHERE name = 'schema';",
+    )
+    .unwrap();
+    let l = Ledger::open(&url, QuotaLimits::default()).unwrap();
+    let app = AppId::from_key("schema");
+    let none_left = ServerWindow {
+        scope: Scope::App,
+        limit: 1000,
+        remaining: 0,
+        reset: l.now() + 60,
+    };
+    assert_eq!(
+        l.observe_server_window(&app, "1", Action::Follow, none_left)
+            .unwrap(),
+        1000
+    );
+    let version: i64 = conn
+        .query_row(
+            "SELECT value FROM xfollow_quota_meta WHERE name = 'schema'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, 2);
+    conn.execute(
+        "UPDATE xfollow_quota_meta SET value = 3 WHERE name = 'schema'",
+        [],
+    )
+    .unwrap();
+    let e = Ledger::open(&url, QuotaLimits::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("ledger schema version 3 is not supported (expected 1 or 2)"),
+        "{e}"
+    );
+}
+
+/// A ledger file poisoned before markers existed (placeholders stamped centuries ahead) is
+/// healed when its windows are next written.
+#[test]
+fn sqlite_entries_stamped_beyond_a_day_ahead_are_dropped() {
+    let f = Fixture::new(Kind::Sqlite);
+    let l = f.ledger(limits(3, 0, 0));
+    follow(&f, &l, "9").commit();
+    let path = f.url.strip_prefix("sqlite:").unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for entry in 1_000..1_005 {
+        conn.execute(
+            "INSERT INTO xfollow_quota_slots (app, win, stamp, entry) VALUES (?1, 'follows:user:9', ?2, ?3)",
+            rusqlite::params![f.app.as_str(), 99_999_999_999i64 - DAY, entry],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    follow(&f, &l, "9").commit();
+    let s = l.status(&f.app, "9").unwrap();
+    assert_eq!((s.user_used, s.user_remaining), (2, Some(1)));
+    assert_eq!(stored_entries(&f, Kind::Sqlite), Some(4));
+}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::client::Endpoint;
 use crate::error::Error;
+use crate::limits::quota_error;
 use crate::quota::{QuotaLimits, QuotaStatus};
 use std::ffi::c_char;
 use std::ffi::c_int;
@@ -29,9 +30,10 @@ pub const X_ENDPOINT_FOLLOWERS: x_endpoint = 4;
 pub const X_ENDPOINT_FOLLOWING: x_endpoint = 5;
 
 /// Sets the quota ledger's store: `"memory:"` (the default: one table per process),
-/// `"sqlite:PATH"` (shared by every process of the machine), `"redis://host:port[/db]"`
-/// (shared by every machine), or `"off"` (no ledger). The store is opened by x_client_new,
-/// which fails with X_ERR_INVALID_ARGUMENT (bad URL) or X_ERR_QUOTA_STORE (cannot open).
+/// `"sqlite:PATH"` (shared by every process of the machine), `"redis://host:port[/db]"` or
+/// `"rediss://host:port[/db]"` (TLS; shared by every machine), or `"off"` (no ledger). The
+/// store is opened by x_client_new, which fails with X_ERR_INVALID_ARGUMENT (bad URL) or
+/// X_ERR_QUOTA_STORE (cannot open).
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_quota(cfg: *mut x_config, url: *const c_char) -> x_result {
     boundary!({
@@ -46,7 +48,8 @@ pub unsafe extern "C" fn x_config_set_quota(cfg: *mut x_config, url: *const c_ch
 }
 
 /// Sets the daily caps the ledger enforces, on rolling 24-hour windows (defaults 400, 1000,
-/// 500). 0 turns that cap off (its window is still counted and reported).
+/// 500). 0 turns that cap off (its window is still counted and reported). A cap above 10000
+/// fails with X_ERR_INVALID_ARGUMENT and leaves the configuration as it was.
 #[no_mangle]
 pub unsafe extern "C" fn x_config_set_quota_limits(
     cfg: *mut x_config,
@@ -58,13 +61,13 @@ pub unsafe extern "C" fn x_config_set_quota_limits(
         status(|| {
             // SAFETY: pointer contract of the C API.
             let cfg = unsafe { config_mut(cfg) }?;
-            update(cfg, |b| {
-                b.quota_limits(QuotaLimits {
-                    follows_per_user,
-                    follows_per_app,
-                    unfollows_per_app,
-                })
-            });
+            let limits = QuotaLimits {
+                follows_per_user,
+                follows_per_app,
+                unfollows_per_app,
+            };
+            limits.check().map_err(quota_error)?;
+            update(cfg, |b| b.quota_limits(limits));
             Ok(())
         })
     })

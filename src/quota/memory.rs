@@ -11,6 +11,8 @@ use super::{Action, AppId, QuotaError, QuotaExhausted, Store, Windows, KEEP_SECS
 struct Tables {
     /// (app, window) -> entries as (stamp, id), oldest first.
     windows: HashMap<(String, String), BTreeSet<(i64, u64)>>,
+    /// (app, window) -> when X's "none left" lapses.
+    markers: HashMap<(String, String), i64>,
     next_id: u64,
 }
 
@@ -28,8 +30,14 @@ impl Tables {
 
     fn trim(&mut self, app: &AppId, window: &str, now: i64) {
         let set = self.window(app, window);
-        let keep = set.split_off(&(now - KEEP_SECS + 1, 0));
+        let mut keep = set.split_off(&(now - KEEP_SECS + 1, 0));
+        // Nothing is stamped more than a day ahead of a clock; such entries are leftovers.
+        keep.split_off(&(now.saturating_add(WINDOW_SECS + 1), 0));
         *set = keep;
+        let key = (app.as_str().to_string(), window.to_string());
+        if self.markers.get(&key).is_some_and(|&t| t <= now) {
+            self.markers.remove(&key);
+        }
     }
 }
 
@@ -58,6 +66,14 @@ impl WindowRead for Reader<'_> {
             .range(window, after)
             .nth(usize::try_from(n).unwrap_or(usize::MAX))
             .map(|e| e.0))
+    }
+
+    fn marker(&mut self, window: &str) -> Result<Option<i64>, QuotaError> {
+        Ok(self
+            .tables
+            .markers
+            .get(&(self.app.as_str().to_string(), window.to_string()))
+            .copied())
     }
 }
 
@@ -129,8 +145,17 @@ impl Store for MemoryStore {
         now: i64,
     ) -> Result<u32, QuotaError> {
         let mut t = self.lock();
-        let used = Reader { tables: &t, app }.count_after(window, now - WINDOW_SECS)?;
+        t.trim(app, window, now);
+        let used = window::state(&mut Reader { tables: &t, app }, window, cap, now)?.used;
         let room = cap.saturating_sub(used);
+        if remaining == 0 {
+            let until = t
+                .markers
+                .entry((app.as_str().to_string(), window.to_string()))
+                .or_insert(reset);
+            *until = (*until).max(reset);
+            return Ok(room);
+        }
         if remaining >= room {
             return Ok(0);
         }
@@ -154,5 +179,88 @@ impl Store for MemoryStore {
             .iter()
             .map(|(name, cap)| window::state(&mut r, name, *cap, now))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::quota::{Ledger, ManualClock, QuotaLimits, Scope, ServerWindow};
+
+    const T0: i64 = 1_700_000_000;
+
+    /// Entries and markers the process-wide table holds for `app`.
+    fn held(app: &AppId) -> (usize, usize) {
+        let store = MemoryStore::process_wide();
+        let t = store.lock();
+        let entries = t
+            .windows
+            .iter()
+            .filter(|((a, _), _)| a == app.as_str())
+            .map(|(_, s)| s.len())
+            .sum();
+        let markers = t.markers.keys().filter(|(a, _)| a == app.as_str()).count();
+        (entries, markers)
+    }
+
+    fn ledger(limits: QuotaLimits) -> (Ledger, ManualClock) {
+        let clock = ManualClock::at_epoch(T0);
+        let l = Ledger::open_with_clock("memory:", limits, Arc::new(clock.clone())).unwrap();
+        (l, clock)
+    }
+
+    /// Issue 10 item 5: X saying "0 left of 1,000,000" (or of u32::MAX) adds one marker per
+    /// window, not an entry per slot.
+    #[test]
+    fn none_left_is_one_marker_per_window() {
+        let (l, clock) = ledger(QuotaLimits {
+            follows_per_user: 400,
+            follows_per_app: QuotaLimits::MAX,
+            unfollows_per_app: 500,
+        });
+        let app = AppId::from_key("memory-marker-test");
+        l.reserve(&app, "1", Action::Follow).unwrap().commit();
+        for (scope, action, limit) in [
+            (Scope::App, Action::Follow, 1_000_000),
+            (Scope::User, Action::Follow, u32::MAX),
+            (Scope::App, Action::Unfollow, u32::MAX),
+            (Scope::App, Action::Follow, u32::MAX),
+        ] {
+            let w = ServerWindow {
+                scope,
+                limit,
+                remaining: 0,
+                reset: T0 + 900,
+            };
+            l.observe_server_window(&app, "1", action, w).unwrap();
+        }
+        assert_eq!(held(&app), (2, 3));
+        let s = l.status(&app, "1").unwrap();
+        assert_eq!(
+            (s.app_used, s.next_free_at),
+            (QuotaLimits::MAX, Some(T0 + 900))
+        );
+        clock.set_epoch(T0 + 900);
+        l.reserve(&app, "1", Action::Follow).unwrap().commit();
+        // The follow windows' lapsed markers are gone; the unfollow one goes on its next write.
+        assert_eq!(held(&app), (4, 1));
+    }
+
+    #[test]
+    fn entries_stamped_beyond_a_day_ahead_are_dropped() {
+        let (l, _clock) = ledger(QuotaLimits::default());
+        let app = AppId::from_key("memory-heal-test");
+        {
+            let store = MemoryStore::process_wide();
+            let mut t = store.lock();
+            for id in 0..5 {
+                let id = u64::MAX - id;
+                t.window(&app, "follows:app").insert((99_999_999_999, id));
+            }
+        }
+        l.reserve(&app, "1", Action::Follow).unwrap().commit();
+        assert_eq!(held(&app), (2, 0));
     }
 }

@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | `memory:` (default) | a table in this process | every ledger of this process |
 //! | `sqlite:PATH` | an SQLite file (WAL, `BEGIN IMMEDIATE`, busy timeout) | every process on the machine |
-//! | `redis://host:port[/db]` | sorted sets, changed by Lua scripts | every worker on every machine |
+//! | `redis://host:port[/db]`, `rediss://` (TLS) | sorted sets, changed by Lua scripts | every worker on every machine |
 //!
 //! # Counting
 //!
@@ -25,7 +25,8 @@
 //! - unfollows of all users, capped by [`QuotaLimits::unfollows_per_app`].
 //!
 //! A follow takes a slot in the first two, an unfollow in the third. A cap of 0 turns that cap
-//! off: the window is still counted (and reported), nothing is refused.
+//! off: the window is still counted (and reported), nothing is refused. A cap above
+//! [`QuotaLimits::MAX`] is refused when the ledger is opened.
 //!
 //! # Reserve, then commit or release
 //!
@@ -41,7 +42,10 @@
 //!   counted.
 //!
 //! [`Ledger::observe_server_window`] feeds the server's 24-hour headers back: when X reports
-//! less room than the ledger thinks, placeholder entries are added that free at X's reset.
+//! less room than the ledger thinks, placeholder entries are added that free at X's reset, or,
+//! when X says none is left, one marker per window ("full until T"): a window with a marker
+//! whose T is ahead counts as full, and the marker lapses at T. X's reset is believed at most
+//! 24 hours ahead, so one answer cannot close a window for longer than a day.
 
 mod clock;
 mod memory;
@@ -81,6 +85,27 @@ impl Default for QuotaLimits {
 }
 
 impl QuotaLimits {
+    /// The largest cap accepted: ten times X's largest documented daily cap (1,000 follows
+    /// per app). Every slot is a row, and a window is read whole to count it.
+    pub const MAX: u32 = 10_000;
+
+    /// `Ok` when every cap is at most [`MAX`](Self::MAX); else [`QuotaError::InvalidLimits`].
+    pub fn check(&self) -> Result<(), QuotaError> {
+        for (name, cap) in [
+            ("follows_per_user", self.follows_per_user),
+            ("follows_per_app", self.follows_per_app),
+            ("unfollows_per_app", self.unfollows_per_app),
+        ] {
+            if cap > Self::MAX {
+                return Err(QuotaError::InvalidLimits(format!(
+                    "{name} is {cap}: at most {} per 24 hours (0 turns the cap off)",
+                    Self::MAX
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// No cap at all: everything is counted, nothing refused.
     pub const UNLIMITED: QuotaLimits = QuotaLimits {
         follows_per_user: 0,
@@ -175,7 +200,7 @@ pub enum StoreKind {
     Memory,
     /// `sqlite:PATH`
     Sqlite,
-    /// `redis://...`
+    /// `redis://...` or `rediss://...`
     Redis,
 }
 
@@ -188,7 +213,7 @@ pub struct QuotaExhausted {
     pub scope: Scope,
     /// That cap.
     pub limit: u32,
-    /// Entries counted in that window now (at least `limit`).
+    /// Entries counted in that window now (at least `limit`; `limit` while X said none is left).
     pub used: u32,
     /// Unix epoch seconds at which that window has a free slot again (if nothing else is
     /// reserved meanwhile).
@@ -218,8 +243,11 @@ impl fmt::Display for QuotaExhausted {
 pub enum QuotaError {
     /// A cap is reached: the request must not be sent.
     Exhausted(QuotaExhausted),
-    /// The store URL is not one of `memory:`, `sqlite:PATH`, `redis://host:port[/db]`.
+    /// The store URL is not one of `memory:`, `sqlite:PATH`, `redis://host:port[/db]`,
+    /// `rediss://host:port[/db]`.
     InvalidUrl(String),
+    /// A cap above [`QuotaLimits::MAX`].
+    InvalidLimits(String),
     /// A user id that is empty, longer than 64 characters, or not made of ASCII letters,
     /// digits, `_` and `-`.
     InvalidUserId,
@@ -255,6 +283,7 @@ impl fmt::Display for QuotaError {
         match self {
             QuotaError::Exhausted(e) => e.fmt(f),
             QuotaError::InvalidUrl(why) => write!(f, "invalid quota store URL: {why}"),
+            QuotaError::InvalidLimits(why) => write!(f, "invalid quota limit: {why}"),
             QuotaError::InvalidUserId => f.write_str(
                 "invalid user id for the quota ledger: expected 1 to 64 ASCII letters, digits, '_' or '-'",
             ),
@@ -288,7 +317,7 @@ pub struct ServerWindow {
     pub limit: u32,
     /// `...-remaining`.
     pub remaining: u32,
-    /// `...-reset`: Unix epoch seconds.
+    /// `...-reset`: Unix epoch seconds (believed at most 24 hours ahead).
     pub reset: i64,
 }
 
@@ -390,8 +419,11 @@ pub(crate) trait Store: Send + Sync {
         stamp: i64,
     ) -> Result<(), QuotaError>;
 
-    /// Adds `room - remaining` placeholder entries stamped `reset - 86400` to `window` when the
-    /// window's room at `now` (`cap - used`) is more than `remaining`. Returns how many.
+    /// Lowers `window`'s room at `now` (`cap - used`) to `remaining` until `reset`: with
+    /// `remaining == 0`, sets the window's marker to `reset` (or keeps a later one); else adds
+    /// `room - remaining` placeholder entries stamped `reset - 86400`. Returns the room taken
+    /// (0 when `remaining` is not below the room). `cap` is at most [`QuotaLimits::MAX`] and
+    /// more than 0; `reset` is in `(now, now + 86400]`.
     fn correct(
         &self,
         app: &AppId,
@@ -447,12 +479,17 @@ impl Ledger {
     /// - `sqlite:PATH` (`sqlite://PATH` and `sqlite:///abs/path` too): the file is created when
     ///   missing; journal mode WAL, `synchronous=NORMAL` (an entry survives the crash of any
     ///   process; the last entries may be lost if the machine loses power), busy timeout 10 s.
-    /// - `redis://[:password@]host[:port][/db]`: connect timeout 2 s, read/write timeout 5 s.
+    /// - `redis://[:password@]host[:port][/db]`: connect timeout 2 s, read/write timeout 5 s;
+    ///   `rediss://` for TLS (rustls; the server's certificate is checked against the
+    ///   system's roots, or those of the file named by `SSL_CERT_FILE`).
+    ///
+    /// [`QuotaError::InvalidLimits`] when a cap is above [`QuotaLimits::MAX`].
     pub fn open_with_clock(
         url: &str,
         limits: QuotaLimits,
         clock: Arc<dyn Clock>,
     ) -> Result<Ledger, QuotaError> {
+        limits.check()?;
         let (store, kind): (Box<dyn Store>, StoreKind) = if url.is_empty() || url == "memory:" {
             (
                 Box::new(memory::MemoryStore::process_wide()),
@@ -469,7 +506,7 @@ impl Ledger {
                 Box::new(sqlite::SqliteStore::open(path)?),
                 StoreKind::Sqlite,
             )
-        } else if url.starts_with("redis://") {
+        } else if url.starts_with("redis://") || url.starts_with("rediss://") {
             (
                 Box::new(redis_store::RedisStore::open(url)?),
                 StoreKind::Redis,
@@ -478,7 +515,7 @@ impl Ledger {
             let scheme = url.split(':').next().unwrap_or("");
             let shown: String = scheme.chars().take(16).collect();
             return Err(QuotaError::InvalidUrl(format!(
-                "unknown scheme '{shown}': expected memory:, sqlite:PATH or redis://host:port[/db]"
+                "unknown scheme '{shown}': expected memory:, sqlite:PATH, redis://host:port[/db] or rediss://host:port[/db]"
             )));
         };
         Ok(Ledger {
@@ -533,10 +570,12 @@ impl Ledger {
 
     /// Corrects the ledger from one of X's 24-hour windows seen on a response to `action` by
     /// `user_id`. Only ever lowers the room left: when X reports fewer remaining requests than
-    /// the ledger's room (`cap - used`), placeholder entries are added that free at X's reset;
-    /// otherwise nothing changes. Ignored (returns 0): a window whose cap is off here, a reset
-    /// not in the future, `remaining > limit`, and a user window on an unfollow (there is no
-    /// per-user unfollow cap). Returns the number of placeholders added.
+    /// the ledger's room (`cap - used`), the room is lowered until X's reset (one marker when
+    /// X says 0 remain, else placeholder entries); otherwise nothing changes. A reset more than
+    /// 24 hours ahead is taken as 24 hours ahead, and `limit` and `remaining` as at most
+    /// [`QuotaLimits::MAX`]. Ignored (returns 0): a window whose cap is off here, a reset not
+    /// in the future, `remaining > limit`, and a user window on an unfollow (there is no
+    /// per-user unfollow cap). Returns the room taken.
     pub fn observe_server_window(
         &self,
         app: &AppId,
@@ -549,6 +588,8 @@ impl Ledger {
         if server.reset <= now || server.remaining > server.limit {
             return Ok(0);
         }
+        let reset = server.reset.min(now.saturating_add(WINDOW_SECS));
+        let remaining = server.remaining.min(QuotaLimits::MAX);
         let limits = &self.inner.limits;
         let (window, cap) = match (action, server.scope) {
             (Action::Follow, Scope::User) => (user_window(user_id), limits.follows_per_user),
@@ -561,7 +602,7 @@ impl Ledger {
         }
         self.inner
             .store
-            .correct(app, &window, cap, server.remaining, server.reset, now)
+            .correct(app, &window, cap, remaining, reset, now)
     }
 
     /// The counts for `user_id` of `app` now.
@@ -712,7 +753,7 @@ mod tests {
         let e = Ledger::open("postgres://u:secretpw@h/db", QuotaLimits::default()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid quota store URL: unknown scheme 'postgres': expected memory:, sqlite:PATH or redis://host:port[/db]"
+            "invalid quota store URL: unknown scheme 'postgres': expected memory:, sqlite:PATH, redis://host:port[/db] or rediss://host:port[/db]"
         );
         let e = Ledger::open("sqlite:", QuotaLimits::default()).unwrap_err();
         assert!(matches!(e, QuotaError::InvalidUrl(_)));

@@ -1,7 +1,9 @@
-//! `redis://host:port[/db]`: the ledger in Redis, shared by workers on many machines.
+//! `redis://host:port[/db]` (or `rediss://` for TLS): the ledger in Redis, shared by workers
+//! on many machines.
 //!
 //! One sorted set per window, member = entry id, score = stamp (Unix epoch seconds), under
 //! `xfollow:quota:{<app hash>}:<window>`; entry ids come from `xfollow:quota:{<app hash>}:seq`.
+//! X's "none left until T" is one string per window, T, under `...:<window>:until`.
 //! The braces make every key of one app hash to the same Redis Cluster slot. Each operation is
 //! one Lua script, so a reservation (check every cap, then add the entry to every window) is
 //! atomic across all workers and applied by Redis before `reserve` returns.
@@ -21,31 +23,43 @@ use super::{
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// `state(key, cap)`: the count of entries newer than `now - win`, and when the cap is reached
-/// the time the window has room again. Shared by the scripts below.
+/// `state(key, mkey, cap)`: the count of entries newer than `now - win` (at least `cap` while
+/// the marker at `mkey` is ahead), and when the cap is reached the time the window has room
+/// again. Shared by the scripts below.
 const LUA_STATE: &str = r"
 local now = tonumber(ARGV[1])
 local win = tonumber(ARGV[2])
 local keep = tonumber(ARGV[3])
 local after = '(' .. (now - win)
-local function state(key, cap)
+local function state(key, mkey, cap)
   local used = redis.call('ZCOUNT', key, after, '+inf')
+  local free = nil
   if cap > 0 and used >= cap then
     local r = redis.call('ZRANGEBYSCORE', key, after, '+inf', 'WITHSCORES', 'LIMIT', used - cap, 1)
-    return used, tonumber(r[2]) + win
+    free = tonumber(r[2]) + win
   end
-  return used, nil
+  if cap > 0 then
+    local m = tonumber(redis.call('GET', mkey))
+    if m ~= nil and m > now then
+      if used < cap then used = cap end
+      if free == nil or m > free then free = m end
+    end
+  end
+  return used, free
 end
 ";
 
-/// KEYS: the action's windows, then the id counter. ARGV: now, 86400, keep, one cap per window.
-/// Returns {1, id} or {0, index of the window that frees last (1-based), used, next_free_at}.
+/// KEYS: the action's windows, their markers, then the id counter. ARGV: now, 86400, keep, one
+/// cap per window. Returns {1, id} or {0, index of the window that frees last (1-based), used,
+/// next_free_at}.
 const LUA_RESERVE: &str = r"
-local nwin = #KEYS - 1
+local nwin = (#KEYS - 1) / 2
 local worst, worst_used, worst_free = 0, 0, nil
 for i = 1, nwin do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - keep)
-  local used, free = state(KEYS[i], tonumber(ARGV[3 + i]))
+  -- Nothing is stamped more than a day ahead of a clock; such entries are leftovers.
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '(' .. (now + win), '+inf')
+  local used, free = state(KEYS[i], KEYS[nwin + i], tonumber(ARGV[3 + i]))
   if free ~= nil and (worst_free == nil or free > worst_free) then
     worst, worst_used, worst_free = i, used, free
   end
@@ -53,7 +67,7 @@ end
 if worst_free ~= nil then
   return {0, worst, worst_used, worst_free}
 end
-local id = redis.call('INCR', KEYS[nwin + 1])
+local id = redis.call('INCR', KEYS[2 * nwin + 1])
 for i = 1, nwin do
   redis.call('ZADD', KEYS[i], now, id)
   redis.call('EXPIRE', KEYS[i], keep)
@@ -61,32 +75,41 @@ end
 return {1, id}
 ";
 
-/// KEYS: the window, the id counter. ARGV: now, 86400, keep, cap, remaining, reset.
-/// Returns the number of placeholders added.
+/// KEYS: the window, its marker, the id counter. ARGV: now, 86400, keep, cap, remaining,
+/// reset. Returns the room taken.
 const LUA_CORRECT: &str = r"
 local cap = tonumber(ARGV[4])
 local remaining = tonumber(ARGV[5])
 local reset = tonumber(ARGV[6])
-local used = state(KEYS[1], 0)
+local used = state(KEYS[1], KEYS[2], cap)
 local room = cap - used
 if room < 0 then room = 0 end
+if remaining == 0 then
+  local m = tonumber(redis.call('GET', KEYS[2]))
+  if m == nil or m < reset then
+    -- The expiry only collects it: the marker lapses when the workers' clocks pass it.
+    redis.call('SET', KEYS[2], reset, 'EX', reset - now + keep)
+  end
+  return room
+end
 if remaining >= room then
   return 0
 end
 for j = 1, room - remaining do
-  local id = redis.call('INCR', KEYS[2])
+  local id = redis.call('INCR', KEYS[3])
   redis.call('ZADD', KEYS[1], reset - win, id)
 end
 redis.call('EXPIRE', KEYS[1], keep)
 return room - remaining
 ";
 
-/// KEYS: windows. ARGV: now, 86400, keep, one cap per window.
+/// KEYS: windows, then their markers. ARGV: now, 86400, keep, one cap per window.
 /// Returns {used, has_next_free, next_free_at} per window.
 const LUA_STATUS: &str = r"
 local out = {}
-for i = 1, #KEYS do
-  local used, free = state(KEYS[i], tonumber(ARGV[3 + i]))
+local nwin = #KEYS / 2
+for i = 1, nwin do
+  local used, free = state(KEYS[i], KEYS[nwin + i], tonumber(ARGV[3 + i]))
   table.insert(out, used)
   if free == nil then
     table.insert(out, 0)
@@ -115,11 +138,16 @@ fn key(app: &AppId, name: &str) -> String {
     format!("xfollow:quota:{{{}}}:{name}", app.as_str())
 }
 
+/// The key of `window`'s marker (window names never end in `:until`).
+fn marker_key(app: &AppId, window: &str) -> String {
+    format!("xfollow:quota:{{{}}}:{window}:until", app.as_str())
+}
+
 impl RedisStore {
     pub(crate) fn open(url: &str) -> Result<RedisStore, QuotaError> {
         let client = Client::open(url).map_err(|e| {
             QuotaError::InvalidUrl(format!(
-                "not a usable redis://host:port[/db] URL ({})",
+                "not a usable redis://host:port[/db] or rediss://host:port[/db] URL ({})",
                 e.category()
             ))
         })?;
@@ -199,6 +227,9 @@ impl Store for RedisStore {
             for (_, name, _) in &windows.list {
                 inv.key(key(app, name));
             }
+            for (_, name, _) in &windows.list {
+                inv.key(marker_key(app, name));
+            }
             inv.key(key(app, "seq"));
             inv.arg(now).arg(WINDOW_SECS).arg(KEEP_SECS);
             for (_, _, cap) in &windows.list {
@@ -254,6 +285,7 @@ impl Store for RedisStore {
         let added: i64 = self.with_conn(|c| {
             self.correct
                 .key(key(app, window))
+                .key(marker_key(app, window))
                 .key(key(app, "seq"))
                 .arg(now)
                 .arg(WINDOW_SECS)
@@ -276,6 +308,9 @@ impl Store for RedisStore {
             let mut inv = self.status.prepare_invoke();
             for (name, _) in windows {
                 inv.key(key(app, name));
+            }
+            for (name, _) in windows {
+                inv.key(marker_key(app, name));
             }
             inv.arg(now).arg(WINDOW_SECS).arg(KEEP_SECS);
             for (_, cap) in windows {

@@ -1,6 +1,7 @@
 //! `sqlite:PATH`: the ledger in an SQLite file shared by every process on the machine.
 //!
-//! One row per entry and window: `(app, win, stamp, entry)`. Every change runs in a
+//! One row per entry and window: `(app, win, stamp, entry)`, and at most one marker row per
+//! window, `(app, win, until)`: X said none is left until `until`. Every change runs in a
 //! `BEGIN IMMEDIATE` transaction, so reservations from all processes are serialized by
 //! SQLite's write lock and a reservation is in the file (the WAL) when `reserve` returns.
 
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS xfollow_quota_meta (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
-INSERT OR IGNORE INTO xfollow_quota_meta (name, value) VALUES ('schema', 1), ('next_entry', 0);
+INSERT OR IGNORE INTO xfollow_quota_meta (name, value) VALUES ('schema', 2), ('next_entry', 0);
 CREATE TABLE IF NOT EXISTS xfollow_quota_slots (
     app   TEXT NOT NULL,     -- AppId: hash of the app's consumer key or client id
     win   TEXT NOT NULL,     -- follows:user:<id> | follows:app | unfollows:app
@@ -31,7 +32,17 @@ CREATE TABLE IF NOT EXISTS xfollow_quota_slots (
     PRIMARY KEY (app, win, stamp, entry)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS xfollow_quota_slots_entry ON xfollow_quota_slots (app, entry);
+CREATE TABLE IF NOT EXISTS xfollow_quota_markers (
+    app   TEXT NOT NULL,
+    win   TEXT NOT NULL,
+    until INTEGER NOT NULL,  -- Unix epoch seconds; the window counts as full before it
+    PRIMARY KEY (app, win)
+) WITHOUT ROWID;
 ";
+
+/// The schema this code writes. Version 1 (no markers) is upgraded in place; a version-1
+/// reader refuses version 2, since it would not see the markers.
+const SCHEMA_VERSION: i64 = 2;
 
 pub(crate) struct SqliteStore {
     conn: Mutex<Connection>,
@@ -74,13 +85,23 @@ impl SqliteStore {
                     |r| r.get(0),
                 )
                 .map_err(err)?;
-            if version != 1 {
-                return Err(QuotaError::store(
-                    StoreKind::Sqlite,
-                    format!(
-                        "{path}: ledger schema version {version} is not supported (expected 1)"
-                    ),
-                ));
+            match version {
+                SCHEMA_VERSION => {}
+                1 => {
+                    tx.execute(
+                        "UPDATE xfollow_quota_meta SET value = ?1 WHERE name = 'schema'",
+                        [SCHEMA_VERSION],
+                    )
+                    .map_err(err)?;
+                }
+                _ => {
+                    return Err(QuotaError::store(
+                        StoreKind::Sqlite,
+                        format!(
+                            "{path}: ledger schema version {version} is not supported (expected 1 or {SCHEMA_VERSION})"
+                        ),
+                    ))
+                }
             }
             tx.commit().map_err(err)?;
         }
@@ -121,6 +142,32 @@ impl WindowRead for Reader<'_, '_> {
             })
             .map_err(err)
     }
+
+    fn marker(&mut self, win: &str) -> Result<Option<i64>, QuotaError> {
+        self.tx
+            .prepare_cached("SELECT until FROM xfollow_quota_markers WHERE app = ?1 AND win = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![self.app.as_str(), win], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(err)
+    }
+}
+
+/// Deletes `win`'s entries too old to matter at `now` or stamped more than a day ahead (no
+/// clock does that; leftovers), and its marker once lapsed.
+fn trim(tx: &Transaction<'_>, app: &AppId, win: &str, now: i64) -> Result<(), QuotaError> {
+    tx.prepare_cached(
+        "DELETE FROM xfollow_quota_slots WHERE app = ?1 AND win = ?2 AND (stamp <= ?3 OR stamp > ?4)",
+    )
+    .and_then(|mut s| s.execute(params![app.as_str(), win, now - KEEP_SECS, now.saturating_add(WINDOW_SECS)]))
+    .map_err(err)?;
+    tx.prepare_cached(
+        "DELETE FROM xfollow_quota_markers WHERE app = ?1 AND win = ?2 AND until <= ?3",
+    )
+    .and_then(|mut s| s.execute(params![app.as_str(), win, now]))
+    .map_err(err)?;
+    Ok(())
 }
 
 fn next_entry(tx: &Transaction<'_>) -> Result<u64, QuotaError> {
@@ -164,11 +211,7 @@ impl Store for SqliteStore {
             .map_err(err)?;
         let mut states = Vec::with_capacity(windows.list.len());
         for (_, win, cap) in &windows.list {
-            tx.prepare_cached(
-                "DELETE FROM xfollow_quota_slots WHERE app = ?1 AND win = ?2 AND stamp <= ?3",
-            )
-            .and_then(|mut s| s.execute(params![app.as_str(), win, now - KEEP_SECS]))
-            .map_err(err)?;
+            trim(&tx, app, win, now)?;
             states.push(window::state(&mut Reader { tx: &tx, app }, win, *cap, now)?);
         }
         if let Some(refusal) = window::refusal(action, windows, &states) {
@@ -215,9 +258,21 @@ impl Store for SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        let used = Reader { tx: &tx, app }.count_after(win, now - WINDOW_SECS)?;
+        trim(&tx, app, win, now)?;
+        let used = window::state(&mut Reader { tx: &tx, app }, win, cap, now)?.used;
         let room = cap.saturating_sub(used);
+        if remaining == 0 {
+            tx.prepare_cached(
+                "INSERT INTO xfollow_quota_markers (app, win, until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (app, win) DO UPDATE SET until = max(until, excluded.until)",
+            )
+            .and_then(|mut s| s.execute(params![app.as_str(), win, reset]))
+            .map_err(err)?;
+            tx.commit().map_err(err)?;
+            return Ok(room);
+        }
         if remaining >= room {
+            tx.commit().map_err(err)?;
             return Ok(0);
         }
         let add = room - remaining;

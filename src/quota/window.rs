@@ -6,7 +6,7 @@ use super::{Action, QuotaError, QuotaExhausted, Windows, WINDOW_SECS};
 /// One window at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WindowState {
-    /// Entries with `stamp > now - 86400`.
+    /// Entries with `stamp > now - 86400`; at least the cap while the window's marker is ahead.
     pub(crate) used: u32,
     /// `None` when the cap is off or `used < cap`; else when `used` drops below the cap.
     pub(crate) next_free_at: Option<i64>,
@@ -19,6 +19,8 @@ pub(crate) trait WindowRead {
     /// The stamp of the entry at zero-based position `n`, oldest first, among those stamped
     /// after `after`.
     fn nth_after(&mut self, window: &str, after: i64, n: u32) -> Result<Option<i64>, QuotaError>;
+    /// The time `window`'s "X says none left" marker lapses, if it has one.
+    fn marker(&mut self, window: &str) -> Result<Option<i64>, QuotaError>;
 }
 
 /// The state of `window` with cap `cap` at `now`.
@@ -29,14 +31,20 @@ pub(crate) fn state<R: WindowRead>(
     now: i64,
 ) -> Result<WindowState, QuotaError> {
     let after = now - WINDOW_SECS;
-    let used = r.count_after(window, after)?;
-    let next_free_at = if cap > 0 && used >= cap {
+    let mut used = r.count_after(window, after)?;
+    let mut next_free_at = if cap > 0 && used >= cap {
         // `used - cap + 1` entries must expire; the last of them is at position `used - cap`.
         r.nth_after(window, after, used - cap)?
             .map(|t| t + WINDOW_SECS)
     } else {
         None
     };
+    if cap > 0 {
+        if let Some(until) = r.marker(window)?.filter(|&t| t > now) {
+            used = used.max(cap);
+            next_free_at = next_free_at.max(Some(until));
+        }
+    }
     Ok(WindowState { used, next_free_at })
 }
 

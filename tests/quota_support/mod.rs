@@ -13,18 +13,44 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub struct RedisServer {
     child: Child,
     pub port: u16,
+    /// The TLS port, for one started by [`RedisServer::start_tls`].
+    pub tls_port: Option<u16>,
 }
 
 impl RedisServer {
     /// Starts one. Panics (the test fails) with a clear message when `redis-server` is missing.
     pub fn start() -> RedisServer {
+        RedisServer::spawn(None)
+    }
+
+    /// Starts one that also speaks TLS on [`tls_port`](Self::tls_port), with the server
+    /// certificate and key in the PEM files `cert` and `key` (clients are not asked for one).
+    pub fn start_tls(cert: &Path, key: &Path) -> RedisServer {
+        RedisServer::spawn(Some((cert, key)))
+    }
+
+    fn spawn(tls: Option<(&Path, &Path)>) -> RedisServer {
         let bin = std::env::var("XFOLLOW_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
-            let spawned = Command::new(&bin)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            let tls_port = tls.map(|_| free_port());
+            let mut cmd = Command::new(&bin);
+            cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"]);
+            if let (Some((cert, key)), Some(tls_port)) = (tls, tls_port) {
+                cmd.args([
+                    "--tls-port",
+                    &tls_port.to_string(),
+                    "--tls-auth-clients",
+                    "no",
+                ])
+                .arg("--tls-cert-file")
+                .arg(cert)
+                .arg("--tls-key-file")
+                .arg(key);
+            }
+            let spawned = cmd
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -43,8 +69,14 @@ impl RedisServer {
                     last = format!("redis-server exited with {status} (port {port} taken?)");
                     break;
                 }
-                if ping(port) {
-                    return RedisServer { child, port };
+                if ping(port)
+                    && tls_port.is_none_or(|p| TcpStream::connect(("127.0.0.1", p)).is_ok())
+                {
+                    return RedisServer {
+                        child,
+                        port,
+                        tls_port,
+                    };
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }

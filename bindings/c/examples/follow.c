@@ -7,10 +7,15 @@
  *   X_API_BASE_URL          optional, default https://api.x.com
  *   X_OAUTH2_ACCESS_TOKEN   an OAuth 2.0 user access token, or else all four of
  *   X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET
+ *   X_QUOTA                 optional quota ledger store: memory: (default), sqlite:PATH,
+ *                           redis://host:port/db, rediss://host:port/db or off
+ *   X_QUOTA_LIMITS          optional daily caps FOLLOWS_PER_USER,FOLLOWS_PER_APP,UNFOLLOWS_PER_APP
+ *                           (default 400,1000,500; 0 turns a cap off)
  *
  * Prints the outcome and the rate limit, or the error with every detail. Exits 0 only on
  * success (1: the call failed, 2: usage or configuration error).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +38,10 @@ static const char *code_name(x_result code) {
     case X_ERR_PROTOCOL: return "X_ERR_PROTOCOL";
     case X_ERR_API: return "X_ERR_API";
     case X_ERR_PANIC: return "X_ERR_PANIC";
+    case X_ERR_QUOTA_EXHAUSTED: return "X_ERR_QUOTA_EXHAUSTED";
+    case X_ERR_QUOTA_STORE: return "X_ERR_QUOTA_STORE";
+    case X_ERR_CANCELLED: return "X_ERR_CANCELLED";
+    case X_ERR_TOKEN_STORE: return "X_ERR_TOKEN_STORE";
     default: return "X_ERR_UNKNOWN";
     }
 }
@@ -82,6 +91,8 @@ static void print_error(const char *what, x_result code) {
     }
     if (x_last_error_retry_at() != 0)
         fprintf(stderr, "retry at: %" PRIu64 "\n", x_last_error_retry_at());
+    if (x_last_error_next_free_at() != 0)
+        fprintf(stderr, "quota frees at: %" PRId64 "\n", x_last_error_next_free_at());
     fprintf(stderr, "may have reached the server: %s\n",
             x_last_error_may_have_reached_server() ? "yes" : "no");
 }
@@ -91,10 +102,27 @@ static const char *env(const char *name) {
     return (v != NULL && v[0] != '\0') ? v : NULL;
 }
 
+/* Reads "A,B,C" (three unsigned 32-bit numbers) into caps; 0 when malformed. */
+static int parse_caps(const char *s, uint32_t caps[3]) {
+    int i;
+    for (i = 0; i < 3; i++) {
+        char *end;
+        unsigned long long v;
+        if (*s < '0' || *s > '9') return 0;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || v > UINT32_MAX || *end != (i < 2 ? ',' : '\0')) return 0;
+        caps[i] = (uint32_t)v;
+        s = end + 1;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv) {
     int unfollow = 0;
     const char *target = NULL;
-    const char *base_url, *oauth2;
+    const char *base_url, *oauth2, *quota, *quota_limits;
+    uint32_t caps[3];
     x_config *cfg = NULL;
     x_client *client = NULL;
     x_follow_result *res = NULL;
@@ -127,6 +155,26 @@ int main(int argc, char **argv) {
         print_error("X_API_BASE_URL", rc);
         status = 2;
         goto done;
+    }
+    quota = env("X_QUOTA");
+    if (quota != NULL && (rc = x_config_set_quota(cfg, quota)) != X_SUCCESS) {
+        print_error("X_QUOTA", rc);
+        status = 2;
+        goto done;
+    }
+    quota_limits = env("X_QUOTA_LIMITS");
+    if (quota_limits != NULL) {
+        if (!parse_caps(quota_limits, caps)) {
+            fprintf(stderr, "error: X_QUOTA_LIMITS must be three numbers: "
+                            "FOLLOWS_PER_USER,FOLLOWS_PER_APP,UNFOLLOWS_PER_APP\n");
+            status = 2;
+            goto done;
+        }
+        if ((rc = x_config_set_quota_limits(cfg, caps[0], caps[1], caps[2])) != X_SUCCESS) {
+            print_error("X_QUOTA_LIMITS", rc);
+            status = 2;
+            goto done;
+        }
     }
     oauth2 = env("X_OAUTH2_ACCESS_TOKEN");
     if (oauth2 != NULL) {

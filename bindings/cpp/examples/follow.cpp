@@ -6,9 +6,15 @@
 //   X_API_BASE_URL          optional, default https://api.x.com
 //   X_OAUTH2_ACCESS_TOKEN   an OAuth 2.0 user access token, or else all four of
 //   X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET
+//   X_QUOTA                 optional quota ledger store: memory: (default), sqlite:PATH,
+//                           redis://host:port/db, rediss://host:port/db or off
+//   X_QUOTA_LIMITS          optional daily caps FOLLOWS_PER_USER,FOLLOWS_PER_APP,UNFOLLOWS_PER_APP
+//                           (default 400,1000,500; 0 turns a cap off)
 //
 // Prints the outcome and the rate limit, or the error with every detail. Exits 0 only on
 // success (1: the call failed, 2: usage or configuration error).
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -23,6 +29,26 @@ namespace {
 std::optional<std::string> env(const char *name) {
     const char *v = std::getenv(name);
     return (v != nullptr && v[0] != '\0') ? std::optional<std::string>(v) : std::nullopt;
+}
+
+// Reads "A,B,C" (three unsigned 32-bit numbers); nullopt when malformed.
+std::optional<xfollow::Options::QuotaLimits> parse_caps(const std::string &text) {
+    std::uint32_t caps[3];
+    const char *s = text.c_str();
+    for (int i = 0; i < 3; ++i) {
+        char *end = nullptr;
+        if (*s < '0' || *s > '9') return std::nullopt;
+        errno = 0;
+        const unsigned long long v = std::strtoull(s, &end, 10);
+        if (errno != 0 || v > UINT32_MAX || *end != (i < 2 ? ',' : '\0')) return std::nullopt;
+        caps[i] = static_cast<std::uint32_t>(v);
+        s = end + 1;
+    }
+    xfollow::Options::QuotaLimits limits;
+    limits.follows_per_user = caps[0];
+    limits.follows_per_app = caps[1];
+    limits.unfollows_per_app = caps[2];
+    return limits;
 }
 
 void print_rate_limit(std::ostream &out, const xfollow::RateLimit &rl) {
@@ -60,6 +86,8 @@ void print_error(const std::string &what, const xfollow::Error &e) {
     print_rate_limit(err, e.rate_limit());
     if (const auto *limited = dynamic_cast<const xfollow::RateLimited *>(&e); limited && limited->reset_at() != 0)
         err << "retry at: " << limited->reset_at() << "\n";
+    if (const auto *quota = dynamic_cast<const xfollow::QuotaExhausted *>(&e); quota && quota->next_free_at() != 0)
+        err << "quota frees at: " << quota->next_free_at() << "\n";
     err << "may have reached the server: " << (e.may_have_reached_server() ? "yes" : "no") << "\n";
 }
 
@@ -91,6 +119,15 @@ int main(int argc, char **argv) {
 
     xfollow::Options options;
     options.base_url = env("X_API_BASE_URL");
+    options.quota = env("X_QUOTA");
+    if (const auto caps = env("X_QUOTA_LIMITS")) {
+        options.quota_limits = parse_caps(*caps);
+        if (!options.quota_limits) {
+            std::cerr << "error: X_QUOTA_LIMITS must be three numbers: "
+                         "FOLLOWS_PER_USER,FOLLOWS_PER_APP,UNFOLLOWS_PER_APP\n";
+            return 2;
+        }
+    }
     const auto oauth2 = env("X_OAUTH2_ACCESS_TOKEN");
     const auto ck = env("X_CONSUMER_KEY"), cs = env("X_CONSUMER_SECRET");
     const auto at = env("X_ACCESS_TOKEN"), ats = env("X_ACCESS_TOKEN_SECRET");

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs xfollow into temporary prefixes (`make install`, debug build) and uses it as a
+# Installs what `make build` built into temporary prefixes (`make install`) and uses it as a
 # C and C++ user would: the layout and soname, pkg-config, the C example built with
-# `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example, each run
-# against the emulator at $X_API_BASE_URL (scripts/with-emulator.sh starts one).
+# `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example, the same
+# examples built by CMake with find_package(xfollow) from a staged DESTDIR, each run against
+# the emulator at $X_API_BASE_URL (scripts/with-emulator.sh starts one); then
+# `make uninstall` removes every file it installed.
 set -uo pipefail
 # (grep -q reads from here-strings: in a pipe it would stop its writer with SIGPIPE)
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -21,7 +23,7 @@ version="$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)"
 prefix="$tmp/prefix"
 
 # 1. make install PREFIX=...
-if ! $MAKE --no-print-directory -s install PREFIX="$prefix" INSTALL_PROFILE=debug LDCONFIG=: >"$tmp/install.log" 2>&1; then
+if ! $MAKE --no-print-directory -s install PREFIX="$prefix" LDCONFIG=: >"$tmp/install.log" 2>&1; then
     cat "$tmp/install.log"; echo "make install failed"; exit 1
 fi
 lib="$prefix/lib"
@@ -32,6 +34,8 @@ check '[ -f "$lib/libxfollow.a" ]'
 check 'grep -q "SONAME.*\[libxfollow.so.0\]" <<<"$(readelf -d "$lib/libxfollow.so.$version")"'
 check 'cmp -s include/xfollow.h "$prefix/include/xfollow.h"'
 check 'cmp -s bindings/cpp/xfollow.hpp "$prefix/include/xfollow.hpp"'
+check 'cmp -s build/lib/libxfollow.so.0 "$lib/libxfollow.so.$version"'
+check '[ -f "$lib/cmake/xfollow/xfollowConfig.cmake" ] && grep -qx "set(PACKAGE_VERSION \"$version\")" "$lib/cmake/xfollow/xfollowConfigVersion.cmake"'
 check '[ "$(stat -c %a "$prefix/include/xfollow.h")" = 644 ] && [ "$(stat -c %a "$lib/libxfollow.so.$version")" = 755 ]'
 
 # 2. pkg-config sees it.
@@ -89,7 +93,7 @@ fi
 
 # 5. DESTDIR stages the files under it; the pkg-config file names the final prefix.
 stage="$tmp/stage"
-if $MAKE --no-print-directory -s install DESTDIR="$stage" PREFIX=/opt/xfollow INSTALL_PROFILE=debug LDCONFIG=: >"$tmp/install2.log" 2>&1; then
+if $MAKE --no-print-directory -s install DESTDIR="$stage" PREFIX=/opt/xfollow LDCONFIG=: >"$tmp/install2.log" 2>&1; then
     ok
     check '[ -f "$stage/opt/xfollow/lib/libxfollow.so.$version" ] && [ -f "$stage/opt/xfollow/include/xfollow.hpp" ]'
     check '[ "$(readlink "$stage/opt/xfollow/lib/libxfollow.so.0")" = "libxfollow.so.$version" ]'
@@ -98,6 +102,41 @@ if $MAKE --no-print-directory -s install DESTDIR="$stage" PREFIX=/opt/xfollow IN
     check '[ "$(find "$stage" -mindepth 1 -maxdepth 1)" = "$stage/opt" ]'
 else
     bad "make install DESTDIR=..."; cat "$tmp/install2.log"
+fi
+
+# 6. CMake: find_package(xfollow CONFIG REQUIRED) from the staged prefix builds the C example
+# (shared and static) and the C++ example, which then follow and unfollow.
+if command -v cmake >/dev/null; then
+    staged="$stage/opt/xfollow"
+    if cmake -S bindings/cpp/tests/cmake -B "$tmp/cmake" -DCMAKE_PREFIX_PATH="$staged" \
+             -DCMAKE_BUILD_RPATH="$staged/lib" >"$tmp/cmake.log" 2>&1 \
+       && cmake --build "$tmp/cmake" >>"$tmp/cmake.log" 2>&1; then
+        ok
+        check 'grep -q "libxfollow.so.0 => $staged/lib/libxfollow.so.0" <<<"$(ldd "$tmp/cmake/follow_c")"'
+        check '! grep -q libxfollow <<<"$(ldd "$tmp/cmake/follow_c_static")"'
+        run_example "CMake C (shared)" "$tmp/cmake/follow_c"
+        run_example "CMake C (static)" "$tmp/cmake/follow_c_static"
+        run_example "CMake C++" "$tmp/cmake/follow_cpp"
+    else
+        bad "building the examples with find_package(xfollow)"; cat "$tmp/cmake.log"
+    fi
+    # A version the package does not satisfy is refused.
+    mkdir -p "$tmp/cmake-v"
+    printf 'cmake_minimum_required(VERSION 3.16)\nproject(v NONE)\nfind_package(xfollow 9.0 CONFIG REQUIRED)\n' \
+        > "$tmp/cmake-v/CMakeLists.txt"
+    check '! cmake -S "$tmp/cmake-v" -B "$tmp/cmake-v/b" -DCMAKE_PREFIX_PATH="$staged" >"$tmp/cmake-v.log" 2>&1'
+    check 'grep -q "xfollowConfig.cmake, version: $version\$" "$tmp/cmake-v.log"'
+else
+    bad "cmake is not installed (Debian package cmake)"
+fi
+
+# 7. make uninstall removes every installed file and nothing else.
+touch "$lib/other-file"
+if $MAKE --no-print-directory -s uninstall PREFIX="$prefix" LDCONFIG=: >"$tmp/uninstall.log" 2>&1; then
+    ok
+    check '[ "$(cd "$prefix" && find . -type f -o -type l | sort)" = "./lib/other-file" ]'
+else
+    bad "make uninstall"; cat "$tmp/uninstall.log"
 fi
 
 echo "install: $passed passed, $failed failed"

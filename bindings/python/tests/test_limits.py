@@ -111,6 +111,33 @@ def test_oauth2_counts_under_its_client_id(emulator, tmp_path):
         assert c.quota_status(user_id=ALICE).app_used == 0
 
 
+def test_refreshing_client_takes_the_ledger_and_retry_options(emulator, tmp_path):
+    # No refresh happens here (the token is valid for 7200 s); the refresh token is never spent.
+    tokens = xfollow.TokenSet(ALICE_OAUTH2, refresh_token="unused-refresh-token")
+    store = f"sqlite:{tmp_path / 'quota.db'}"
+    limits = xfollow.QuotaLimits(follows_per_user=2, follows_per_app=10, unfollows_per_app=10)
+    seen = []
+    with xfollow.Client.oauth2_refreshing(tokens, "refreshing-client", base_url=emulator.base_url,
+                                          quota=store, quota_limits=limits,
+                                          retry=quick(seen)) as c:
+        emulator.fault(FOLLOW, "status", count=1, status=503)
+        assert c.follow(BOB).following
+        assert [(a, r.kind, r.http_status) for a, r, _ in seen] == [(1, "server", 503)]
+        # The 503 may have reached X, so its slot stays spent: two slots for one follow.
+        with pytest.raises(xfollow.QuotaExhausted, match="2 of 2 follows per 24 hours used by this user"):
+            c.follow(ERIN)
+        s = c.quota_status()
+        assert (s.user_used, s.app_used, s.app_remaining) == (2, 2, 8)
+    assert counter(emulator, ALICE) == 2  # the 503 and the retried follow; ERIN never sent
+    # The ledger counts the app under the refreshing client's client_id.
+    with xfollow.Client.oauth2(ALICE_OAUTH2, base_url=emulator.base_url, quota=store,
+                               client_id="refreshing-client") as same:
+        assert same.quota_status(user_id=ALICE).app_used == 2
+    with xfollow.Client.oauth2(ALICE_OAUTH2, base_url=emulator.base_url, quota=store,
+                               client_id="another-client") as other:
+        assert other.quota_status(user_id=ALICE).app_used == 0
+
+
 def test_retry_on_503_twice_then_success(emulator):
     seen = []
     with alice(emulator, quota="off", retry=quick(seen)) as c:

@@ -218,6 +218,9 @@ class Client:
         ca_file: Optional[str] = None,
         proxy: Optional[str] = None,
         gzip: Optional[bool] = None,
+        quota: Optional[str] = None,
+        quota_limits: Optional[QuotaLimits] = None,
+        retry: Optional[RetryPolicy] = None,
     ) -> "Client":
         """A client sending an OAuth 2.0 user token that it refreshes by itself: `margin`
         seconds before `token_set.expires_at` (default 60) and once after a 401, one refresh
@@ -228,8 +231,9 @@ class Client:
         is used anyway, since the old refresh token is spent). `token_store` is a file shared
         with other processes (created mode 0600, locked during a refresh, replaced
         atomically): a refresh re-reads it and takes a set another process already rotated.
-        The token endpoint is under `base_url`. Other options as for `oauth1`; the current
-        set is `client.token_set`.
+        The token endpoint is under `base_url`. Other options as for `oauth1`; `client_id`
+        also names the app in the quota ledger (as for `oauth2`). The current set is
+        `client.token_set`.
         """
         from .tokens import TokenSet
 
@@ -259,7 +263,8 @@ class Client:
             finally:
                 lib.x_token_set_free(native)
 
-        client = cls._build(set_credentials, base_url, timeout, connect_timeout, ca_file, proxy, gzip)
+        client = cls._build(set_credentials, base_url, timeout, connect_timeout, ca_file, proxy, gzip,
+                            quota=quota, quota_limits=quota_limits, retry=retry, client_id=client_id)
         # The C callback must outlive the native client: the finalizer holds it.
         client._finalizer.detach()
         client._finalizer = weakref.finalize(client, _free_client, client._lib, client._handle, callback)
