@@ -10,7 +10,7 @@ EMULATOR := $(TARGET)/xfollow-emulator
 
 .PHONY: all build venv tools system-deps demo test test-rust test-emulator-py test-python header lib \
         test-ruby test-cpp cpp-example install uninstall test-install ruby-gem \
-        test-c test-header c-example bench
+        test-c test-header c-example bench fuzz fuzz-cmin miri
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
 # ledger, valgrind for the C tests, cmake for the installed CMake package), installed only when running as root and missing.
@@ -63,6 +63,23 @@ bench:
 	  w["limits"] = {k: 10**9 for k in w["limits"]}; json.dump(w, open("$(BUILD)/bench/world.json", "w"))'
 	XFOLLOW_EMULATOR=target/release/xfollow-emulator scripts/with-emulator.sh \
 	  --config $(BUILD)/bench/world.json $(BUILD)/bench/follow_cpu_c $(BENCH_N)
+
+# Fuzzing (nightly + cargo-fuzz): each target of fuzz/Cargo.toml for FUZZ_SECONDS (default
+# 60), printing its executions and coverage; FUZZ_TARGETS="framing gzip" picks some. New
+# inputs land in fuzz/corpus/<target>; `make fuzz-cmin` minimizes them before a commit. The
+# committed seeds, corpora, artifacts and regressions are replayed on stable by `make test`
+# (tests/fuzz_corpora.rs, emulator/tests/fuzz_corpora.rs).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
+fuzz-cmin:
+	fuzz/run.sh cmin
+
+# The C ABI's unit tests under miri (nightly): pointer, string and handle helpers,
+# out-parameters, frees with NULL, the panic boundary. Not part of `make test`.
+miri:
+	$(CARGO) +nightly miri test -p xfollow --lib ffi::
 
 # Regenerate include/xfollow.h from src/ffi (commit the result; a test fails when stale).
 header:

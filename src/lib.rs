@@ -9,6 +9,8 @@ mod client;
 mod error;
 mod limits;
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod quota;
 mod ratelimit;
 pub mod retry;

@@ -15,7 +15,10 @@ mod version;
 mod lookups;
 
 use crate::error::Error;
+use std::any::Any;
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, CStr, CString};
+use std::sync::Once;
 
 pub use client::*;
 pub use config::*;
@@ -73,29 +76,79 @@ pub const X_ERR_CANCELLED: x_result = 15;
 pub const X_ERR_TOKEN_STORE: x_result = 16;
 
 /// Runs an exported function's body, turning a panic into `X_ERR_PANIC` (with the last
-/// error set) or into the given safe default for functions that do not return a code.
+/// error set to the panic's message) or into the given safe default for functions that do
+/// not return a code. A panic caught here prints nothing (see [`Inside`]).
 macro_rules! boundary {
-    ($body:block) => {
+    ($body:block) => {{
+        let _inside = $crate::ffi::Inside::enter();
         match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
             || -> $crate::ffi::x_result { $body },
         )) {
             Ok(code) => code,
-            Err(_) => {
+            Err(payload) => {
                 $crate::ffi::last_error::set($crate::error::Error::panic(
-                    "internal panic caught at the C boundary",
+                    $crate::ffi::panic_message(&*payload),
                 ));
                 $crate::ffi::X_ERR_PANIC
             }
         }
-    };
-    (default = $default:expr, $body:block) => {
+    }};
+    (default = $default:expr, $body:block) => {{
+        let _inside = $crate::ffi::Inside::enter();
         match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
             Ok(v) => v,
             Err(_) => $default,
         }
-    };
+    }};
 }
 pub(crate) use boundary;
+
+thread_local! {
+    /// How many boundaries this thread is inside.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Marks the current thread as inside a boundary while it lives. The first one installs a
+/// panic hook that stays silent for panics inside a boundary (they are reported through the
+/// last error, not on the host's stderr) and hands every other panic to the previous hook.
+pub(crate) struct Inside(());
+
+impl Inside {
+    pub(crate) fn enter() -> Inside {
+        static HOOK: Once = Once::new();
+        // set_hook panics when called during a panic; the hook waits for a later call then.
+        if !std::thread::panicking() {
+            HOOK.call_once(|| {
+                let previous = std::panic::take_hook();
+                std::panic::set_hook(Box::new(move |info| {
+                    if DEPTH.try_with(Cell::get).unwrap_or(0) == 0 {
+                        previous(info);
+                    }
+                }));
+            });
+        }
+        let _ = DEPTH.try_with(|d| d.set(d.get().saturating_add(1)));
+        Inside(())
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        let _ = DEPTH.try_with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// The last error message for a caught panic: its own message when it has one.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    match what {
+        Some(m) => format!("internal panic caught at the C boundary: {m}"),
+        None => "internal panic caught at the C boundary".to_owned(),
+    }
+}
 
 /// Records `e` as the thread's last error and returns its code.
 pub(crate) fn fail(e: Error) -> x_result {
@@ -256,6 +309,9 @@ pub extern "C" fn x_test_panic() -> x_result {
         X_SUCCESS
     })
 }
+
+#[cfg(test)]
+mod abi_tests;
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,7 @@ static void test_static_things(void) {
 static void test_panic_boundary(void) {
     CHECK(x_test_panic() == X_ERR_PANIC);
     CHECK(x_last_error_code() == X_ERR_PANIC);
-    CHECK_STR(x_last_error_message(), "internal panic caught at the C boundary");
+    CHECK_STR(x_last_error_message(), "internal panic caught at the C boundary: x_test_panic: deliberate panic for tests");
     CHECK(x_last_error_http_status() == 0);
 }
 

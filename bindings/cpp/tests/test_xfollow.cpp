@@ -340,7 +340,7 @@ void test_errors() {
     EXPECT_THROW(std::runtime_error, c.follow(BOB));
 
     auto panic = EXPECT_THROW(xfollow::InternalError, xfollow::detail::check(x_test_panic()));
-    if (panic) CHECK_EQ(std::string(panic->what()), "internal panic caught at the C boundary");
+    if (panic) CHECK_EQ(std::string(panic->what()), "internal panic caught at the C boundary: x_test_panic: deliberate panic for tests");
 }
 
 void test_limits() {

@@ -309,7 +309,7 @@ def test_internal_error_from_a_caught_panic():
     with pytest.raises(xfollow.InternalError) as ei:
         xfollow._library.x_test_panic()
     assert ei.value.code == 12
-    assert str(ei.value) == "internal panic caught at the C boundary"
+    assert str(ei.value) == "internal panic caught at the C boundary: x_test_panic: deliberate panic for tests"
 
 
 # -- invalid input: refused before any request --------------------------------------------------

@@ -218,7 +218,7 @@ class ErrorsTest < EmulatorTest
 
   def test_internal_error_from_a_caught_panic
     e = assert_raises(Xfollow::InternalError) { Xfollow::Native.check(Xfollow::Native.x_test_panic) }
-    assert_equal [12, "internal panic caught at the C boundary"], [e.code, e.message]
+    assert_equal [12, "internal panic caught at the C boundary: x_test_panic: deliberate panic for tests"], [e.code, e.message]
   end
 
   # -- invalid input: refused before any request -----------------------------------------
