@@ -188,9 +188,13 @@ impl TokenSet {
         }
     }
 
-    /// Seconds left before expiry at `now` (negative once expired), if the expiry is known.
+    /// Seconds left before expiry at `now` (negative once expired), if the expiry is known;
+    /// saturated at the ends of `i64` (the expiry comes from outside: a token answer or file).
     pub fn expires_in(&self, now: u64) -> Option<i64> {
-        self.expires_at.map(|at| at as i64 - now as i64)
+        self.expires_at.map(|at| {
+            let left = i128::from(at) - i128::from(now);
+            i64::try_from(left).unwrap_or(if left < 0 { i64::MIN } else { i64::MAX })
+        })
     }
 
     /// The scopes joined by spaces, as in the `scope` field.
@@ -328,6 +332,16 @@ mod tests {
         );
         assert_eq!(t.token_type, "bearer");
         assert_eq!(t.expires_in(1_700_000_000), Some(7200));
+    }
+
+    #[test]
+    fn expires_in_saturates_for_expiries_from_outside() {
+        let answer = r#"{"access_token":"a","expires_in":9223372036854775807}"#;
+        let t = TokenSet::from_token_response(answer, 1_700_000_000).unwrap();
+        assert_eq!(t.expires_in(1_700_000_000), Some(i64::MAX));
+        let t = TokenSet::from_token_response(r#"{"access_token":"a","expires_in":5}"#, 0).unwrap();
+        assert_eq!(t.expires_in(u64::MAX), Some(i64::MIN));
+        assert_eq!(t.expires_in(10), Some(-5));
     }
 
     #[test]

@@ -309,7 +309,7 @@ impl Head {
         };
         let (mut encoding, mut coding) = (false, false);
         for (name, value) in headers {
-            if name.len() > 2 && name[..2].eq_ignore_ascii_case("x-") {
+            if name.len() > 2 && name.as_bytes()[..2].eq_ignore_ascii_case(b"x-") {
                 if let Some(i) = RATE_LIMIT_HEADERS
                     .iter()
                     .position(|h| h.eq_ignore_ascii_case(name))
