@@ -496,9 +496,10 @@ class Client:
             self._leave()
 
     def cancel(self) -> None:
-        """Cancels every retry wait running on this client (from any thread): those calls
-        raise `xfollow.Cancelled` at once, and so does every later call until
-        `reset_cancel()`. A request in flight finishes (its timeout bounds it)."""
+        """Cancels every retry wait and every request in flight on a direct connection
+        running on this client (from any thread): those calls raise `xfollow.Cancelled` at
+        once, and so does every later call until `reset_cancel()`. A request through a proxy
+        runs to its timeout."""
         self._call("x_client_cancel")
 
     def reset_cancel(self) -> None:

@@ -143,8 +143,9 @@ module Xfollow
       end
     end
 
-    # Cancels every retry wait running on this client (from any thread): those calls raise
-    # Xfollow::Cancelled at once, and so does every later call until #reset_cancel.
+    # Cancels every retry wait and every request in flight on a direct connection running on
+    # this client (from any thread): those calls raise Xfollow::Cancelled at once, and so does
+    # every later call until #reset_cancel. A request through a proxy runs to its timeout.
     def cancel
       with_handle { |h| Native.check(Native.x_client_cancel(h)) }
       nil
