@@ -273,7 +273,8 @@ typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
 #define X_ERR_QUOTA_STORE 14
 
 /**
- * Cancelled by x_client_cancel(), before the first attempt or while waiting to retry.
+ * Cancelled by x_client_cancel(): before the first attempt, during an attempt on a direct
+ * connection, or while waiting to retry.
  */
 #define X_ERR_CANCELLED 15
 

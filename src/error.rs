@@ -38,8 +38,8 @@ pub enum ErrorKind {
     QuotaExhausted = 13,
     /// The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
     QuotaStore = 14,
-    /// The call was cancelled (see [`crate::Client::cancel`]) before its first attempt or
-    /// while waiting to retry.
+    /// The call was cancelled (see [`crate::Client::cancel`]) before its first attempt, during
+    /// an attempt on a direct connection, or while waiting to retry.
     Cancelled = 15,
     /// The OAuth 2.0 token store could not be read, locked or written (or is readable by
     /// others), or the persist callback of a refreshing client failed.

@@ -76,7 +76,7 @@ pub(crate) fn retry_result(e: RetryError<Error>) -> Error {
             let (msg, delivery) = match &last_error {
                 Some(last) => (
                     format!(
-                        "cancelled while waiting to retry, after {attempts} attempt(s); last: {}",
+                        "cancelled after {attempts} attempt(s); last: {}",
                         last.message()
                     ),
                     if attempts > 1 || last.may_have_reached_server() {

@@ -171,7 +171,7 @@ impl<E: fmt::Display> fmt::Display for RetryError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RetryError::Failed { error, .. } => error.fmt(f),
-            RetryError::Cancelled { .. } => f.write_str("cancelled while waiting to retry"),
+            RetryError::Cancelled { .. } => f.write_str("cancelled"),
         }
     }
 }

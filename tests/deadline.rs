@@ -180,6 +180,11 @@ fn assert_cancelled_in_flight(
         let (err, took) = running.join().unwrap();
         assert_eq!(err.kind(), ErrorKind::Cancelled, "{what}: {err:?}");
         assert_eq!(err.may_have_reached_server(), sent, "{what}: {err:?}");
+        // Not "while waiting to retry": the attempt itself was ended.
+        assert!(
+            err.to_string().starts_with("cancelled after 1 attempt(s); last: "),
+            "{what}: {err}"
+        );
         assert!(
             took < Duration::from_millis(200) + SLACK,
             "{what}: {took:?}"

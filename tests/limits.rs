@@ -328,7 +328,7 @@ fn cancel_from_another_thread_ends_a_wait() {
     assert!(err.may_have_reached_server());
     assert_eq!(
         err.message(),
-        "cancelled while waiting to retry, after 1 attempt(s); last: HTTP 503 Service Unavailable"
+        "cancelled after 1 attempt(s); last: HTTP 503 Service Unavailable"
     );
     // Still cancelled: nothing is sent.
     let err = c.follow(None, BOB).unwrap_err();

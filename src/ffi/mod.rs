@@ -69,7 +69,8 @@ pub const X_ERR_PANIC: x_result = 12;
 pub const X_ERR_QUOTA_EXHAUSTED: x_result = 13;
 /// The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
 pub const X_ERR_QUOTA_STORE: x_result = 14;
-/// Cancelled by x_client_cancel(), before the first attempt or while waiting to retry.
+/// Cancelled by x_client_cancel(): before the first attempt, during an attempt on a direct
+/// connection, or while waiting to retry.
 pub const X_ERR_CANCELLED: x_result = 15;
 /// The OAuth 2.0 token store could not be read, locked or written (or is readable by
 /// group or others), or a refreshed token set could not be persisted.

@@ -198,7 +198,8 @@ class QuotaStoreError(XError):
 
 
 class Cancelled(XError):
-    """`Client.cancel()` was called: before the first attempt or while waiting to retry."""
+    """`Client.cancel()` was called: before the first attempt, during an attempt on a direct
+    connection, or while waiting to retry."""
 
 
 class TokenStoreError(XError):

@@ -124,8 +124,8 @@ module Xfollow
   # The quota ledger's store failed (X_ERR_QUOTA_STORE); nothing was sent.
   class QuotaStoreError < Error; end
 
-  # Client#cancel was called (X_ERR_CANCELLED): before the first attempt or while waiting
-  # to retry.
+  # Client#cancel was called (X_ERR_CANCELLED): before the first attempt, during an attempt
+  # on a direct connection, or while waiting to retry.
   class Cancelled < Error; end
 
   # The OAuth 2.0 token store could not be read, locked or written (or is readable by group
