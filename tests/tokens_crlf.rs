@@ -52,21 +52,26 @@ fn fake_server(token_answer: &'static str) -> (String, Arc<Mutex<Vec<String>>>) 
     (base, seen)
 }
 
-#[test]
-fn a_refreshed_access_token_with_crlf_is_refused_and_nothing_is_smuggled() {
-    let (base, seen) = fake_server(
-        r#"{"token_type":"bearer","expires_in":7200,"access_token":"good\r\nx-injected: yes\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x","refresh_token":"r2"}"#,
-    );
-    // Expired: the first call refreshes.
+/// A follow by a refreshing client whose token set has expired, so that the call refreshes
+/// first at `base`'s token endpoint; no retry.
+fn follow_with_expired_token(base: &str) -> xfollow::Error {
     let tokens = TokenSet::new("old", Some(Secret::new("r1")), Some(1), vec![]);
     let client = ClientBuilder::new()
-        .base_url(&base)
+        .base_url(base)
         .oauth2_refreshing(OAuth2Refreshing::new(tokens, "client-id"))
         .retry(RetryPolicy::never())
         .quota("off")
         .build()
         .unwrap();
-    let e = client.follow(Some("12"), "13").unwrap_err();
+    client.follow(Some("12"), "13").unwrap_err()
+}
+
+#[test]
+fn a_refreshed_access_token_with_crlf_is_refused_and_nothing_is_smuggled() {
+    let (base, seen) = fake_server(
+        r#"{"token_type":"bearer","expires_in":7200,"access_token":"good\r\nx-injected: yes\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x","refresh_token":"r2"}"#,
+    );
+    let e = follow_with_expired_token(&base);
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert_eq!(
         e.message(),
@@ -87,15 +92,7 @@ fn a_refresh_token_with_a_newline_is_refused() {
     let (base, seen) = fake_server(
         r#"{"token_type":"bearer","expires_in":7200,"access_token":"fine","refresh_token":"r2\nx"}"#,
     );
-    let tokens = TokenSet::new("old", Some(Secret::new("r1")), Some(1), vec![]);
-    let client = ClientBuilder::new()
-        .base_url(&base)
-        .oauth2_refreshing(OAuth2Refreshing::new(tokens, "client-id"))
-        .retry(RetryPolicy::never())
-        .quota("off")
-        .build()
-        .unwrap();
-    let e = client.follow(Some("12"), "13").unwrap_err();
+    let e = follow_with_expired_token(&base);
     assert_eq!(
         e.message(),
         format!(
