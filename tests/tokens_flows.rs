@@ -348,13 +348,9 @@ fn state_mismatch_is_refused_by_the_receiver() {
 }
 
 /// A logged-in token set (2-second access tokens when `lifetime` is 2).
-fn login(e: &Emulator, flow: &OAuth2Flow, receiver: RedirectReceiver) -> TokenSet {
-    let _ = e;
-    pkce_login(flow, receiver, "alice")
-}
-
-#[test]
-fn refreshing_client_refreshes_after_401_persists_first_and_stores_0600() {
+/// An emulator whose app redirects to a fresh receiver, the PKCE flow on it, and alice's
+/// token set from a login through that flow.
+fn logged_in() -> (Emulator, OAuth2Flow, TokenSet) {
     let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
     let redirect = receiver.redirect_uri();
     let e = emulator_for(&redirect);
@@ -362,7 +358,13 @@ fn refreshing_client_refreshes_after_401_persists_first_and_stores_0600() {
         .unwrap()
         .base_url(&e.base)
         .unwrap();
-    let set = login(&e, &flow, receiver);
+    let set = pkce_login(&flow, receiver, "alice");
+    (e, flow, set)
+}
+
+#[test]
+fn refreshing_client_refreshes_after_401_persists_first_and_stores_0600() {
+    let (e, flow, set) = logged_in();
     let store_path = temp_dir().join("tokens.json");
     let seen: Arc<Mutex<Vec<TokenSet>>> = Arc::default();
     let s2 = seen.clone();
@@ -415,14 +417,7 @@ fn refreshing_client_refreshes_after_401_persists_first_and_stores_0600() {
 /// one refresher, or the second spends the refresh token the first already spent.
 #[test]
 fn clients_built_from_one_refreshing_credential_share_one_refresher() {
-    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
-    let redirect = receiver.redirect_uri();
-    let e = emulator_for(&redirect);
-    let flow = OAuth2Flow::new("demo-client-id", redirect, SCOPES)
-        .unwrap()
-        .base_url(&e.base)
-        .unwrap();
-    let set = login(&e, &flow, receiver);
+    let (e, _flow, set) = logged_in();
     let refreshes = Arc::new(AtomicUsize::new(0));
     let r2 = refreshes.clone();
     let builder = e.builder().oauth2_refreshing(
@@ -455,14 +450,7 @@ fn clients_built_from_one_refreshing_credential_share_one_refresher() {
 
 #[test]
 fn refreshing_client_refreshes_before_expiry() {
-    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
-    let redirect = receiver.redirect_uri();
-    let e = emulator_for(&redirect);
-    let flow = OAuth2Flow::new("demo-client-id", redirect, SCOPES)
-        .unwrap()
-        .base_url(&e.base)
-        .unwrap();
-    let set = login(&e, &flow, receiver);
+    let (e, flow, set) = logged_in();
     let calls = Arc::new(AtomicUsize::new(0));
     let c2 = calls.clone();
     // A margin longer than the lifetime: every call refreshes first.
@@ -490,14 +478,7 @@ fn refreshing_client_refreshes_before_expiry() {
 
 #[test]
 fn revoked_refresh_token_gives_an_auth_error_with_the_provider_message_once() {
-    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
-    let redirect = receiver.redirect_uri();
-    let e = emulator_for(&redirect);
-    let flow = OAuth2Flow::new("demo-client-id", redirect, SCOPES)
-        .unwrap()
-        .base_url(&e.base)
-        .unwrap();
-    let set = login(&e, &flow, receiver);
+    let (e, flow, set) = logged_in();
     flow.revoke(
         set.refresh_token.as_ref().unwrap().expose(),
         TokenTypeHint::RefreshToken,
