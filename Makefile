@@ -8,7 +8,7 @@ TARGET  := target/$(PROFILE)
 CARGO_PROFILE := $(if $(filter release,$(PROFILE)),--release)
 EMULATOR := $(TARGET)/xfollow-emulator
 
-.PHONY: all build venv tools system-deps demo test test-rust test-emulator-py test-python header lib \
+.PHONY: all build emulator venv tools system-deps demo test test-rust test-emulator-py test-python header lib \
         test-ruby test-cpp cpp-example install uninstall test-install ruby-gem \
         test-c test-header c-example bench fuzz fuzz-cmin miri
 
@@ -28,13 +28,15 @@ CWARN    := -Wall -Wextra -Werror
 CFLAGS_X := -std=c99 $(CWARN) -pedantic -g -Iinclude
 LDFLAGS_X := -L$(LIBDIR) -lxfollow -Wl,-rpath,'$$ORIGIN/../lib'
 C_TESTS  := bindings/c/tests
+C_EXAMPLES := follow login_pkce login_pin
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect
 
-build: lib c-example
+build: lib emulator c-example
 
+# The library alone; the emulator is its own target (the suites and the demo need it).
 lib:
-	$(CARGO) build $(CARGO_PROFILE) -p xfollow -p xfollow-emulator
+	$(CARGO) build $(CARGO_PROFILE) -p xfollow
 	mkdir -p $(LIBDIR) $(BUILD)/bin
 	@# Replace by rename, never in place: a running program maps the old file.
 	@for f in libxfollow.so:libxfollow.so.0 libxfollow.a:libxfollow.a; do \
@@ -44,9 +46,11 @@ lib:
 	ln -sf libxfollow.so.0 $(LIBDIR)/libxfollow.so
 
 c-example: lib
-	$(CC) $(CFLAGS_X) bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/bin/follow
-	$(CC) $(CFLAGS_X) bindings/c/examples/login_pkce.c $(LDFLAGS_X) -o $(BUILD)/bin/login_pkce
-	$(CC) $(CFLAGS_X) bindings/c/examples/login_pin.c $(LDFLAGS_X) -o $(BUILD)/bin/login_pin
+	for ex in $(C_EXAMPLES); do $(CC) $(CFLAGS_X) bindings/c/examples/$$ex.c $(LDFLAGS_X) -o $(BUILD)/bin/$$ex || exit 1; done
+
+# scripts/with-emulator.sh and the suites run the debug emulator, whatever PROFILE is.
+emulator:
+	$(CARGO) build -p xfollow-emulator
 
 # Client CPU per follow (release build) against the emulator; figures go to BENCHMARKS.md.
 BENCH_N ?= 5000
@@ -120,8 +124,7 @@ test-python: build venv
 	XFOLLOW_LIBRARY=$(CURDIR)/$(TARGET)/libxfollow.so PYTHONPATH=bindings/python \
 	  $(PY) -m pytest -q bindings/python/tests
 
-test-rust:
-	$(CARGO) build -p xfollow-emulator
+test-rust: emulator
 	$(CARGO) test --workspace
 
 # The header compiles warning-free as C99 and C++11, and only x_* symbols are exported.
@@ -136,42 +139,43 @@ test-header: lib
 	@readelf -d $(LIBDIR)/libxfollow.so.0 | grep -q 'SONAME.*\[libxfollow.so.0\]' && echo "soname: libxfollow.so.0"
 	@echo "header: C99 and C++11 OK"
 
-# C tests and the example under AddressSanitizer and under valgrind, each against its own
-# emulator.
+# C tests: each C_UNIT_TESTS program and each C example is built twice (AddressSanitizer,
+# plain) and run twice (the ASan build, the plain build under valgrind), each run against
+# its own emulator; then the example against oauthlib's verifier and the login examples
+# driven end to end with the test as the browser.
+C_UNIT_TESTS := test_abi test_limits test_tokens test_lookups
+ASAN_C       := -fsanitize=address -fno-omit-frame-pointer
+TEST_BIN     := $(BUILD)/test
+C_TEST_BINS  := $(foreach t,$(C_UNIT_TESTS),$(TEST_BIN)/$(t) $(TEST_BIN)/$(t)_asan) \
+                $(C_EXAMPLES:%=$(TEST_BIN)/%_asan)
+
+$(TEST_BIN)/%_asan: $(C_TESTS)/%.c include/xfollow.h $(LIBDIR)/libxfollow.so.0
+	@mkdir -p $(TEST_BIN)
+	$(CC) $(CFLAGS_X) $(ASAN_C) $< $(LDFLAGS_X) -lpthread -o $@
+$(TEST_BIN)/%_asan: bindings/c/examples/%.c include/xfollow.h $(LIBDIR)/libxfollow.so.0
+	@mkdir -p $(TEST_BIN)
+	$(CC) $(CFLAGS_X) $(ASAN_C) $< $(LDFLAGS_X) -o $@
+$(TEST_BIN)/%: $(C_TESTS)/%.c include/xfollow.h $(LIBDIR)/libxfollow.so.0
+	@mkdir -p $(TEST_BIN)
+	$(CC) $(CFLAGS_X) $< $(LDFLAGS_X) -lpthread -o $@
+
 test-c: export RUST_BACKTRACE=0
-test-c: lib c-example venv
-	mkdir -p $(BUILD)/test
-	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi_asan
-	$(CC) $(CFLAGS_X) $(C_TESTS)/test_abi.c $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_abi
-	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_limits.c $(LDFLAGS_X) -o $(BUILD)/test/test_limits_asan
-	$(CC) $(CFLAGS_X) $(C_TESTS)/test_limits.c $(LDFLAGS_X) -o $(BUILD)/test/test_limits
-	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer bindings/c/examples/follow.c $(LDFLAGS_X) -o $(BUILD)/test/follow_asan
-	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_abi_asan
-	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_abi
-	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_limits_asan
-	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_limits
-	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_asan
+test-c: lib emulator c-example venv
+	$(MAKE) --no-print-directory $(C_TEST_BINS)
+	@for t in $(C_UNIT_TESTS); do \
+	  echo "== $$t (AddressSanitizer)"; ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(TEST_BIN)/$${t}_asan || exit 1; \
+	  echo "== $$t (valgrind)"; scripts/with-emulator.sh $(VALGRIND) $(TEST_BIN)/$$t || exit 1; \
+	done
+	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(TEST_BIN)/follow_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(VALGRIND) $(BUILD)/bin/follow
 	$(PY) $(C_TESTS)/oauthlib_server_check.py $(BUILD)/bin/follow
-	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_tokens.c $(LDFLAGS_X) -o $(BUILD)/test/test_tokens_asan
-	$(CC) $(CFLAGS_X) $(C_TESTS)/test_tokens.c $(LDFLAGS_X) -o $(BUILD)/test/test_tokens
-	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_tokens_asan
-	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_tokens
-	for ex in login_pkce login_pin; do \
-	  $(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer bindings/c/examples/$$ex.c $(LDFLAGS_X) \
-	    -o $(BUILD)/test/$${ex}_asan || exit 1; \
-	done
-	ASAN_OPTIONS=detect_leaks=1 $(PY) $(C_TESTS)/login_check.py $(BUILD)/test/login_pkce_asan $(BUILD)/test/login_pin_asan
+	ASAN_OPTIONS=detect_leaks=1 $(PY) $(C_TESTS)/login_check.py $(TEST_BIN)/login_pkce_asan $(TEST_BIN)/login_pin_asan
 	$(PY) $(C_TESTS)/login_check.py --wrap "$(VALGRIND)" $(BUILD)/bin/login_pkce $(BUILD)/bin/login_pin
-	$(CC) $(CFLAGS_X) -fsanitize=address -fno-omit-frame-pointer $(C_TESTS)/test_lookups.c $(LDFLAGS_X) -o $(BUILD)/test/test_lookups_asan
-	$(CC) $(CFLAGS_X) $(C_TESTS)/test_lookups.c $(LDFLAGS_X) -o $(BUILD)/test/test_lookups
-	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_lookups_asan
-	scripts/with-emulator.sh $(VALGRIND) $(BUILD)/test/test_lookups
 
 # The Ruby gem's minitest suite (Debian's ruby, ruby-ffi, ruby-minitest; no bundler) against
 # the debug library and its own emulators; one test builds and installs the platform gem.
 test-ruby: export RUST_BACKTRACE=0
-test-ruby: lib
+test-ruby: lib emulator
 	cd bindings/ruby && XFOLLOW_LIBRARY=$(CURDIR)/$(TARGET)/libxfollow.so \
 	  XFOLLOW_EMULATOR=$(CURDIR)/$(EMULATOR) \
 	  ruby -w -Ilib -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require File.expand_path(f) }'
@@ -187,7 +191,7 @@ cpp-example: lib
 	$(CXX) $(CXXFLAGS_X) bindings/cpp/examples/follow.cpp $(LDFLAGS_X) -o $(BUILD)/bin/follow-cpp
 
 test-cpp: export RUST_BACKTRACE=0
-test-cpp: lib cpp-example
+test-cpp: lib emulator cpp-example
 	mkdir -p $(BUILD)/test
 	$(CXX) $(CXXFLAGS_X) bindings/cpp/tests/test_xfollow.cpp $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_xfollow_cpp
 	$(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/tests/test_xfollow.cpp $(LDFLAGS_X) -lpthread \
@@ -265,7 +269,7 @@ ruby-gem:
 # Installs into temporary prefixes (debug build) and builds the C example with
 # `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example from there,
 # then runs them against an emulator.
-test-install: lib
+test-install: lib emulator
 	MAKE="$(MAKE)" scripts/with-emulator.sh bindings/cpp/tests/install_test.sh
 
 test-emulator-py: build venv
