@@ -25,7 +25,8 @@ class ExamplesTest < EmulatorTest
 
   def test_follow_passes_the_c_examples_checks
     out, status = Open3.capture2e(CLEAN_ENV.merge("X_API_BASE_URL" => emulator.base_url),
-                                  "bash", File.join(C_TESTS, "example_test.sh"), *RUBY, File.join(EXAMPLES, "follow.rb"))
+                                  "bash", File.join(C_TESTS, "example_test.sh"), *RUBY,
+                                  File.join(EXAMPLES, "follow.rb"))
     assert status.success?, out
     assert_equal "example: 17 passed, 0 failed\n", out
   end
@@ -98,7 +99,8 @@ class ExamplesTest < EmulatorTest
                                                            "X_CONSUMER_SECRET" => CONSUMER_SECRET },
                                                     stdin: "0000000\n")
     assert_equal 1, status.exitstatus
-    assert_match %r{\AOpen this page in your browser and authorize the app:\n#{Regexp.escape(emulator.base_url)}/oauth/authorize\?oauth_token=\S+\nPIN: \z}, out
+    url = "#{Regexp.escape(emulator.base_url)}/oauth/authorize\\?oauth_token=\\S+"
+    assert_match(/\AOpen this page in your browser and authorize the app:\n#{url}\nPIN: \z/, out)
     assert_equal "error: getting the access token failed: unauthorized (HTTP 401) (2)\n" \
                  "message: HTTP 401 unauthorized (HTTP 401)\nhttp status: 401\n", err
     assert_equal before, emulator.follows

@@ -95,7 +95,8 @@ class GemTest < EmulatorTest
       assert_equal [File.join(gem_path, "lib"), File.join(gem_path, "lib", "xfollow"), gem_path, "true",
                     File.join(gem_path, "lib", "xfollow", "libxfollow.so"), *FOLLOWED], out.lines.map(&:chomp)
       assert_includes emulator.follows, [ALICE, BOB]
-      assert FileUtils.compare_file(ENV.fetch("XFOLLOW_LIBRARY"), File.join(gem_path, "lib", "xfollow", "libxfollow.so"))
+      assert FileUtils.compare_file(ENV.fetch("XFOLLOW_LIBRARY"),
+                                    File.join(gem_path, "lib", "xfollow", "libxfollow.so"))
 
       # The example shipped in the gem, run from there.
       out = run_cmd(env.merge("X_OAUTH2_ACCESS_TOKEN" => ALICE_OAUTH2, "X_API_BASE_URL" => emulator.base_url),

@@ -54,7 +54,8 @@ class LibraryLookupTest < Minitest::Test
   def loaded(env)
     base = { "XFOLLOW_LIBRARY" => nil, "PKG_CONFIG" => nil, "PKG_CONFIG_PATH" => nil, "PKG_CONFIG_LIBDIR" => @empty,
              "LD_LIBRARY_PATH" => nil, "RUBYLIB" => nil, "RUBYOPT" => nil }
-    script = 'begin; require "xfollow"; puts Xfollow.library_path; rescue LoadError => e; puts "#{e.class}: #{e.message}"; end'
+    script = 'begin; require "xfollow"; puts Xfollow.library_path; ' \
+             'rescue LoadError => e; puts "#{e.class}: #{e.message}"; end'
     out, status = Open3.capture2e(base.merge(env), RbConfig.ruby, "-I#{@gem_lib}", "-e", script, chdir: @tmp)
     assert status.success?, out
     out.chomp
