@@ -14,7 +14,7 @@ EMULATOR := $(TARGET)/xfollow-emulator
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
 # ledger, valgrind for the C tests, cmake for the installed CMake package), installed only when running as root and missing.
-SYSTEM_PACKAGES := ruby ruby-ffi ruby-minitest redis-server valgrind pkg-config cmake
+SYSTEM_PACKAGES := ruby ruby-ffi ruby-minitest rake redis-server valgrind pkg-config cmake
 
 all: build
 
@@ -172,13 +172,13 @@ test-c: lib emulator c-example venv
 	ASAN_OPTIONS=detect_leaks=1 $(PY) $(C_TESTS)/login_check.py $(TEST_BIN)/login_pkce_asan $(TEST_BIN)/login_pin_asan
 	$(PY) $(C_TESTS)/login_check.py --wrap "$(VALGRIND)" $(BUILD)/bin/login_pkce $(BUILD)/bin/login_pin
 
-# The Ruby gem's minitest suite (Debian's ruby, ruby-ffi, ruby-minitest; no bundler) against
-# the debug library and its own emulators; one test builds and installs the platform gem.
+# The Ruby gem's minitest suite (`rake test`: Debian's ruby, ruby-ffi, ruby-minitest, rake; no
+# bundler) against the debug library and its own emulators; tests build both gems and install
+# them into empty GEM_HOMEs, and run the examples through the C examples' checks.
 test-ruby: export RUST_BACKTRACE=0
 test-ruby: lib emulator
 	cd bindings/ruby && XFOLLOW_LIBRARY=$(CURDIR)/$(TARGET)/libxfollow.so \
-	  XFOLLOW_EMULATOR=$(CURDIR)/$(EMULATOR) \
-	  ruby -w -Ilib -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require File.expand_path(f) }'
+	  XFOLLOW_EMULATOR=$(CURDIR)/$(EMULATOR) rake test
 
 # The C++ wrapper (header-only bindings/cpp/xfollow.hpp): its test program, plain and under
 # AddressSanitizer + UBSan, and its example through the C example's checks, each against
@@ -218,7 +218,6 @@ INSTALL_PROFILE    ?= release
 LDCONFIG           ?= ldconfig
 XF_VERSION := $(shell sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 XF_SONAME  := libxfollow.so.0
-INSTALL_FROM = target/$(INSTALL_PROFILE)
 # In the pkg-config file, directories under the prefix are written as ${prefix}/...
 pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 I_LIB   = $(DESTDIR)$(INSTALL_LIBDIR)
@@ -255,16 +254,12 @@ uninstall:
 	-rmdir $(I_CMAKE) 2>/dev/null
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v $(LDCONFIG) >/dev/null; then $(LDCONFIG); fi
 
-# A platform gem that carries the library (INSTALL_PROFILE, release by default):
-# build/ruby-gem/xfollow-VERSION-PLATFORM.gem, for `gem install`.
+# The two gems (bindings/ruby/Rakefile), for `gem install`: build/ruby-gem/xfollow-VERSION.gem
+# (finds a system libxfollow) and xfollow-VERSION-PLATFORM.gem (carries the INSTALL_PROFILE
+# library, release by default).
 ruby-gem:
-	$(CARGO) build -p xfollow $(if $(filter release,$(INSTALL_PROFILE)),--release)
 	rm -rf $(BUILD)/ruby-gem
-	mkdir -p $(BUILD)/ruby-gem/src
-	cp -R bindings/ruby/xfollow.gemspec bindings/ruby/README.md bindings/ruby/lib $(BUILD)/ruby-gem/src/
-	cp $(INSTALL_FROM)/libxfollow.so $(BUILD)/ruby-gem/src/lib/xfollow/libxfollow.so
-	cd $(BUILD)/ruby-gem/src && gem build --quiet xfollow.gemspec && mv xfollow-*.gem ..
-	@ls $(BUILD)/ruby-gem/*.gem
+	cd bindings/ruby && rake gem gem:platform PROFILE=$(INSTALL_PROFILE) CARGO=$(CARGO) PKG_DIR=$(CURDIR)/$(BUILD)/ruby-gem
 
 # Installs into temporary prefixes (debug build) and builds the C example with
 # `pkg-config --cflags --libs xfollow` (shared and static) and the C++ example from there,
