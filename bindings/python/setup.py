@@ -8,6 +8,7 @@ not needed), a Cargo.lock with only the crate's dependencies, build.rs, cbindgen
 src/. Cargo.toml's version is the package version; xfollow/_version.py must repeat it.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -104,10 +105,12 @@ def stage_crate(dest: Path) -> None:
         shutil.copytree(CRATE / name, dest / name)
     manifest = dest / "Cargo.toml"
     manifest.write_text(standalone_manifest(manifest.read_text(encoding="utf-8")), encoding="utf-8")
-    # Resolving offline against the workspace's lock keeps every pinned version and drops the
-    # packages only the other members or the dev-dependencies use.
+    # Resolving against the workspace's lock keeps every pinned version and drops the
+    # packages only the other members or the dev-dependencies use (cargo's own network
+    # settings apply: CARGO_NET_OFFLINE=true uses only crates already fetched).
     subprocess.run(
-        ["cargo", "tree", "--offline", "--quiet", "--manifest-path", str(manifest), "--prefix", "none"],
+        [os.environ.get("CARGO", "cargo"), "tree", "--quiet", "--manifest-path", str(manifest),
+         "--prefix", "none"],
         check=True, stdout=subprocess.DEVNULL,
     )
 

@@ -127,6 +127,10 @@ def _expected_follow() -> list:
     ]
 
 
+def _locked_packages(lock: str) -> set:
+    return set(re.findall(r'^name = "([^"]+)"\nversion = "([^"]+)"', lock, re.M))
+
+
 def test_sdist_carries_the_crate_without_the_workspace(dists):
     prefix = f"xfollow-{VERSION}/"
     with tarfile.open(dists.sdist) as tar:
@@ -139,16 +143,19 @@ def test_sdist_carries_the_crate_without_the_workspace(dists):
     assert not any(n.startswith("tests/") for n in names)
     assert {"PKG-INFO", "README.md", "pyproject.toml", "setup.py", "xfollow/py.typed",
             "xfollow/_version.py", "examples/follow.py"} <= names
-    # Its own workspace: no member, no bench or dev-dependency of the repository's.
-    assert re.findall(r"^\[.*\]$", manifest, re.M) == [
-        "[package]", "[lib]", "[dependencies]", "[target.'cfg(unix)'.dependencies]",
-        "[build-dependencies]", "[profile.release]", "[workspace]",
-    ]
+    # Its own workspace: the repository's tables but no member, bench or dev-dependency.
+    tables = re.findall(r"^\[.*\]$", (REPO / "Cargo.toml").read_text(), re.M)
+    assert {"[workspace]", "[[bench]]", "[dev-dependencies]", "[package]"} <= set(tables)
+    kept = [t for t in tables if t not in ("[workspace]", "[[bench]]", "[dev-dependencies]")]
+    assert re.findall(r"^\[.*\]$", manifest, re.M) == kept + ["[workspace]"]
     assert f'version = "{VERSION}"' in manifest
     assert "emulator" not in manifest
-    locked = set(re.findall(r'^name = "([^"]+)"', lock, re.M))
-    assert "xfollow" in locked
-    assert not locked & {"xfollow-emulator", "rcgen"}
+    # The workspace's lock, narrowed: the same versions, fewer packages.
+    locked = _locked_packages(lock)
+    assert locked < _locked_packages((REPO / "Cargo.lock").read_text())
+    crates = {name for name, _ in locked}
+    assert "xfollow" in crates
+    assert not crates & {"xfollow-emulator", "rcgen"}
 
 
 def test_sdist_refuses_a_python_version_other_than_the_crates(dists, tmp_path):
