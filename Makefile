@@ -9,7 +9,7 @@ CARGO_PROFILE := $(if $(filter release,$(PROFILE)),--release)
 EMULATOR := $(TARGET)/xfollow-emulator
 
 .PHONY: all build emulator venv tools system-deps demo test test-rust test-emulator-py test-python header lib \
-        test-ruby test-cpp cpp-example install uninstall test-install ruby-gem \
+        test-ruby test-cpp cpp-example install uninstall test-install ruby-gem python-dist \
         test-c test-header c-example bench fuzz fuzz-cmin miri
 
 # Debian packages the suites need (Ruby for the gem's tests, Redis for the shared quota
@@ -118,11 +118,23 @@ system-deps:
 
 test: tools system-deps test-rust test-header test-c test-emulator-py test-python test-ruby test-cpp test-install
 
-# The Python package against the debug library and the emulator; one of its tests also
-# runs `pip install ./bindings/python` (a release build) into a fresh virtualenv.
+# The Python package against the debug library and the emulator; tests/test_package_dist.py
+# also builds the sdist and the manylinux wheel (dev profile, this target directory) and
+# installs each into a fresh virtualenv.
 test-python: build venv
 	XFOLLOW_LIBRARY=$(CURDIR)/$(TARGET)/libxfollow.so PYTHONPATH=bindings/python \
 	  $(PY) -m pytest -q bindings/python/tests
+
+# The Python distributions for a package index (bindings/python/README.md): in
+# build/python-dist, the sdist (it carries the crate's sources; installing it runs cargo) and
+# the release wheel built from it, repaired by auditwheel to a manylinux tag; twine checks both.
+PYDIST := $(BUILD)/python-dist
+python-dist: venv
+	rm -rf $(PYDIST)
+	CARGO_TARGET_DIR=$${CARGO_TARGET_DIR:-$(CURDIR)/target} $(PY) -m build --outdir $(PYDIST)/raw bindings/python
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/auditwheel repair --wheel-dir $(PYDIST) $(PYDIST)/raw/*.whl
+	mv $(PYDIST)/raw/*.tar.gz $(PYDIST)/ && rm -rf $(PYDIST)/raw
+	$(VENV)/bin/twine check --strict $(PYDIST)/*
 
 test-rust: emulator
 	$(CARGO) test --workspace
