@@ -595,7 +595,9 @@ public:
     explicit OwnEmulator(const std::string &redirect_uri) {
         const char *exe = std::getenv("XFOLLOW_EMULATOR");
         const std::string emulator = exe && *exe ? exe : "target/debug/xfollow-emulator";
+        // The test runs from the repository's root (make test-cpp).
         std::ifstream in("emulator/demo-world.json");
+        if (!in) throw std::runtime_error("cannot read emulator/demo-world.json: run from the repository's root");
         std::stringstream world;
         world << in.rdbuf();
         const std::string text = std::regex_replace(world.str(), std::regex(R"("redirect_uris": \[)"),
