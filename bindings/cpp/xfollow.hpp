@@ -6,9 +6,14 @@
 //                                         access_token_secret);
 //   xfollow::FollowResult r = client.follow("783214");   // r.state == FollowState::following
 //
-// - Handles are RAII and move-only: a Client owns one x_client (freed by its destructor);
-//   configurations, results and users are freed before the call that made them returns,
-//   and come back as plain values that own their data.
+// - Handles are RAII and move-only: a Client owns one x_client (freed by its destructor),
+//   as OAuth2PKCE, OAuth1Flow, OAuth1RequestToken and RedirectReceiver own theirs;
+//   configurations, results, users and token sets are freed before the call that made them
+//   returns, and come back as plain values that own their data.
+// - Getting a user's token: OAuth2PKCE with a RedirectReceiver (OAuth 2.0), OAuth1Flow
+//   (OAuth 1.0a, PIN or callback); Client::oauth2_refreshing keeps an OAuth 2.0 token set
+//   alive. Tokens, secrets, code verifiers, codes and PINs are xfollow::Secret: wiped when
+//   destroyed, printed as "Secret(<redacted>)".
 // - Every failure throws an xfollow::Error (derived from std::runtime_error), or the
 //   subclass for its code (NotFound, RateLimited, ...), carrying the library's one-line
 //   message (never a secret), the code, the HTTP status, the API's problem fields, the

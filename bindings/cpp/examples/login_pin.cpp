@@ -33,15 +33,16 @@ int fail(const char *what, const xfollow::Error &e) {
     return 1;
 }
 
-// One line of stdin, without its line end, read into a Secret and nothing else: the
-// characters go one by one from the stream into a buffer that is wiped afterwards.
+// One line of stdin of at most 63 characters, without its line end, read straight into a
+// buffer that is wiped afterwards; nothing on end of input or a longer line.
 std::optional<xfollow::Secret> read_pin() {
     char buf[64];
     std::size_t n = 0;
-    for (int c; n < sizeof buf && (c = std::cin.get()) != EOF && c != '\n';)
+    int c = 0;
+    while ((c = std::cin.get()) != EOF && c != '\n' && n < sizeof buf)
         if (c != '\r') buf[n++] = static_cast<char>(c);
-    if (n == 0 && !std::cin) return std::nullopt;
-    xfollow::Secret pin(std::string_view(buf, n));
+    std::optional<xfollow::Secret> pin;
+    if ((c == '\n' || (c == EOF && n > 0)) && n < sizeof buf) pin = xfollow::Secret(std::string_view(buf, n));
     volatile char *v = buf;
     for (std::size_t i = 0; i < sizeof buf; ++i) v[i] = 0;
     return pin;
@@ -70,7 +71,7 @@ int main(int argc, char **argv) {
         std::cout << "PIN: " << std::flush;
         const std::optional<xfollow::Secret> pin = read_pin();
         if (!pin) {
-            std::cerr << "error: no PIN on stdin\n";
+            std::cerr << "error: no PIN on stdin (one line of at most 63 characters)\n";
             return 1;
         }
         step = "the access token";

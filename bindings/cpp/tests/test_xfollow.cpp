@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <regex>
@@ -618,8 +620,8 @@ public:
         argv.push_back(nullptr);
         const int rc = posix_spawn(&pid_, emulator.c_str(), &fa, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&fa);
-        if (rc != 0) throw std::runtime_error("cannot start " + emulator);
-        for (int i = 0; i < 200 && base_url.empty(); ++i) {
+        if (rc != 0) pid_ = -1;
+        for (int i = 0; rc == 0 && i < 200 && base_url.empty(); ++i) {
             std::ifstream f(out);
             std::string line;
             if (std::getline(f, line) && line.rfind("listening on ", 0) == 0 && f.good())
@@ -627,20 +629,15 @@ public:
             else
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-        if (base_url.empty()) throw std::runtime_error("the emulator did not say where it listens");
+        if (base_url.empty()) {
+            stop();
+            throw std::runtime_error("the emulator " + emulator + " did not start");
+        }
         port = std::stoi(base_url.substr(base_url.rfind(':') + 1));
     }
     OwnEmulator(const OwnEmulator &) = delete;
     OwnEmulator &operator=(const OwnEmulator &) = delete;
-    ~OwnEmulator() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-        std::remove((dir_ + "/world.json").c_str());
-        std::remove((dir_ + "/out").c_str());
-        rmdir(dir_.c_str());
-    }
+    ~OwnEmulator() { stop(); }
     std::string admin(const std::string &method, const std::string &path, const std::string &body = "") const {
         return admin_at(port, method, path, body);
     }
@@ -652,7 +649,21 @@ public:
     std::string base_url;
     int port = 0;
 
+    // A scratch directory, removed with the emulator (empty it first).
+    const std::string &dir() const { return dir_; }
+
 private:
+    void stop() noexcept {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+            pid_ = -1;
+        }
+        std::remove((dir_ + "/world.json").c_str());
+        std::remove((dir_ + "/out").c_str());
+        rmdir(dir_.c_str());
+    }
+
     std::string dir_;
     pid_t pid_ = -1;
 };
@@ -756,33 +767,25 @@ void test_pkce() {
     Page authorize = browse(req.url);
     CHECK_EQ(authorize.status, 302);
     CHECK(authorize.location.rfind(redirect + "?", 0) == 0);
-    std::optional<xfollow::Secret> code;
-    std::thread waiter([&] {
-        try {
-            code = receiver.wait(req.state, std::chrono::seconds(20));
-        } catch (const std::exception &e) {
-            check(false, std::string("receiver.wait: ") + e.what(), __LINE__);
-        }
-    });
+    auto waiting = std::async(std::launch::async, [&] { return receiver.wait(req.state, std::chrono::seconds(20)); });
     // Another login's callback (another state) is refused and the wait goes on.
     Page forged = browse(redirect + "?state=not-this-login&code=stolen");
     Page delivered = browse(authorize.location);
-    waiter.join();
+    const xfollow::Secret code = waiting.get();
     CHECK_EQ(forged.status, 400);
     CHECK(forged.body.find("state mismatch") != std::string::npos);
     CHECK_EQ(delivered.status, 200);
     CHECK(delivered.body.find("Authorization received") != std::string::npos);
-    CHECK(code && code->expose() == query_value(authorize.location, "code"));
-    if (!code) return;
+    CHECK(code.expose() == query_value(authorize.location, "code"));
 
-    xfollow::TokenSet tokens = pkce.exchange(*code, req.code_verifier);
+    xfollow::TokenSet tokens = pkce.exchange(code, req.code_verifier);
     CHECK(tokens.scopes == SCOPE_LIST);
     CHECK(tokens.refresh_token && !tokens.refresh_token->empty());
     CHECK(tokens.expires_at && *tokens.expires_at > 1700000000u);
     CHECK_EQ(xfollow::Client::oauth2(tokens.access_token, client_opts(emu.base_url)).me().id, ALICE);
 
     // The code is spent: the provider's answer, exactly.
-    auto spent = EXPECT_THROW(xfollow::AuthError, pkce.exchange(*code, req.code_verifier));
+    auto spent = EXPECT_THROW(xfollow::AuthError, pkce.exchange(code, req.code_verifier));
     if (spent) {
         CHECK(spent->code() == xfollow::ErrorCode::unauthorized);
         CHECK_EQ(std::string(spent->what()), "token endpoint refused the request (HTTP 400, invalid_request): Value "
@@ -814,17 +817,14 @@ void test_pkce() {
     if (gone) CHECK_EQ(gone->http_status(), 400);
 }
 
-// Logs alice in through PKCE on emu (whose world registers the receiver's URI).
-xfollow::TokenSet pkce_login(const OwnEmulator &emu, const xfollow::OAuth2PKCE &pkce, xfollow::RedirectReceiver &r) {
-    xfollow::AuthorizationRequest req = pkce.authorization_request();
-    std::optional<xfollow::Secret> code;
-    std::thread waiter([&] { code = r.wait(req.state, std::chrono::seconds(20)); });
-    Page authorize = browse(req.url);
-    Page delivered = browse(authorize.location);
-    waiter.join();
-    (void)emu;
-    if (delivered.status != 200 || !code) throw std::runtime_error("PKCE login failed");
-    return pkce.exchange(*code, req.code_verifier);
+// Logs alice in through PKCE, the code taken from the authorize page's redirect (the
+// receiver's part is test_pkce's).
+xfollow::TokenSet pkce_login(const xfollow::OAuth2PKCE &pkce) {
+    const xfollow::AuthorizationRequest req = pkce.authorization_request();
+    const Page authorize = browse(req.url);
+    if (authorize.status != 302 || query_value(authorize.location, "state") != req.state)
+        throw std::runtime_error("PKCE login failed: " + authorize.body);
+    return pkce.exchange(query_value(authorize.location, "code"), req.code_verifier);
 }
 
 // A refreshing client whose access token expired on the server (the emulator's clock moved
@@ -833,10 +833,10 @@ xfollow::TokenSet pkce_login(const OwnEmulator &emu, const xfollow::OAuth2PKCE &
 // once, with the provider's message, and nothing is persisted.
 void test_refreshing_client() {
     std::cerr << "-- refreshing client\n";
-    xfollow::RedirectReceiver receiver("http://127.0.0.1:0/callback");
-    OwnEmulator emu(receiver.redirect_uri());
-    xfollow::OAuth2PKCE pkce("demo-client-id", receiver.redirect_uri(), SCOPE_LIST, flow_opts(emu.base_url));
-    const xfollow::TokenSet login = pkce_login(emu, pkce, receiver);
+    const std::string redirect = "http://127.0.0.1:8765/callback";  // the demo app's
+    OwnEmulator emu(redirect);
+    xfollow::OAuth2PKCE pkce("demo-client-id", redirect, SCOPE_LIST, flow_opts(emu.base_url));
+    const xfollow::TokenSet login = pkce_login(pkce);
 
     std::mutex mu;
     std::vector<xfollow::TokenSet> persisted;
@@ -845,33 +845,57 @@ void test_refreshing_client() {
         std::lock_guard<std::mutex> lock(mu);
         persisted.push_back(t);
     };
-    xfollow::Client client = xfollow::Client::oauth2_refreshing(login, "demo-client-id", refresh,
-                                                                client_opts(emu.base_url));
-    CHECK(client.token_set().access_token == login.access_token);
+    const std::string store = emu.dir() + "/tokens.json";
+    refresh.token_store = store;
+    {
+        xfollow::Client client =
+            xfollow::Client::oauth2_refreshing(login, "demo-client-id", refresh, client_opts(emu.base_url));
+        CHECK(client.token_set().access_token == login.access_token);
+        CHECK(client.follow(BOB, ALICE).following);
+        CHECK(persisted.empty());
+
+        emu.admin("POST", "clock", "{\"advance_seconds\": 7300}");
+        xfollow::FollowResult r = client.follow(ERIN, ALICE);
+        CHECK(r.following && r.state == xfollow::FollowState::following);
+        CHECK(emu.has_follow(ALICE, ERIN));
+        CHECK_EQ(persisted.size(), 1u);
+        const xfollow::TokenSet now = client.token_set();
+        CHECK(now.access_token != login.access_token);
+        CHECK(!persisted.empty() && persisted[0].access_token == now.access_token &&
+              persisted[0].refresh_token == now.refresh_token && persisted[0].scopes == SCOPE_LIST);
+        struct stat st{};
+        CHECK(stat(store.c_str(), &st) == 0 && (st.st_mode & 0777) == 0600);
+        // The login's refresh token was spent by the client's refresh.
+        EXPECT_THROW(xfollow::AuthError, pkce.refresh(*login.refresh_token));
+
+        // With its refresh token revoked the refresh fails once, with the provider's message.
+        pkce.revoke(*now.refresh_token, xfollow::TokenKind::refresh);
+        emu.admin("POST", "clock", "{\"advance_seconds\": 7300}");
+        auto e = EXPECT_THROW(xfollow::AuthError, client.unfollow(ERIN, ALICE));
+        if (e)
+            CHECK_EQ(std::string(e->what()),
+                     "refreshing the OAuth 2.0 access token failed: token endpoint refused the request (HTTP 400, "
+                     "invalid_request): Value passed for the token was invalid.");
+        CHECK_EQ(persisted.size(), 1u);
+        CHECK(emu.has_follow(ALICE, ERIN));
+    }
+
+    // An on_refresh that throws does not stop the call: the new set is used anyway. A
+    // margin longer than the token's life refreshes before the first call.
+    int thrown = 0;
+    refresh.on_refresh = [&](const xfollow::TokenSet &) {
+        ++thrown;
+        throw std::runtime_error("cannot save");
+    };
+    refresh.token_store.reset();
+    refresh.margin = std::chrono::hours(3);
+    const xfollow::TokenSet second = pkce_login(pkce);
+    xfollow::Client client = xfollow::Client::oauth2_refreshing(second, "demo-client-id", refresh, client_opts(emu.base_url));
     CHECK(client.follow(BOB, ALICE).following);
-    CHECK(persisted.empty());
-
-    emu.admin("POST", "clock", "{\"advance_seconds\": 7300}");
-    xfollow::FollowResult r = client.follow(ERIN, ALICE);
-    CHECK(r.following && r.state == xfollow::FollowState::following);
-    CHECK(emu.has_follow(ALICE, ERIN));
-    CHECK_EQ(persisted.size(), 1u);
-    const xfollow::TokenSet now = client.token_set();
-    CHECK(now.access_token != login.access_token);
-    CHECK(!persisted.empty() && persisted[0].access_token == now.access_token &&
-          persisted[0].refresh_token == now.refresh_token);
-    // The login's refresh token was spent by the client's refresh.
-    EXPECT_THROW(xfollow::AuthError, pkce.refresh(*login.refresh_token));
-
-    pkce.revoke(*now.refresh_token, xfollow::TokenKind::refresh);
-    emu.admin("POST", "clock", "{\"advance_seconds\": 7300}");
-    auto e = EXPECT_THROW(xfollow::AuthError, client.unfollow(ERIN, ALICE));
-    if (e)
-        CHECK_EQ(std::string(e->what()),
-                 "refreshing the OAuth 2.0 access token failed: token endpoint refused the request (HTTP 400, "
-                 "invalid_request): Value passed for the token was invalid.");
-    CHECK_EQ(persisted.size(), 1u);
-    CHECK(emu.has_follow(ALICE, ERIN));
+    CHECK_EQ(thrown, 1);
+    CHECK(client.token_set().access_token != second.access_token);
+    std::remove(store.c_str());
+    std::remove((store + ".lock").c_str());
 }
 
 // The OAuth 1.0a PIN flow: the emulator's authorize page shows the PIN.
@@ -926,15 +950,14 @@ void test_oauth1_callback() {
     Page authorize = browse(req.authorize_url() + "&as_user=erin");
     CHECK_EQ(authorize.status, 302);
     CHECK(authorize.location.rfind(receiver.redirect_uri() + "?", 0) == 0);
-    std::optional<xfollow::Secret> verifier;
-    std::thread waiter([&] { verifier = receiver.wait_oauth1(req, std::chrono::seconds(20)); });
+    auto waiting = std::async(std::launch::async, [&] { return receiver.wait_oauth1(req, std::chrono::seconds(20)); });
     Page forged = browse(receiver.redirect_uri() + "?oauth_token=another&oauth_verifier=x");
     Page delivered = browse(authorize.location);
-    waiter.join();
+    const xfollow::Secret verifier = waiting.get();
     CHECK_EQ(forged.status, 400);
     CHECK(forged.body.find("token mismatch") != std::string::npos);
     CHECK_EQ(delivered.status, 200);
-    CHECK(verifier && verifier->expose() == query_value(authorize.location, "oauth_verifier"));
+    CHECK(verifier.expose() == query_value(authorize.location, "oauth_verifier"));
 
     // A callback for another request token is refused before any exchange.
     xfollow::OAuth1RequestToken other = flow.request_token();
