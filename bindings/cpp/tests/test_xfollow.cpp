@@ -748,6 +748,48 @@ void test_receiver_timeout() {
     if (used) CHECK_EQ(std::string(used->what()), "the redirect receiver was already used");
 }
 
+// What the receiver makes of callbacks that are not this login's code: another path, another
+// state (the wait goes on), a denial, no code.
+void test_receiver_callbacks() {
+    std::cerr << "-- redirect receiver callbacks\n";
+    {
+        xfollow::RedirectReceiver r("http://127.0.0.1:0/callback");
+        const std::string uri = r.redirect_uri();
+        auto waiting = std::async(std::launch::async, [&] { return r.wait("S", std::chrono::milliseconds(1500)); });
+        const Page other = browse(uri.substr(0, uri.rfind('/')) + "/favicon.ico");
+        const Page forged = browse(uri + "?state=T&code=c");
+        CHECK_EQ(other.status, 404);
+        CHECK_EQ(forged.status, 400);
+        try {
+            (void)waiting.get();
+            CHECK(!"a forged callback ended the wait");
+        } catch (const xfollow::Timeout &e) {
+            CHECK_EQ(std::string(e.what()), "no authorization callback arrived within 1.5 s");
+            CHECK(e.code() == xfollow::ErrorCode::timeout);
+        }
+    }
+    {
+        xfollow::RedirectReceiver r("http://127.0.0.1:0/callback");
+        auto waiting = std::async(std::launch::async, [&] { return r.wait("S", std::chrono::seconds(5)); });
+        const Page denied = browse(r.redirect_uri() + "?state=S&error=access_denied&error_description=The+user+said+no");
+        CHECK_EQ(denied.status, 400);
+        CHECK(denied.body.find("The authorization was not granted.") != std::string::npos);
+        auto e = EXPECT_THROW(xfollow::AuthError, waiting.get());
+        if (e) {
+            CHECK_EQ(std::string(e->what()), "authorization refused (access_denied): The user said no");
+            CHECK(e->code() == xfollow::ErrorCode::unauthorized && !e->may_have_reached_server());
+        }
+    }
+    {
+        xfollow::RedirectReceiver r("http://127.0.0.1:0/callback");
+        auto waiting = std::async(std::launch::async, [&] { return r.wait("S", std::chrono::seconds(5)); });
+        const Page no_code = browse(r.redirect_uri() + "?state=S");
+        CHECK_EQ(no_code.status, 400);
+        auto e = EXPECT_THROW(xfollow::ProtocolError, waiting.get());
+        if (e) CHECK_EQ(std::string(e->what()), "unexpected answer: callback has no code");
+    }
+}
+
 // The PKCE flow end to end, the test playing the browser: the authorize page redirects
 // to the receiver, which hands the code over; exchange, refresh, revoke.
 void test_pkce() {
@@ -1039,6 +1081,7 @@ int main() {
         test_secret();
         test_token_arguments();
         test_receiver_timeout();
+        test_receiver_callbacks();
         test_pkce();
         test_refreshing_client();
         test_oauth1_pin();
