@@ -559,7 +559,6 @@ static_assert(std::is_nothrow_move_constructible_v<xfollow::RedirectReceiver>, "
 static_assert(std::is_nothrow_move_constructible_v<xfollow::Secret>, "Secret moves without throwing");
 static_assert(std::is_nothrow_move_assignable_v<xfollow::Secret>, "Secret moves without throwing");
 
-const std::string SCOPES = "tweet.read users.read follows.write offline.access";
 const std::vector<std::string> SCOPE_LIST = {"tweet.read", "users.read", "follows.write", "offline.access"};
 
 // What a browser sees for a GET of an http://127.0.0.1:PORT/... URL (no redirect followed).
@@ -709,13 +708,15 @@ void test_token_arguments() {
                           xfollow::OAuth2PKCE("id", "http://127.0.0.1:8765/callback", {}, flow_opts(base_url)));
     if (e) CHECK_EQ(std::string(e->what()), "at least one scope is needed");
     EXPECT_THROW(xfollow::InvalidArgument,
-                 xfollow::OAuth2PKCE("id", "http://127.0.0.1:8765/callback", SCOPE_LIST, flow_opts("http://api.x.com")));
+                 xfollow::OAuth2PKCE("id", "http://127.0.0.1:8765/callback", SCOPE_LIST,
+                                     flow_opts("http://api.x.com")));
     e = EXPECT_THROW(xfollow::InvalidArgument, xfollow::RedirectReceiver("http://example.com:1/cb"));
     if (e) CHECK(e->code() == xfollow::ErrorCode::invalid_argument && !e->may_have_reached_server());
 
     // A refreshing client needs a refresh token and a margin of a second or more.
     xfollow::TokenSet no_refresh{xfollow::Secret("abc"), std::nullopt, std::nullopt, {"tweet.read"}};
-    e = EXPECT_THROW(xfollow::InvalidArgument, xfollow::Client::oauth2_refreshing(no_refresh, "demo-client-id", {}, opts()));
+    e = EXPECT_THROW(xfollow::InvalidArgument,
+                     xfollow::Client::oauth2_refreshing(no_refresh, "demo-client-id", {}, opts()));
     if (e)
         CHECK_EQ(std::string(e->what()), "the token set has no refresh token (request the offline.access scope)");
     xfollow::RefreshOptions zero;
@@ -771,7 +772,8 @@ void test_receiver_callbacks() {
     {
         xfollow::RedirectReceiver r("http://127.0.0.1:0/callback");
         auto waiting = std::async(std::launch::async, [&] { return r.wait("S", std::chrono::seconds(5)); });
-        const Page denied = browse(r.redirect_uri() + "?state=S&error=access_denied&error_description=The+user+said+no");
+        const Page denied =
+            browse(r.redirect_uri() + "?state=S&error=access_denied&error_description=The+user+said+no");
         CHECK_EQ(denied.status, 400);
         CHECK(denied.body.find("The authorization was not granted.") != std::string::npos);
         auto e = EXPECT_THROW(xfollow::AuthError, waiting.get());
@@ -932,7 +934,8 @@ void test_refreshing_client() {
     refresh.token_store.reset();
     refresh.margin = std::chrono::hours(3);
     const xfollow::TokenSet second = pkce_login(pkce);
-    xfollow::Client client = xfollow::Client::oauth2_refreshing(second, "demo-client-id", refresh, client_opts(emu.base_url));
+    xfollow::Client client =
+        xfollow::Client::oauth2_refreshing(second, "demo-client-id", refresh, client_opts(emu.base_url));
     CHECK(client.follow(BOB, ALICE).following);
     CHECK_EQ(thrown, 1);
     CHECK(client.token_set().access_token != second.access_token);
@@ -960,7 +963,8 @@ void test_oauth1_pin() {
     const xfollow::Secret pin(m[1].str());
 
     // A wrong PIN is refused and does not spend the request token.
-    auto wrong = EXPECT_THROW(xfollow::AuthError, flow.access_token(req, pin.expose() == "0000000" ? "1111111" : "0000000"));
+    const char *other_pin = pin.expose() == "0000000" ? "1111111" : "0000000";
+    auto wrong = EXPECT_THROW(xfollow::AuthError, flow.access_token(req, other_pin));
     if (wrong) {
         CHECK(wrong->code() == xfollow::ErrorCode::unauthorized);
         CHECK_EQ(wrong->http_status(), 401);
