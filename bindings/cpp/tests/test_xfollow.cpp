@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -648,7 +649,7 @@ public:
     std::string base_url;
     int port = 0;
 
-    // A scratch directory, removed with the emulator (empty it first).
+    // A scratch directory, removed with everything in it when the emulator stops.
     const std::string &dir() const { return dir_; }
 
 private:
@@ -658,9 +659,8 @@ private:
             waitpid(pid_, nullptr, 0);
             pid_ = -1;
         }
-        std::remove((dir_ + "/world.json").c_str());
-        std::remove((dir_ + "/out").c_str());
-        rmdir(dir_.c_str());
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
     }
 
     std::string dir_;
@@ -939,8 +939,29 @@ void test_refreshing_client() {
     CHECK(client.follow(BOB, ALICE).following);
     CHECK_EQ(thrown, 1);
     CHECK(client.token_set().access_token != second.access_token);
-    std::remove(store.c_str());
-    std::remove((store + ".lock").c_str());
+}
+
+// A refreshing client's client_id names the app in a shared quota ledger: with one follow
+// per app, another client id still has its own.
+void test_refreshing_client_quota_app() {
+    std::cerr << "-- refreshing client: the app in the quota ledger\n";
+    const std::string redirect = "http://127.0.0.1:8765/callback";
+    OwnEmulator emu(redirect);
+    xfollow::OAuth2PKCE pkce("demo-client-id", redirect, SCOPE_LIST, flow_opts(emu.base_url));
+    const xfollow::TokenSet login = pkce_login(pkce);
+    const std::string db = emu.dir() + "/quota.db";
+    xfollow::Options o = client_opts(emu.base_url);
+    o.quota = "sqlite:" + db;
+    o.quota_limits = xfollow::Options::QuotaLimits{400, 1, 500};
+    {
+        const auto first = xfollow::Client::oauth2_refreshing(login, "demo-client-id", {}, o);
+        CHECK(first.follow(BOB, ALICE).following);
+        const auto same_app = xfollow::Client::oauth2_refreshing(login, "demo-client-id", {}, o);
+        auto qe = EXPECT_THROW(xfollow::QuotaExhausted, same_app.follow(ERIN, ALICE));
+        if (qe) CHECK(!qe->may_have_reached_server());
+        const auto other_app = xfollow::Client::oauth2_refreshing(login, "another-client-id", {}, o);
+        CHECK(other_app.follow(ERIN, ALICE).following);
+    }
 }
 
 // The OAuth 1.0a PIN flow: the emulator's authorize page shows the PIN.
@@ -1088,6 +1109,7 @@ int main() {
         test_receiver_callbacks();
         test_pkce();
         test_refreshing_client();
+        test_refreshing_client_quota_app();
         test_oauth1_pin();
         test_oauth1_callback();
     } catch (const std::exception &e) {
