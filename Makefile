@@ -193,28 +193,37 @@ test-ruby: lib emulator
 	  XFOLLOW_EMULATOR=$(CURDIR)/$(EMULATOR) rake test
 
 # The C++ wrapper (header-only bindings/cpp/xfollow.hpp): its test program, plain and under
-# AddressSanitizer + UBSan, and its example through the C example's checks, each against
-# its own emulator; both also compile as C++20.
+# AddressSanitizer + UBSan, and its examples through the C examples' checks, each against
+# its own emulator; all also compile as C++20. login_check.py needs only the standard
+# library, so python3 runs it without the virtualenv.
 CXXFLAGS_X := -std=c++17 $(CWARN) -pedantic -g -Iinclude -Ibindings/cpp
 CXX_ASAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 cpp-example: lib
 	mkdir -p $(BUILD)/bin
-	$(CXX) $(CXXFLAGS_X) bindings/cpp/examples/follow.cpp $(LDFLAGS_X) -o $(BUILD)/bin/follow-cpp
+	for ex in $(C_EXAMPLES); do \
+	  $(CXX) $(CXXFLAGS_X) bindings/cpp/examples/$$ex.cpp $(LDFLAGS_X) -o $(BUILD)/bin/$$ex-cpp || exit 1; \
+	done
 
 test-cpp: export RUST_BACKTRACE=0
+test-cpp: export XFOLLOW_EMULATOR=$(CURDIR)/$(EMULATOR)
 test-cpp: lib emulator cpp-example
 	mkdir -p $(BUILD)/test
 	$(CXX) $(CXXFLAGS_X) bindings/cpp/tests/test_xfollow.cpp $(LDFLAGS_X) -lpthread -o $(BUILD)/test/test_xfollow_cpp
 	$(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/tests/test_xfollow.cpp $(LDFLAGS_X) -lpthread \
 	  -o $(BUILD)/test/test_xfollow_cpp_asan
-	$(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/examples/follow.cpp $(LDFLAGS_X) -o $(BUILD)/test/follow_cpp_asan
+	for ex in $(C_EXAMPLES); do \
+	  $(CXX) $(CXXFLAGS_X) $(CXX_ASAN) bindings/cpp/examples/$$ex.cpp $(LDFLAGS_X) -o $(BUILD)/test/$${ex}_cpp_asan || exit 1; \
+	done
 	$(CXX) $(subst -std=c++17,-std=c++20,$(CXXFLAGS_X)) -fsyntax-only bindings/cpp/tests/test_xfollow.cpp \
-	  bindings/cpp/examples/follow.cpp
+	  $(C_EXAMPLES:%=bindings/cpp/examples/%.cpp)
 	scripts/with-emulator.sh $(BUILD)/test/test_xfollow_cpp
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(BUILD)/test/test_xfollow_cpp_asan
 	ASAN_OPTIONS=detect_leaks=1 scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/test/follow_cpp_asan
 	scripts/with-emulator.sh $(C_TESTS)/example_test.sh $(BUILD)/bin/follow-cpp
+	ASAN_OPTIONS=detect_leaks=1 python3 $(C_TESTS)/login_check.py $(BUILD)/test/login_pkce_cpp_asan \
+	  $(BUILD)/test/login_pin_cpp_asan
+	python3 $(C_TESTS)/login_check.py $(BUILD)/bin/login_pkce-cpp $(BUILD)/bin/login_pin-cpp
 
 # make install [PREFIX=/usr/local] [DESTDIR=] [LDCONFIG=:] installs what `make build` built
 # (build/lib; `make build PROFILE=release` for the release library): lib/libxfollow.so.VERSION

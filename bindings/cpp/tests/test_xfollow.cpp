@@ -2,8 +2,13 @@
 // starts one). A plain program: every CHECK counts as passed or failed, the last line is
 // "N passed, N failed", and the exit status is non-zero when anything failed.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,15 +18,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+extern char **environ;  // NOLINT: POSIX declares it for posix_spawn's callers
 
 // After <unistd.h>, whose POSIX X_OK must not clash with any xfollow name.
 #include "xfollow.hpp"
@@ -68,21 +79,18 @@ const std::string FOLLOW_ROUTE = "POST /2/users/*/following";
 std::string base_url;
 int port = 0;
 
-// A minimal HTTP/1.1 request to the emulator's admin API (Connection: close); the body.
-std::string admin(const std::string &method, const std::string &path, const std::string &body = "") {
+// Sends one raw request to 127.0.0.1:to_port and reads the answer until the server closes.
+std::string raw_http(int to_port, const std::string &req) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) throw std::runtime_error("socket");
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_port = htons(static_cast<uint16_t>(to_port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
         close(fd);
-        throw std::runtime_error("cannot connect to the emulator");
+        throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(to_port));
     }
-    std::string req = method + " /__emulator/" + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-                      "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\n\r\n" + body;
     for (std::size_t sent = 0; sent < req.size();) {
         ssize_t n = send(fd, req.data() + sent, req.size() - sent, 0);
         if (n <= 0) break;
@@ -92,9 +100,22 @@ std::string admin(const std::string &method, const std::string &path, const std:
     char buf[4096];
     for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) resp.append(buf, static_cast<std::size_t>(n));
     close(fd);
+    return resp;
+}
+
+// A minimal HTTP/1.1 request to an emulator's admin API (Connection: close); the body.
+std::string admin_at(int emulator_port, const std::string &method, const std::string &path,
+                     const std::string &body = "") {
+    std::string resp = raw_http(emulator_port, method + " /__emulator/" + path +
+                                                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                                                   "Content-Type: application/json\r\nContent-Length: " +
+                                                   std::to_string(body.size()) + "\r\n\r\n" + body);
     if (resp.compare(0, 12, "HTTP/1.1 200") != 0) throw std::runtime_error("admin " + path + ": " + resp);
     auto at = resp.find("\r\n\r\n");
     return at == std::string::npos ? std::string() : resp.substr(at + 4);
+}
+std::string admin(const std::string &method, const std::string &path, const std::string &body = "") {
+    return admin_at(port, method, path, body);
 }
 
 void reset() { admin("POST", "reset"); }
@@ -528,6 +549,492 @@ void test_threads() {
     CHECK(has_pair("pending", ALICE, CAROL));
 }
 
+// -- token flows ---------------------------------------------------------------------------
+static_assert(!std::is_copy_constructible_v<xfollow::OAuth2PKCE>, "OAuth2PKCE is move-only");
+static_assert(std::is_nothrow_move_constructible_v<xfollow::OAuth2PKCE>, "OAuth2PKCE moves without throwing");
+static_assert(!std::is_copy_constructible_v<xfollow::OAuth1Flow>, "OAuth1Flow is move-only");
+static_assert(std::is_nothrow_move_constructible_v<xfollow::OAuth1Flow>, "OAuth1Flow moves without throwing");
+static_assert(!std::is_copy_constructible_v<xfollow::OAuth1RequestToken>, "OAuth1RequestToken is move-only");
+static_assert(!std::is_copy_constructible_v<xfollow::RedirectReceiver>, "RedirectReceiver is move-only");
+static_assert(std::is_nothrow_move_constructible_v<xfollow::RedirectReceiver>, "receiver moves without throwing");
+static_assert(std::is_nothrow_move_constructible_v<xfollow::Secret>, "Secret moves without throwing");
+static_assert(std::is_nothrow_move_assignable_v<xfollow::Secret>, "Secret moves without throwing");
+
+const std::vector<std::string> SCOPE_LIST = {"tweet.read", "users.read", "follows.write", "offline.access"};
+
+// What a browser sees for a GET of an http://127.0.0.1:PORT/... URL (no redirect followed).
+struct Page {
+    int status = 0;
+    std::string location;  // the Location header, if any
+    std::string body;
+};
+
+Page browse(const std::string &url) {
+    std::smatch m;
+    if (!std::regex_match(url, m, std::regex(R"(http://127\.0\.0\.1:([0-9]+)(/.*))")))
+        throw std::runtime_error("not a loopback URL: " + url);
+    const std::string resp = raw_http(std::stoi(m[1]), "GET " + m[2].str() +
+                                                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    Page p;
+    std::smatch s;
+    if (std::regex_search(resp, s, std::regex(R"(^HTTP/1\.[01] ([0-9]{3}))"))) p.status = std::stoi(s[1]);
+    if (std::regex_search(resp, s, std::regex(R"(\r\n[Ll]ocation: *([^\r]*)\r\n)"))) p.location = s[1];
+    const auto at = resp.find("\r\n\r\n");
+    if (at != std::string::npos) p.body = resp.substr(at + 4);
+    return p;
+}
+
+// The value of key in the query of url (not decoded: the emulator sends URL-safe values).
+std::string query_value(const std::string &url, const std::string &key) {
+    std::smatch m;
+    return std::regex_search(url, m, std::regex("[?&]" + key + "=([^&]*)")) ? m[1].str() : std::string();
+}
+
+// An emulator of its own for the tests that need a redirect URI registered with the app:
+// the demo world plus redirect_uri, on a free port; stopped by the destructor.
+class OwnEmulator {
+public:
+    explicit OwnEmulator(const std::string &redirect_uri) {
+        const char *exe = std::getenv("XFOLLOW_EMULATOR");
+        const std::string emulator = exe && *exe ? exe : "target/debug/xfollow-emulator";
+        // The test runs from the repository's root (make test-cpp).
+        std::ifstream in("emulator/demo-world.json");
+        if (!in) throw std::runtime_error("cannot read emulator/demo-world.json: run from the repository's root");
+        std::stringstream world;
+        world << in.rdbuf();
+        const std::string text = std::regex_replace(world.str(), std::regex(R"("redirect_uris": \[)"),
+                                                    "\"redirect_uris\": [\"" + redirect_uri + "\", ");
+        const char *tmp = std::getenv("TMPDIR");
+        dir_ = std::string(tmp && *tmp ? tmp : "/tmp") + "/xfollow-cpp-XXXXXX";
+        if (mkdtemp(&dir_[0]) == nullptr) throw std::runtime_error("mkdtemp");
+        std::ofstream(dir_ + "/world.json") << text;
+        const std::string out = dir_ + "/out";
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        const std::string config = dir_ + "/world.json";
+        std::vector<std::string> args = {emulator, "--port", "0", "--config", config};
+        std::vector<char *> argv;
+        for (auto &a : args) argv.push_back(&a[0]);
+        argv.push_back(nullptr);
+        const int rc = posix_spawn(&pid_, emulator.c_str(), &fa, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (rc != 0) pid_ = -1;
+        for (int i = 0; rc == 0 && i < 200 && base_url.empty(); ++i) {
+            std::ifstream f(out);
+            std::string line;
+            if (std::getline(f, line) && line.rfind("listening on ", 0) == 0 && f.good())
+                base_url = line.substr(13);
+            else
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        if (base_url.empty()) {
+            stop();
+            throw std::runtime_error("the emulator " + emulator + " did not start");
+        }
+        port = std::stoi(base_url.substr(base_url.rfind(':') + 1));
+    }
+    OwnEmulator(const OwnEmulator &) = delete;
+    OwnEmulator &operator=(const OwnEmulator &) = delete;
+    ~OwnEmulator() { stop(); }
+    std::string admin(const std::string &method, const std::string &path, const std::string &body = "") const {
+        return admin_at(port, method, path, body);
+    }
+    bool has_follow(const std::string &source, const std::string &target) const {
+        return array(admin("GET", "state"), "follows")
+                   .find("{\"source\":\"" + source + "\",\"target\":\"" + target + "\"}") != std::string::npos;
+    }
+
+    std::string base_url;
+    int port = 0;
+
+    // A scratch directory, removed with everything in it when the emulator stops.
+    const std::string &dir() const { return dir_; }
+
+private:
+    void stop() noexcept {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+            pid_ = -1;
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+
+    std::string dir_;
+    pid_t pid_ = -1;
+};
+
+// One attempt per call and no quota ledger, against base.
+xfollow::Options client_opts(const std::string &base) {
+    xfollow::Options o = single();
+    o.base_url = base;
+    return o;
+}
+
+xfollow::OAuth2Options flow_opts(const std::string &base) {
+    xfollow::OAuth2Options o;
+    o.base_url = base;
+    return o;
+}
+
+void test_secret() {
+    std::cerr << "-- secrets\n";
+    xfollow::Secret s("abc");
+    std::ostringstream shown;
+    shown << s;
+    CHECK_EQ(shown.str(), std::string("Secret(<redacted>)"));
+    CHECK(s.expose() == "abc" && s.size() == 3 && std::string(s.c_str()) == "abc");
+    xfollow::Secret t = s;
+    CHECK(t == s);
+    xfollow::Secret u = std::move(t);
+    CHECK(u == s && t.empty() && std::string(t.c_str()).empty());  // NOLINT(bugprone-use-after-move)
+    CHECK(xfollow::Secret("abd") != s && xfollow::Secret("ab") != s);
+    xfollow::TokenSet ts{xfollow::Secret("a"), xfollow::Secret("r"), 5, {"x"}};
+    std::ostringstream tokens;
+    tokens << ts.access_token << " " << *ts.refresh_token;
+    CHECK_EQ(tokens.str(), std::string("Secret(<redacted>) Secret(<redacted>)"));
+
+    auto e = EXPECT_THROW(xfollow::InvalidArgument,
+                          xfollow::Client::oauth2(xfollow::Secret(std::string_view("a\0b", 3)), opts()));
+    if (e) CHECK_EQ(std::string(e->what()), "access_token contains a NUL character");
+}
+
+void test_token_arguments() {
+    std::cerr << "-- token flow arguments\n";
+    auto e = EXPECT_THROW(xfollow::InvalidArgument,
+                          xfollow::OAuth2PKCE("id", "http://127.0.0.1:8765/callback", {}, flow_opts(base_url)));
+    if (e) CHECK_EQ(std::string(e->what()), "at least one scope is needed");
+    EXPECT_THROW(xfollow::InvalidArgument,
+                 xfollow::OAuth2PKCE("id", "http://127.0.0.1:8765/callback", SCOPE_LIST,
+                                     flow_opts("http://api.x.com")));
+    e = EXPECT_THROW(xfollow::InvalidArgument, xfollow::RedirectReceiver("http://example.com:1/cb"));
+    if (e) CHECK(e->code() == xfollow::ErrorCode::invalid_argument && !e->may_have_reached_server());
+
+    // A refreshing client needs a refresh token and a margin of a second or more.
+    xfollow::TokenSet no_refresh{xfollow::Secret("abc"), std::nullopt, std::nullopt, {"tweet.read"}};
+    e = EXPECT_THROW(xfollow::InvalidArgument,
+                     xfollow::Client::oauth2_refreshing(no_refresh, "demo-client-id", {}, opts()));
+    if (e)
+        CHECK_EQ(std::string(e->what()), "the token set has no refresh token (request the offline.access scope)");
+    xfollow::RefreshOptions zero;
+    zero.margin = std::chrono::seconds(0);
+    no_refresh.refresh_token = xfollow::Secret("r");
+    e = EXPECT_THROW(xfollow::InvalidArgument,
+                     xfollow::Client::oauth2_refreshing(no_refresh, "demo-client-id", zero, opts()));
+    if (e) CHECK_EQ(std::string(e->what()), "margin must be at least 1 second");
+    e = EXPECT_THROW(xfollow::InvalidArgument, alice2().token_set());
+    if (e) CHECK(e->code() == xfollow::ErrorCode::invalid_argument);
+
+    xfollow::OAuth2PKCE flow("demo-client-id", "http://127.0.0.1:8765/callback", SCOPE_LIST, flow_opts(base_url));
+    xfollow::OAuth2PKCE moved = std::move(flow);
+    EXPECT_THROW(std::logic_error, flow.authorization_request());  // NOLINT(bugprone-use-after-move)
+    e = EXPECT_THROW(xfollow::InvalidArgument, moved.revoke(""));
+    if (e) CHECK(e->code() == xfollow::ErrorCode::invalid_argument);
+}
+
+void test_receiver_timeout() {
+    std::cerr << "-- redirect receiver timeout\n";
+    xfollow::RedirectReceiver r("http://127.0.0.1:0/cb");
+    const std::string uri = r.redirect_uri();
+    CHECK(uri.rfind("http://127.0.0.1:", 0) == 0 && uri != "http://127.0.0.1:0/cb" && uri.size() > 20);
+    auto t = EXPECT_THROW(xfollow::Timeout, r.wait("st", std::chrono::milliseconds(50)));
+    if (t) {
+        CHECK(t->code() == xfollow::ErrorCode::timeout);
+        CHECK_EQ(std::string(t->what()), "no authorization callback arrived within 0.05 s");
+    }
+    auto used = EXPECT_THROW(xfollow::InvalidArgument, r.wait("st", std::chrono::milliseconds(50)));
+    if (used) CHECK_EQ(std::string(used->what()), "the redirect receiver was already used");
+}
+
+// What the receiver makes of callbacks that are not this login's code: another path, another
+// state (the wait goes on), a denial, no code.
+void test_receiver_callbacks() {
+    std::cerr << "-- redirect receiver callbacks\n";
+    {
+        xfollow::RedirectReceiver r("http://127.0.0.1:0/callback");
+        const std::string uri = r.redirect_uri();
+        auto waiting = std::async(std::launch::async, [&] { return r.wait("S", std::chrono::milliseconds(1500)); });
+        const Page other = browse(uri.substr(0, uri.rfind('/')) + "/favicon.ico");
+        const Page forged = browse(uri + "?state=T&code=c");
+        CHECK_EQ(other.status, 404);
+        CHECK_EQ(forged.status, 400);
+        try {
+            (void)waiting.get();
+            CHECK(!"a forged callback ended the wait");
+        } catch (const xfollow::Timeout &e) {
+            CHECK_EQ(std::string(e.what()), "no authorization callback arrived within 1.5 s");
+            CHECK(e.code() == xfollow::ErrorCode::timeout);
+        }
+    }
+    {
+        xfollow::RedirectReceiver r("http://127.0.0.1:0/callback");
+        auto waiting = std::async(std::launch::async, [&] { return r.wait("S", std::chrono::seconds(5)); });
+        const Page denied =
+            browse(r.redirect_uri() + "?state=S&error=access_denied&error_description=The+user+said+no");
+        CHECK_EQ(denied.status, 400);
+        CHECK(denied.body.find("The authorization was not granted.") != std::string::npos);
+        auto e = EXPECT_THROW(xfollow::AuthError, waiting.get());
+        if (e) {
+            CHECK_EQ(std::string(e->what()), "authorization refused (access_denied): The user said no");
+            CHECK(e->code() == xfollow::ErrorCode::unauthorized && !e->may_have_reached_server());
+        }
+    }
+    {
+        xfollow::RedirectReceiver r("http://127.0.0.1:0/callback");
+        auto waiting = std::async(std::launch::async, [&] { return r.wait("S", std::chrono::seconds(5)); });
+        const Page no_code = browse(r.redirect_uri() + "?state=S");
+        CHECK_EQ(no_code.status, 400);
+        auto e = EXPECT_THROW(xfollow::ProtocolError, waiting.get());
+        if (e) CHECK_EQ(std::string(e->what()), "unexpected answer: callback has no code");
+    }
+}
+
+// The PKCE flow end to end, the test playing the browser: the authorize page redirects
+// to the receiver, which hands the code over; exchange, refresh, revoke.
+void test_pkce() {
+    std::cerr << "-- OAuth 2.0 PKCE\n";
+    xfollow::RedirectReceiver receiver("http://127.0.0.1:0/callback");
+    const std::string redirect = receiver.redirect_uri();
+    OwnEmulator emu(redirect);
+    xfollow::OAuth2PKCE pkce("demo-client-id", redirect, SCOPE_LIST, flow_opts(emu.base_url));
+    CHECK_EQ(pkce.redirect_uri(), redirect);
+    xfollow::AuthorizationRequest req = pkce.authorization_request();
+    CHECK(req.url.rfind(emu.base_url + "/i/oauth2/authorize?response_type=code&client_id=demo-client-id&", 0) == 0);
+    CHECK_EQ(query_value(req.url, "state"), req.state);
+    CHECK_EQ(query_value(req.url, "code_challenge_method"), std::string("S256"));
+    CHECK(req.code_verifier.size() >= 43 && req.code_verifier.size() <= 128);
+    CHECK(req.url.find(std::string(req.code_verifier.expose())) == std::string::npos);
+
+    Page authorize = browse(req.url);
+    CHECK_EQ(authorize.status, 302);
+    CHECK(authorize.location.rfind(redirect + "?", 0) == 0);
+    auto waiting = std::async(std::launch::async, [&] { return receiver.wait(req.state, std::chrono::seconds(20)); });
+    // Another login's callback (another state) is refused and the wait goes on.
+    Page forged = browse(redirect + "?state=not-this-login&code=stolen");
+    Page delivered = browse(authorize.location);
+    const xfollow::Secret code = waiting.get();
+    CHECK_EQ(forged.status, 400);
+    CHECK(forged.body.find("state mismatch") != std::string::npos);
+    CHECK_EQ(delivered.status, 200);
+    CHECK(delivered.body.find("Authorization received") != std::string::npos);
+    CHECK(code.expose() == query_value(authorize.location, "code"));
+
+    xfollow::TokenSet tokens = pkce.exchange(code, req.code_verifier);
+    CHECK(tokens.scopes == SCOPE_LIST);
+    CHECK(tokens.refresh_token && !tokens.refresh_token->empty());
+    CHECK(tokens.expires_at && *tokens.expires_at > 1700000000u);
+    CHECK_EQ(xfollow::Client::oauth2(tokens.access_token, client_opts(emu.base_url)).me().id, ALICE);
+
+    // The code is spent: the provider's answer, exactly.
+    auto spent = EXPECT_THROW(xfollow::AuthError, pkce.exchange(code, req.code_verifier));
+    if (spent) {
+        CHECK(spent->code() == xfollow::ErrorCode::unauthorized);
+        CHECK_EQ(std::string(spent->what()), "token endpoint refused the request (HTTP 400, invalid_request): Value "
+                                             "passed for the authorization code was invalid.");
+        CHECK(spent->title() == std::optional<std::string>("invalid_request"));
+        CHECK_EQ(spent->http_status(), 400);
+    }
+
+    // Refresh: a new pair; the old refresh token is spent.
+    xfollow::TokenSet renewed = pkce.refresh(*tokens.refresh_token);
+    CHECK(renewed.access_token != tokens.access_token && renewed.refresh_token &&
+          *renewed.refresh_token != *tokens.refresh_token);
+    CHECK(renewed.scopes == SCOPE_LIST);
+    auto again = EXPECT_THROW(xfollow::AuthError, pkce.refresh(*tokens.refresh_token));
+    if (again) {
+        CHECK_EQ(again->http_status(), 400);
+        CHECK_EQ(std::string(again->what()),
+                 "token endpoint refused the request (HTTP 400, invalid_request): Value passed for the token was invalid.");
+    }
+
+    // Revoke the access token: the API refuses it; revoke the refresh token: no refresh.
+    const xfollow::Options o = client_opts(emu.base_url);
+    CHECK_EQ(xfollow::Client::oauth2(renewed.access_token, o).me().id, ALICE);
+    pkce.revoke(renewed.access_token);
+    auto revoked = EXPECT_THROW(xfollow::AuthError, xfollow::Client::oauth2(renewed.access_token, o).me());
+    if (revoked) CHECK_EQ(revoked->http_status(), 401);
+    pkce.revoke(*renewed.refresh_token, xfollow::TokenKind::refresh);
+    auto gone = EXPECT_THROW(xfollow::AuthError, pkce.refresh(*renewed.refresh_token));
+    if (gone) CHECK_EQ(gone->http_status(), 400);
+}
+
+// Logs alice in through PKCE, the code taken from the authorize page's redirect (the
+// receiver's part is test_pkce's).
+xfollow::TokenSet pkce_login(const xfollow::OAuth2PKCE &pkce) {
+    const xfollow::AuthorizationRequest req = pkce.authorization_request();
+    const Page authorize = browse(req.url);
+    if (authorize.status != 302 || query_value(authorize.location, "state") != req.state)
+        throw std::runtime_error("PKCE login failed: " + authorize.body);
+    return pkce.exchange(query_value(authorize.location, "code"), req.code_verifier);
+}
+
+// A refreshing client whose access token expired on the server (the emulator's clock moved
+// past it): the follow is answered 401, the client refreshes once, persists the new set
+// through on_refresh and sends again. With the refresh token revoked the refresh fails
+// once, with the provider's message, and nothing is persisted.
+void test_refreshing_client() {
+    std::cerr << "-- refreshing client\n";
+    const std::string redirect = "http://127.0.0.1:8765/callback";  // the demo app's
+    OwnEmulator emu(redirect);
+    xfollow::OAuth2PKCE pkce("demo-client-id", redirect, SCOPE_LIST, flow_opts(emu.base_url));
+    const xfollow::TokenSet login = pkce_login(pkce);
+
+    std::mutex mu;
+    std::vector<xfollow::TokenSet> persisted;
+    xfollow::RefreshOptions refresh;
+    refresh.on_refresh = [&](const xfollow::TokenSet &t) {
+        std::lock_guard<std::mutex> lock(mu);
+        persisted.push_back(t);
+    };
+    const std::string store = emu.dir() + "/tokens.json";
+    refresh.token_store = store;
+    {
+        xfollow::Client client =
+            xfollow::Client::oauth2_refreshing(login, "demo-client-id", refresh, client_opts(emu.base_url));
+        CHECK(client.token_set().access_token == login.access_token);
+        CHECK(client.follow(BOB, ALICE).following);
+        CHECK(persisted.empty());
+
+        emu.admin("POST", "clock", "{\"advance_seconds\": 7300}");
+        xfollow::FollowResult r = client.follow(ERIN, ALICE);
+        CHECK(r.following && r.state == xfollow::FollowState::following);
+        CHECK(emu.has_follow(ALICE, ERIN));
+        CHECK_EQ(persisted.size(), 1u);
+        const xfollow::TokenSet now = client.token_set();
+        CHECK(now.access_token != login.access_token);
+        CHECK(!persisted.empty() && persisted[0].access_token == now.access_token &&
+              persisted[0].refresh_token == now.refresh_token && persisted[0].scopes == SCOPE_LIST);
+        struct stat st{};
+        CHECK(stat(store.c_str(), &st) == 0 && (st.st_mode & 0777) == 0600);
+        // The login's refresh token was spent by the client's refresh.
+        EXPECT_THROW(xfollow::AuthError, pkce.refresh(*login.refresh_token));
+
+        // With its refresh token revoked the refresh fails once, with the provider's message.
+        pkce.revoke(*now.refresh_token, xfollow::TokenKind::refresh);
+        emu.admin("POST", "clock", "{\"advance_seconds\": 7300}");
+        auto e = EXPECT_THROW(xfollow::AuthError, client.unfollow(ERIN, ALICE));
+        if (e)
+            CHECK_EQ(std::string(e->what()),
+                     "refreshing the OAuth 2.0 access token failed: token endpoint refused the request (HTTP 400, "
+                     "invalid_request): Value passed for the token was invalid.");
+        CHECK_EQ(persisted.size(), 1u);
+        CHECK(emu.has_follow(ALICE, ERIN));
+    }
+
+    // An on_refresh that throws does not stop the call: the new set is used anyway. A
+    // margin longer than the token's life refreshes before the first call.
+    int thrown = 0;
+    refresh.on_refresh = [&](const xfollow::TokenSet &) {
+        ++thrown;
+        throw std::runtime_error("cannot save");
+    };
+    refresh.token_store.reset();
+    refresh.margin = std::chrono::hours(3);
+    const xfollow::TokenSet second = pkce_login(pkce);
+    xfollow::Client client =
+        xfollow::Client::oauth2_refreshing(second, "demo-client-id", refresh, client_opts(emu.base_url));
+    CHECK(client.follow(BOB, ALICE).following);
+    CHECK_EQ(thrown, 1);
+    CHECK(client.token_set().access_token != second.access_token);
+}
+
+// A refreshing client's client_id names the app in a shared quota ledger: with one follow
+// per app, another client id still has its own.
+void test_refreshing_client_quota_app() {
+    std::cerr << "-- refreshing client: the app in the quota ledger\n";
+    const std::string redirect = "http://127.0.0.1:8765/callback";
+    OwnEmulator emu(redirect);
+    xfollow::OAuth2PKCE pkce("demo-client-id", redirect, SCOPE_LIST, flow_opts(emu.base_url));
+    const xfollow::TokenSet login = pkce_login(pkce);
+    const std::string db = emu.dir() + "/quota.db";
+    xfollow::Options o = client_opts(emu.base_url);
+    o.quota = "sqlite:" + db;
+    o.quota_limits = xfollow::Options::QuotaLimits{400, 1, 500};
+    {
+        const auto first = xfollow::Client::oauth2_refreshing(login, "demo-client-id", {}, o);
+        CHECK(first.follow(BOB, ALICE).following);
+        const auto same_app = xfollow::Client::oauth2_refreshing(login, "demo-client-id", {}, o);
+        auto qe = EXPECT_THROW(xfollow::QuotaExhausted, same_app.follow(ERIN, ALICE));
+        if (qe) CHECK(!qe->may_have_reached_server());
+        const auto other_app = xfollow::Client::oauth2_refreshing(login, "another-client-id", {}, o);
+        CHECK(other_app.follow(ERIN, ALICE).following);
+    }
+}
+
+// The OAuth 1.0a PIN flow: the emulator's authorize page shows the PIN.
+void test_oauth1_pin() {
+    std::cerr << "-- OAuth 1.0a PIN\n";
+    reset();
+    xfollow::OAuth1Options o;
+    o.base_url = base_url;
+    xfollow::OAuth1Flow flow(CK, CS, o);
+    auto bad = EXPECT_THROW(xfollow::InvalidArgument, flow.request_token("admin"));
+    if (bad) CHECK(!bad->may_have_reached_server());
+    xfollow::OAuth1RequestToken req = flow.request_token("write");
+    CHECK_EQ(req.authorize_url(), base_url + "/oauth/authorize?oauth_token=" + req.token());
+    const std::string url = flow.authorize_url(req, true, true, "bob");
+    CHECK_EQ(url, base_url + "/oauth/authenticate?oauth_token=" + req.token() + "&force_login=true&screen_name=bob");
+    Page page = browse(url);
+    std::smatch m;
+    CHECK(std::regex_search(page.body, m, std::regex(R"(<code id="pin">([0-9]+)</code>)")));
+    if (m.empty()) return;
+    const xfollow::Secret pin(m[1].str());
+
+    // A wrong PIN is refused and does not spend the request token.
+    const char *other_pin = pin.expose() == "0000000" ? "1111111" : "0000000";
+    auto wrong = EXPECT_THROW(xfollow::AuthError, flow.access_token(req, other_pin));
+    if (wrong) {
+        CHECK(wrong->code() == xfollow::ErrorCode::unauthorized);
+        CHECK_EQ(wrong->http_status(), 401);
+        CHECK_EQ(std::string(wrong->what()), "HTTP 401 unauthorized (HTTP 401)");
+    }
+    xfollow::OAuth1Credentials creds = flow.access_token(req, pin);
+    CHECK(creds.user_id == std::optional<std::string>(BOB));
+    CHECK(creds.screen_name == std::optional<std::string>("bob"));
+    CHECK(creds.token.expose().substr(0, BOB.size() + 1) == BOB + "-");
+    CHECK(creds.token_secret.size() > 10);
+    auto spent = EXPECT_THROW(xfollow::AuthError, flow.access_token(req, pin));
+    if (spent) CHECK_EQ(spent->http_status(), 401);
+
+    xfollow::Client bob = xfollow::Client::oauth1(CK, CS, creds, opts());
+    CHECK(bob.follow(ERIN).following);
+    CHECK(has_pair("follows", BOB, ERIN));
+}
+
+// The OAuth 1.0a callback flow: the authorize page redirects to the receiver.
+void test_oauth1_callback() {
+    std::cerr << "-- OAuth 1.0a callback\n";
+    xfollow::RedirectReceiver receiver("http://127.0.0.1:0/callback");
+    OwnEmulator emu(receiver.redirect_uri());
+    xfollow::OAuth1Options o;
+    o.base_url = emu.base_url;
+    o.callback = receiver.redirect_uri();
+    xfollow::OAuth1Flow flow(CK, CS, o);
+    xfollow::OAuth1RequestToken req = flow.request_token();
+    Page authorize = browse(req.authorize_url() + "&as_user=erin");
+    CHECK_EQ(authorize.status, 302);
+    CHECK(authorize.location.rfind(receiver.redirect_uri() + "?", 0) == 0);
+    auto waiting = std::async(std::launch::async, [&] { return receiver.wait_oauth1(req, std::chrono::seconds(20)); });
+    Page forged = browse(receiver.redirect_uri() + "?oauth_token=another&oauth_verifier=x");
+    Page delivered = browse(authorize.location);
+    const xfollow::Secret verifier = waiting.get();
+    CHECK_EQ(forged.status, 400);
+    CHECK(forged.body.find("token mismatch") != std::string::npos);
+    CHECK_EQ(delivered.status, 200);
+    CHECK(verifier.expose() == query_value(authorize.location, "oauth_verifier"));
+
+    // A callback for another request token is refused before any exchange.
+    xfollow::OAuth1RequestToken other = flow.request_token();
+    auto e = EXPECT_THROW(xfollow::AuthError, flow.access_token_from_callback(other, authorize.location));
+    if (e) CHECK(e->code() == xfollow::ErrorCode::unauthorized && !e->may_have_reached_server());
+    xfollow::OAuth1Credentials creds = flow.access_token_from_callback(req, authorize.location);
+    CHECK(creds.user_id == std::optional<std::string>(ERIN));
+    CHECK(creds.screen_name == std::optional<std::string>("erin"));
+}
+
 }  // namespace
 
 // followers()/following(): one page, tokens to the last page, checks before any request.
@@ -596,6 +1103,15 @@ int main() {
         test_accept_encoding();
         test_threads();
         test_lookups();
+        test_secret();
+        test_token_arguments();
+        test_receiver_timeout();
+        test_receiver_callbacks();
+        test_pkce();
+        test_refreshing_client();
+        test_refreshing_client_quota_app();
+        test_oauth1_pin();
+        test_oauth1_callback();
     } catch (const std::exception &e) {
         ++failed;
         std::cerr << "FAILED: unexpected exception: " << e.what() << "\n";

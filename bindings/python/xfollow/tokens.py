@@ -386,8 +386,9 @@ class RedirectReceiver(_Handle):
         return min(max(round(timeout * 1000), 0), 0xFFFFFFFF)
 
     def wait(self, state: str, timeout: float = 300) -> str:
-        """Waits for the OAuth 2.0 callback, checks `state` (a mismatch raises `AuthError`)
-        and returns the authorization code; `Timeout` when nothing came in time."""
+        """Waits for the OAuth 2.0 callback whose `state` is `state` and returns the
+        authorization code. A callback with another or no state gets an error page and the
+        wait goes on; a denial raises `AuthError`, nothing of this login in time `Timeout`."""
         out = c_void_p()
         with self._lock:
             self._lib.x_redirect_receiver_wait(
