@@ -509,11 +509,6 @@ impl Client {
             .map_err(limits::quota_error)
     }
 
-    /// The retry policy in use.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
-    }
-
     /// Cancels every retry wait and every request in flight on a direct connection running
     /// on this client, from any thread: those calls return [`crate::ErrorKind::Cancelled`]
     /// at once, and so does every later call until [`reset_cancel`](Self::reset_cancel). A

@@ -17,7 +17,6 @@ mod gzip;
 mod written;
 
 // The fuzz target's entry: the direct path's answer reading over bytes in memory.
-#[allow(unused_imports)]
 pub(crate) use answer::parse_answer_bytes;
 
 use crate::error::{Delivery, Error, ErrorKind};
