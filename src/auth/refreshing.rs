@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::auth::secret::token_problem;
 use crate::error::Error;
+use crate::secret::token_problem;
 use crate::tokens::oauth2::OAuth2Client;
 use crate::tokens::refresh::DEFAULT_MARGIN;
 use crate::tokens::{HttpPoster, Refresher, Secret, TokenSet, TokenStore};

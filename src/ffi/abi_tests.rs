@@ -17,7 +17,7 @@ fn string_arguments() {
     // SAFETY: NULL or NUL-terminated strings.
     unsafe {
         let e = arg_str(ptr::null(), "user_id").unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidArgument);
         assert_eq!(e.message(), "user_id is NULL");
         assert_eq!(arg_str(c"783214".as_ptr(), "user_id").unwrap(), "783214");
         let bad = [0xffu8, 0xfe, 0];

@@ -6,7 +6,7 @@ use super::{
     arg_opt_str, arg_str, boundary, c_string, free_box, handle, out_handle, out_string, x_result,
 };
 use crate::client::Client;
-use crate::retry::Cancel;
+use crate::cancel::Cancel;
 use std::ffi::c_char;
 
 /// A client (opaque). Immutable after x_client_new and safe to share between threads:

@@ -4,7 +4,7 @@
 use super::client::x_client;
 use super::result::{window_out, x_rate_window};
 use super::{arg_opt_str, boundary, c_string, free_box, handle, out_handle, x_result};
-use crate::lookups::{PageRequest, UserPage};
+use crate::client::pages::{PageRequest, UserPage};
 use std::ffi::{c_char, CString};
 use std::ptr;
 
@@ -21,7 +21,7 @@ pub struct x_user_page {
 
 impl x_user_page {
     fn new(page: UserPage) -> x_user_page {
-        let col = |f: fn(&crate::User) -> &str| page.users.iter().map(|u| c_string(f(u))).collect();
+        let col = |f: fn(&crate::api::User) -> &str| page.users.iter().map(|u| c_string(f(u))).collect();
         x_user_page {
             ids: col(|u| &u.id),
             usernames: col(|u| &u.username),

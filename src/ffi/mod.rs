@@ -318,7 +318,7 @@ mod abi_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::error::ErrorKind;
 
     #[test]
     fn codes_match_error_kinds() {

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::client::Endpoint;
 use crate::error::Error;
-use crate::limits::quota_error;
+use crate::client::policy::quota_error;
 use crate::quota::{QuotaLimits, QuotaStatus};
 use std::ffi::c_char;
 use std::ffi::c_int;

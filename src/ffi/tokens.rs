@@ -882,16 +882,16 @@ mod wipe_tests {
                     ptr::null(),
                     &mut flow,
                 ),
-                super::super::X_SUCCESS
+                crate::ffi::X_SUCCESS
             );
             assert_eq!(
                 x_oauth2_flow_authorization_request(flow, &mut url, &mut state, &mut verifier),
-                super::super::X_SUCCESS
+                crate::ffi::X_SUCCESS
             );
             let len = std::ffi::CStr::from_ptr(verifier).to_bytes().len();
             assert_eq!(len, 64);
             WATCHED.store(verifier as usize, Ordering::SeqCst);
-            super::super::x_string_free(verifier);
+            crate::ffi::x_string_free(verifier);
             assert_eq!(WATCHED.load(Ordering::SeqCst), 0, "the block was not freed");
             assert!(SEEN_LEN.load(Ordering::SeqCst) > len);
             let seen: Vec<u8> = SEEN[..=len]
@@ -899,8 +899,8 @@ mod wipe_tests {
                 .map(|b| b.load(Ordering::SeqCst))
                 .collect();
             assert_eq!(seen, vec![0u8; len + 1]);
-            super::super::x_string_free(url);
-            super::super::x_string_free(state);
+            crate::ffi::x_string_free(url);
+            crate::ffi::x_string_free(state);
             x_oauth2_flow_free(flow);
         }
     }
