@@ -201,7 +201,7 @@ pub unsafe extern "C" fn x_last_error_rate_limit(
 ) -> bool {
     boundary!(default = false, {
         let rl = with(None, |l| Some(*l.error.rate_limit()));
-        // SAFETY: forwarded out-pointer contract.
+        // SAFETY: The three out-pointers are NULL or writable uint64_t.
         unsafe { window_out(rl.as_ref(), window, limit_out, remaining_out, reset_out) }
     })
 }

@@ -6,6 +6,7 @@
 
 mod client;
 mod config;
+mod handle;
 mod last_error;
 mod quota;
 mod result;
@@ -16,6 +17,8 @@ mod version;
 mod lookups;
 
 use crate::error::Error;
+pub(crate) use handle::{castable, free_raw, opt_ref, try_mut, try_ref};
+use handle::{to_raw, Castable};
 use std::any::Any;
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, CStr, CString};
@@ -178,15 +181,9 @@ pub(crate) unsafe fn arg_opt_str<'a>(
     if p.is_null() {
         Ok(None)
     } else {
-        // SAFETY: forwarded contract.
+        // SAFETY: `p` is NULL or NUL-terminated and outlives the call.
         unsafe { arg_str(p, what) }.map(Some)
     }
-}
-
-/// Borrows a handle; NULL is an invalid argument.
-pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T, Error> {
-    // SAFETY: non-NULL handles come from this library's constructors and are live.
-    unsafe { p.as_ref() }.ok_or_else(|| Error::invalid_argument(format!("{what} is NULL")))
 }
 
 /// Writes `v` through an out-pointer (checked non-NULL beforehand).
@@ -230,8 +227,11 @@ fn out_with<T, P>(
 }
 
 /// Writes the value `f` makes through `out` as a new handle (freed by its type's `_free`).
-pub(crate) fn out_handle<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
-    out_with(out, "out", f, |v| Box::into_raw(Box::new(v)))
+pub(crate) fn out_handle<T: Castable>(
+    out: *mut *mut T,
+    f: impl FnOnce() -> Result<T, Error>,
+) -> x_result {
+    out_with(out, "out", f, to_raw)
 }
 
 /// Writes the string `f` makes through `out` (named `what` in errors), to be freed with
@@ -242,14 +242,6 @@ pub(crate) fn out_string(
     f: impl FnOnce() -> Result<CString, Error>,
 ) -> x_result {
     out_with(out, what, f, CString::into_raw)
-}
-
-/// Frees a handle this library made with `Box::into_raw`. NULL is accepted.
-pub(crate) unsafe fn free_box<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: `p` came from Box::into_raw in this library and is freed once.
-        drop(unsafe { Box::from_raw(p) });
-    }
 }
 
 /// A C string copy of `s` (interior NULs, impossible in API JSON strings, are dropped).

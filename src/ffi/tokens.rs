@@ -3,17 +3,18 @@
 //! and the refreshing OAuth 2.0 credential of a configuration.
 
 use super::client::x_client;
-use super::config::{builder, update_builder, x_config};
+use super::config::x_config;
 use super::{
-    arg_opt_str, arg_str, boundary, c_string, check_out, free_box, handle, out_handle, out_string,
-    status, write_out, x_result,
+    arg_opt_str, arg_str, boundary, c_string, check_out, free_raw, out_handle, out_string, status,
+    write_out, x_result,
 };
+use super::{castable, opt_ref, try_mut, try_ref};
 use crate::auth::OAuth2Refreshing;
-use crate::client::ClientBuilder;
 use crate::error::Error;
 use crate::tokens::oauth1::{AccessToken, AccessType, AuthorizeOptions, RequestToken};
 use crate::tokens::oauth2::TokenTypeHint;
 use crate::tokens::{OAuth1Flow, OAuth2Flow, RedirectReceiver, Secret, TokenSet};
+use crate::transport::TransportOptions;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::ptr;
 use std::sync::Mutex;
@@ -39,12 +40,10 @@ impl Drop for CSecret {
 }
 
 /// The transport settings of an optional config (NULL: the defaults).
-unsafe fn transport_of(cfg: *const x_config) -> ClientBuilder {
-    // SAFETY: forwarded pointer contract (NULL or a live config).
-    match unsafe { cfg.as_ref() } {
-        Some(c) => builder(c).clone(),
-        None => ClientBuilder::new(),
-    }
+fn transport_of(cfg: Option<&x_config>) -> TransportOptions {
+    cfg.map_or_else(TransportOptions::default, |c| {
+        c.builder().transport_options().clone()
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -85,7 +84,9 @@ pub unsafe extern "C" fn x_token_set_new(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
+            // SAFETY: `access_token` is NULL or NUL-terminated and outlives the call;
+            // `refresh_token` is NULL or NUL-terminated and outlives the call; `scopes` is NULL
+            // or NUL-terminated and outlives the call.
             let at = unsafe { arg_str(access_token, "access_token") }?;
             let rt = unsafe { arg_opt_str(refresh_token, "refresh_token") }?;
             let sc = unsafe { arg_opt_str(scopes, "scopes") }?.unwrap_or("");
@@ -106,21 +107,16 @@ pub unsafe extern "C" fn x_token_set_new(
 /// Frees a token set. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_free(t: *mut x_token_set) {
-    // SAFETY: `t` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(t) } })
-}
-
-unsafe fn ts<'a>(t: *const x_token_set) -> Option<&'a x_token_set> {
-    // SAFETY: non-NULL token sets come from this library and are live.
-    unsafe { t.as_ref() }
+    // SAFETY: `t` is NULL or an x_token_set of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(t) } })
 }
 
 /// The access token (secret). Owned by the token set; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_access_token(t: *const x_token_set) -> *const c_char {
-    // SAFETY: see ts.
     boundary!(default = ptr::null(), {
-        unsafe { ts(t) }.map_or(ptr::null(), |t| t.access.as_ptr())
+        // SAFETY: `t` is NULL or a live x_token_set from its constructor.
+        unsafe { opt_ref(t) }.map_or(ptr::null(), |t| t.access.as_ptr())
     })
 }
 
@@ -128,9 +124,9 @@ pub unsafe extern "C" fn x_token_set_access_token(t: *const x_token_set) -> *con
 /// by the token set.
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_refresh_token(t: *const x_token_set) -> *const c_char {
-    // SAFETY: see ts.
     boundary!(default = ptr::null(), {
-        unsafe { ts(t) }
+        // SAFETY: `t` is NULL or a live x_token_set from its constructor.
+        unsafe { opt_ref(t) }
             .and_then(|t| t.refresh.as_ref())
             .map_or(ptr::null(), |r| r.as_ptr())
     })
@@ -139,18 +135,20 @@ pub unsafe extern "C" fn x_token_set_refresh_token(t: *const x_token_set) -> *co
 /// When the access token expires, in Unix seconds; 0 when unknown (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_expires_at(t: *const x_token_set) -> u64 {
-    // SAFETY: see ts.
     boundary!(default = 0, {
-        unsafe { ts(t) }.and_then(|t| t.set.expires_at).unwrap_or(0)
+        // SAFETY: `t` is NULL or a live x_token_set from its constructor.
+        unsafe { opt_ref(t) }
+            .and_then(|t| t.set.expires_at)
+            .unwrap_or(0)
     })
 }
 
 /// The granted scopes, joined by spaces. Owned by the token set; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_scopes(t: *const x_token_set) -> *const c_char {
-    // SAFETY: see ts.
     boundary!(default = ptr::null(), {
-        unsafe { ts(t) }.map_or(ptr::null(), |t| t.scopes.as_ptr())
+        // SAFETY: `t` is NULL or a live x_token_set from its constructor.
+        unsafe { opt_ref(t) }.map_or(ptr::null(), |t| t.scopes.as_ptr())
     })
 }
 
@@ -206,12 +204,16 @@ pub unsafe extern "C" fn x_oauth1_flow_new(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
+            // SAFETY: `consumer_key` is NULL or NUL-terminated and outlives the call;
+            // `consumer_secret` is NULL or NUL-terminated and outlives the call; `callback` is
+            // NULL or NUL-terminated and outlives the call; `base_url` is NULL or
+            // NUL-terminated and outlives the call; `cfg` is NULL or a live x_config from its
+            // constructor.
             let ck = unsafe { arg_str(consumer_key, "consumer_key") }?;
             let cs = unsafe { arg_str(consumer_secret, "consumer_secret") }?;
             let cb = unsafe { arg_opt_str(callback, "callback") }?;
             let base = unsafe { arg_opt_str(base_url, "base_url") }?;
-            let transport = unsafe { transport_of(cfg) };
+            let transport = transport_of(unsafe { opt_ref(cfg) });
             let mut flow = OAuth1Flow::new(ck, cs)?.transport(&transport)?;
             if let Some(cb) = cb {
                 flow = flow.callback(cb)?;
@@ -227,8 +229,8 @@ pub unsafe extern "C" fn x_oauth1_flow_new(
 /// Frees a flow. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_oauth1_flow_free(flow: *mut x_oauth1_flow) {
-    // SAFETY: `flow` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(flow) } })
+    // SAFETY: `flow` is NULL or an x_oauth1_flow of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(flow) } })
 }
 
 /// Step 1: POST /oauth/request_token (checks oauth_callback_confirmed). `access_type`:
@@ -242,8 +244,9 @@ pub unsafe extern "C" fn x_oauth1_flow_request_token(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor;
+            // `access_type` is NULL or NUL-terminated and outlives the call.
+            let f = unsafe { try_ref(flow) }?;
             let at = match unsafe { arg_opt_str(access_type, "access_type") }? {
                 None => None,
                 Some("read") => Some(AccessType::Read),
@@ -269,16 +272,16 @@ pub unsafe extern "C" fn x_oauth1_flow_request_token(
 /// Frees a request token. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_oauth1_request_free(r: *mut x_oauth1_request) {
-    // SAFETY: `r` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(r) } })
+    // SAFETY: `r` is NULL or an x_oauth1_request of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(r) } })
 }
 
 /// The request token (`oauth_token`, public). Owned by the request; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_oauth1_request_get_token(r: *const x_oauth1_request) -> *const c_char {
     boundary!(default = ptr::null(), {
-        // SAFETY: non-NULL requests come from this library and are live.
-        unsafe { r.as_ref() }.map_or(ptr::null(), |r| r.token.as_ptr())
+        // SAFETY: `r` is NULL or a live x_oauth1_request from its constructor.
+        unsafe { opt_ref(r) }.map_or(ptr::null(), |r| r.token.as_ptr())
     })
 }
 
@@ -289,8 +292,8 @@ pub unsafe extern "C" fn x_oauth1_request_authorize_url(
     r: *const x_oauth1_request,
 ) -> *const c_char {
     boundary!(default = ptr::null(), {
-        // SAFETY: non-NULL requests come from this library and are live.
-        unsafe { r.as_ref() }.map_or(ptr::null(), |r| r.authorize_url.as_ptr())
+        // SAFETY: `r` is NULL or a live x_oauth1_request from its constructor.
+        unsafe { opt_ref(r) }.map_or(ptr::null(), |r| r.authorize_url.as_ptr())
     })
 }
 
@@ -308,9 +311,11 @@ pub unsafe extern "C" fn x_oauth1_flow_authorize_url(
 ) -> x_result {
     boundary!({
         out_string(out, "out", || {
-            // SAFETY: pointer contracts of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
-            let r = unsafe { handle(request, "request") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor; `request` is
+            // NULL or a live x_oauth1_request from its constructor; `screen_name` is NULL or
+            // NUL-terminated and outlives the call.
+            let f = unsafe { try_ref(flow) }?;
+            let r = unsafe { try_ref(request) }?;
             let name = unsafe { arg_opt_str(screen_name, "screen_name") }?;
             let opts = AuthorizeOptions {
                 force_login,
@@ -338,9 +343,11 @@ pub unsafe extern "C" fn x_oauth1_flow_access_token(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
-            let r = unsafe { handle(request, "request") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor; `request` is
+            // NULL or a live x_oauth1_request from its constructor; `verifier` is NULL or
+            // NUL-terminated and outlives the call.
+            let f = unsafe { try_ref(flow) }?;
+            let r = unsafe { try_ref(request) }?;
             let v = unsafe { arg_str(verifier, "verifier") }?;
             f.flow
                 .access_token(&r.request, v)
@@ -361,9 +368,11 @@ pub unsafe extern "C" fn x_oauth1_flow_access_token_from_callback(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
-            let r = unsafe { handle(request, "request") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor; `request` is
+            // NULL or a live x_oauth1_request from its constructor; `callback_url` is NULL or
+            // NUL-terminated and outlives the call.
+            let f = unsafe { try_ref(flow) }?;
+            let r = unsafe { try_ref(request) }?;
             let cb = unsafe { arg_str(callback_url, "callback_url") }?;
             f.flow
                 .access_token_from_callback(&r.request, cb)
@@ -375,13 +384,8 @@ pub unsafe extern "C" fn x_oauth1_flow_access_token_from_callback(
 /// Frees credentials. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_oauth1_credentials_free(c: *mut x_oauth1_credentials) {
-    // SAFETY: `c` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(c) } })
-}
-
-unsafe fn cr<'a>(c: *const x_oauth1_credentials) -> Option<&'a x_oauth1_credentials> {
-    // SAFETY: non-NULL credentials come from this library and are live.
-    unsafe { c.as_ref() }
+    // SAFETY: `c` is NULL or an x_oauth1_credentials of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(c) } })
 }
 
 /// The user's access token (secret). Owned by the credentials; NULL for NULL.
@@ -389,9 +393,9 @@ unsafe fn cr<'a>(c: *const x_oauth1_credentials) -> Option<&'a x_oauth1_credenti
 pub unsafe extern "C" fn x_oauth1_credentials_token(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    // SAFETY: see cr.
     boundary!(default = ptr::null(), {
-        unsafe { cr(c) }.map_or(ptr::null(), |c| c.token.as_ptr())
+        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+        unsafe { opt_ref(c) }.map_or(ptr::null(), |c| c.token.as_ptr())
     })
 }
 
@@ -400,9 +404,9 @@ pub unsafe extern "C" fn x_oauth1_credentials_token(
 pub unsafe extern "C" fn x_oauth1_credentials_token_secret(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    // SAFETY: see cr.
     boundary!(default = ptr::null(), {
-        unsafe { cr(c) }.map_or(ptr::null(), |c| c.token_secret.as_ptr())
+        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+        unsafe { opt_ref(c) }.map_or(ptr::null(), |c| c.token_secret.as_ptr())
     })
 }
 
@@ -411,9 +415,9 @@ pub unsafe extern "C" fn x_oauth1_credentials_token_secret(
 pub unsafe extern "C" fn x_oauth1_credentials_user_id(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    // SAFETY: see cr.
     boundary!(default = ptr::null(), {
-        unsafe { cr(c) }
+        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+        unsafe { opt_ref(c) }
             .and_then(|c| c.user_id.as_ref())
             .map_or(ptr::null(), |s| s.as_ptr())
     })
@@ -424,9 +428,9 @@ pub unsafe extern "C" fn x_oauth1_credentials_user_id(
 pub unsafe extern "C" fn x_oauth1_credentials_screen_name(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    // SAFETY: see cr.
     boundary!(default = ptr::null(), {
-        unsafe { cr(c) }
+        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+        unsafe { opt_ref(c) }
             .and_then(|c| c.screen_name.as_ref())
             .map_or(ptr::null(), |s| s.as_ptr())
     })
@@ -466,14 +470,19 @@ pub unsafe extern "C" fn x_oauth2_flow_new(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
+            // SAFETY: `client_id` is NULL or NUL-terminated and outlives the call;
+            // `client_secret` is NULL or NUL-terminated and outlives the call; `redirect_uri`
+            // is NULL or NUL-terminated and outlives the call; `scopes` is NULL or
+            // NUL-terminated and outlives the call; `authorize_url` is NULL or NUL-terminated
+            // and outlives the call; `base_url` is NULL or NUL-terminated and outlives the
+            // call; `cfg` is NULL or a live x_config from its constructor.
             let id = unsafe { arg_str(client_id, "client_id") }?;
             let secret = unsafe { arg_opt_str(client_secret, "client_secret") }?;
             let redirect = unsafe { arg_str(redirect_uri, "redirect_uri") }?;
             let scopes = unsafe { arg_str(scopes, "scopes") }?;
             let authorize = unsafe { arg_opt_str(authorize_url, "authorize_url") }?;
             let base = unsafe { arg_opt_str(base_url, "base_url") }?;
-            let transport = unsafe { transport_of(cfg) };
+            let transport = transport_of(unsafe { opt_ref(cfg) });
             let mut flow =
                 OAuth2Flow::new(id, redirect, scopes.split_whitespace())?.transport(&transport)?;
             if let Some(s) = secret {
@@ -493,8 +502,8 @@ pub unsafe extern "C" fn x_oauth2_flow_new(
 /// Frees a flow. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_oauth2_flow_free(flow: *mut x_oauth2_flow) {
-    // SAFETY: `flow` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(flow) } })
+    // SAFETY: `flow` is NULL or an x_oauth2_flow of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(flow) } })
 }
 
 /// A new authorization request: the URL to open in the user's browser, the `state` to
@@ -513,10 +522,9 @@ pub unsafe extern "C" fn x_oauth2_flow_authorization_request(
             check_out(url_out, "url_out")?;
             check_out(state_out, "state_out")?;
             check_out(code_verifier_out, "code_verifier_out")?;
-            // SAFETY: pointer contract of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth2_flow from its constructor.
+            let f = unsafe { try_ref(flow) }?;
             let r = f.flow.authorization_request()?;
-            // SAFETY: all three checked non-NULL.
             unsafe {
                 write_out(url_out, c_string(&r.url).into_raw());
                 write_out(state_out, c_string(&r.state).into_raw());
@@ -539,8 +547,10 @@ pub unsafe extern "C" fn x_oauth2_flow_exchange(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth2_flow from its constructor; `code` is
+            // NULL or NUL-terminated and outlives the call; `code_verifier` is NULL or
+            // NUL-terminated and outlives the call.
+            let f = unsafe { try_ref(flow) }?;
             let code = unsafe { arg_str(code, "code") }?;
             let v = unsafe { arg_str(code_verifier, "code_verifier") }?;
             f.flow.exchange(code, v).map(x_token_set::new)
@@ -559,8 +569,9 @@ pub unsafe extern "C" fn x_oauth2_flow_refresh(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth2_flow from its constructor;
+            // `refresh_token` is NULL or NUL-terminated and outlives the call.
+            let f = unsafe { try_ref(flow) }?;
             let rt = unsafe { arg_str(refresh_token, "refresh_token") }?;
             f.flow.refresh(rt).map(x_token_set::new)
         })
@@ -576,8 +587,9 @@ pub unsafe extern "C" fn x_oauth2_flow_revoke(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let f = unsafe { handle(flow, "flow") }?;
+            // SAFETY: `flow` is NULL or a live x_oauth2_flow from its constructor; `token` is
+            // NULL or NUL-terminated and outlives the call.
+            let f = unsafe { try_ref(flow) }?;
             let t = unsafe { arg_str(token, "token") }?;
             let hint = match kind {
                 X_TOKEN_ACCESS => TokenTypeHint::AccessToken,
@@ -614,7 +626,7 @@ pub unsafe extern "C" fn x_redirect_receiver_bind(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contract of the C API.
+            // SAFETY: `redirect_uri` is NULL or NUL-terminated and outlives the call.
             let uri = unsafe { arg_str(redirect_uri, "redirect_uri") }?;
             let r = RedirectReceiver::for_redirect_uri(uri)?;
             Ok(x_redirect_receiver {
@@ -632,8 +644,8 @@ pub unsafe extern "C" fn x_redirect_receiver_redirect_uri(
     r: *const x_redirect_receiver,
 ) -> *const c_char {
     boundary!(default = ptr::null(), {
-        // SAFETY: non-NULL receivers come from this library and are live.
-        unsafe { r.as_ref() }.map_or(ptr::null(), |r| r.redirect_uri.as_ptr())
+        // SAFETY: `r` is NULL or a live x_redirect_receiver from its constructor.
+        unsafe { opt_ref(r) }.map_or(ptr::null(), |r| r.redirect_uri.as_ptr())
     })
 }
 
@@ -669,8 +681,9 @@ pub unsafe extern "C" fn x_redirect_receiver_wait(
 ) -> x_result {
     boundary!({
         out_string(code_out, "code_out", || {
-            // SAFETY: pointer contracts of the C API.
-            let r = unsafe { handle(r, "receiver") }?;
+            // SAFETY: `r` is NULL or a live x_redirect_receiver from its constructor;
+            // `expected_state` is NULL or NUL-terminated and outlives the call.
+            let r = unsafe { try_ref(r) }?;
             let state = unsafe { arg_str(expected_state, "expected_state") }?;
             let d = wait_timeout(timeout_ms)?;
             let resp = take_receiver(r)?.wait(state, d)?;
@@ -691,9 +704,10 @@ pub unsafe extern "C" fn x_redirect_receiver_wait_oauth1(
 ) -> x_result {
     boundary!({
         out_string(verifier_out, "verifier_out", || {
-            // SAFETY: pointer contracts of the C API.
-            let r = unsafe { handle(r, "receiver") }?;
-            let req = unsafe { handle(request, "request") }?;
+            // SAFETY: `r` is NULL or a live x_redirect_receiver from its constructor; `request`
+            // is NULL or a live x_oauth1_request from its constructor.
+            let r = unsafe { try_ref(r) }?;
+            let req = unsafe { try_ref(request) }?;
             let d = wait_timeout(timeout_ms)?;
             let v = take_receiver(r)?.wait_oauth1(&req.request.token, d)?;
             Ok(c_string(v.expose()))
@@ -704,8 +718,8 @@ pub unsafe extern "C" fn x_redirect_receiver_wait_oauth1(
 /// Frees a receiver (closing its port). NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_redirect_receiver_free(r: *mut x_redirect_receiver) {
-    // SAFETY: `r` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(r) } })
+    // SAFETY: `r` is NULL or an x_redirect_receiver of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(r) } })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -723,7 +737,6 @@ struct UserData(*mut c_void);
 // SAFETY: the C caller promises (in the header) that user_data may be used from any thread
 // that uses the client; the library only passes it back.
 unsafe impl Send for UserData {}
-// SAFETY: as above.
 unsafe impl Sync for UserData {}
 
 /// Authorizes with an OAuth 2.0 token set that the client refreshes `margin_s` seconds
@@ -751,8 +764,11 @@ pub unsafe extern "C" fn x_config_set_oauth2_refreshing(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let t = unsafe { handle(tokens, "tokens") }?;
+            // SAFETY: `tokens` is NULL or a live x_token_set from its constructor; `client_id`
+            // is NULL or NUL-terminated and outlives the call; `client_secret` is NULL or
+            // NUL-terminated and outlives the call; `token_store_path` is NULL or
+            // NUL-terminated and outlives the call.
+            let t = unsafe { try_ref(tokens) }?;
             let id = unsafe { arg_str(client_id, "client_id") }?;
             let secret = unsafe { arg_opt_str(client_secret, "client_secret") }?;
             let store = unsafe { arg_opt_str(token_store_path, "token_store_path") }?;
@@ -781,8 +797,7 @@ pub unsafe extern "C" fn x_config_set_oauth2_refreshing(
                 });
             }
             cred.check()?;
-            // SAFETY: pointer contract of the C API.
-            unsafe { update_builder(cfg, |b| b.oauth2_refreshing(cred)) }
+            unsafe { try_mut(cfg) }.map(|c| c.update(|b| b.oauth2_refreshing(cred)))
         })
     })
 }
@@ -797,8 +812,8 @@ pub unsafe extern "C" fn x_client_token_set(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contract of the C API.
-            let c = unsafe { handle(client, "client") }?;
+            // SAFETY: `client` is NULL or a live x_client from its constructor.
+            let c = unsafe { try_ref(client) }?;
             c.inner().token_set().map(x_token_set::new).ok_or_else(|| {
                 Error::invalid_argument(
                     "the client was not built with a refreshing OAuth 2.0 token set",
@@ -856,7 +871,6 @@ mod wipe_tests {
             if SCAN.load(Ordering::SeqCst) && contains_marker(block) {
                 HITS.fetch_add(1, Ordering::SeqCst);
             }
-            // SAFETY: forwarded contract.
             unsafe { System.dealloc(ptr, layout) }
         }
     }
@@ -934,4 +948,13 @@ mod wipe_tests {
         SCAN.store(false, Ordering::SeqCst);
         assert_eq!(HITS.load(Ordering::SeqCst), 0);
     }
+}
+
+castable! {
+    x_token_set => "tokens", Shared;
+    x_oauth1_flow => "flow", Shared;
+    x_oauth1_request => "request", Shared;
+    x_oauth1_credentials => "credentials", Shared;
+    x_oauth2_flow => "flow", Shared;
+    x_redirect_receiver => "receiver", Shared;
 }
