@@ -3,18 +3,44 @@
 //! shared library its soname.
 
 use std::env;
+use std::fmt::Write;
 use std::path::PathBuf;
+
+// The error code table (src/error/codes.rs) as (code, C name, C doc) rows.
+macro_rules! error_codes {
+    ($($code:literal, $kind:ident, $c_name:ident, $text:literal, $doc:literal, $c_doc:literal;)*) => {
+        const CODES: &[(i32, &str, &str)] = &[$(($code, stringify!($c_name), $c_doc)),*];
+    };
+}
+include!("src/error/codes.rs");
+
+/// The header's `X_SUCCESS` and `X_ERR_*` defines, documented as cbindgen documents items:
+/// cbindgen does not expand the macro that makes the Rust constants.
+fn code_defines() -> String {
+    let mut out = String::from("/* x_result codes (src/error/codes.rs) */\n");
+    let rows = std::iter::once((0, "X_SUCCESS", "Success.")).chain(CODES.iter().copied());
+    for (code, name, doc) in rows {
+        out.push_str("\n/**\n");
+        for line in doc.lines() {
+            let _ = writeln!(out, " * {}", line.trim());
+        }
+        let _ = writeln!(out, " */\n#define {name} {code}");
+    }
+    out
+}
 
 fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=src/error/codes.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=XFOLLOW_UPDATE_HEADER");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libxfollow.so.0");
 
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("xfollow.h");
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
+    config.after_includes = Some(code_defines());
     // Only src/ffi is the C ABI: parsing from its root keeps the rest of the crate's public
     // items (constants of the quota and token modules, say) out of the header.
     let bindings = cbindgen::Builder::new()

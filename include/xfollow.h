@@ -43,6 +43,100 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/* x_result codes (src/error/codes.rs) */
+
+/**
+ * Success.
+ */
+#define X_SUCCESS 0
+
+/**
+ * A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
+ * an incomplete configuration. Detected before any network traffic.
+ */
+#define X_ERR_INVALID_ARGUMENT 1
+
+/**
+ * HTTP 401: the credentials were refused. Also a token flow that was refused: the token
+ * endpoint's OAuth error (the provider's message is in x_last_error_message, the OAuth
+ * `error` code in x_last_error_title), a failed refresh, a `state` or token mismatch on a
+ * callback, or a denied authorization.
+ */
+#define X_ERR_UNAUTHORIZED 2
+
+/**
+ * HTTP 403: not allowed (wrong source user, app not enrolled...).
+ */
+#define X_ERR_FORBIDDEN 3
+
+/**
+ * HTTP 404 or a resource-not-found problem.
+ */
+#define X_ERR_NOT_FOUND 4
+
+/**
+ * HTTP 429: rate limited; see x_last_error_retry_at().
+ */
+#define X_ERR_RATE_LIMITED 5
+
+/**
+ * Could not connect, or the connection broke.
+ */
+#define X_ERR_NETWORK 6
+
+/**
+ * The connect or overall timeout expired.
+ */
+#define X_ERR_TIMEOUT 7
+
+/**
+ * TLS handshake or certificate verification failed.
+ */
+#define X_ERR_TLS 8
+
+/**
+ * HTTP 5xx.
+ */
+#define X_ERR_SERVER 9
+
+/**
+ * A malformed or unexpected response (bad JSON, missing fields).
+ */
+#define X_ERR_PROTOCOL 10
+
+/**
+ * Any other API error (HTTP 400 and other 4xx).
+ */
+#define X_ERR_API 11
+
+/**
+ * A panic inside the library was caught at the boundary.
+ */
+#define X_ERR_PANIC 12
+
+/**
+ * A follow or unfollow refused locally by the quota ledger, without a request: a daily cap
+ * is reached. x_last_error_next_free_at() tells when a slot frees.
+ */
+#define X_ERR_QUOTA_EXHAUSTED 13
+
+/**
+ * The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
+ */
+#define X_ERR_QUOTA_STORE 14
+
+/**
+ * Cancelled by x_client_cancel(): before the first attempt, during an attempt on a direct
+ * connection, or while waiting to retry.
+ */
+#define X_ERR_CANCELLED 15
+
+/**
+ * The OAuth 2.0 token store could not be read, locked or written (or is readable by
+ * group or others), or a refreshed token set could not be persisted.
+ */
+#define X_ERR_TOKEN_STORE 16
+
 
 /**
  * The largest timeout accepted, in milliseconds (one hour).
@@ -193,98 +287,6 @@ typedef int x_token_kind;
 typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
 
 /**
- * Success.
- */
-#define X_SUCCESS 0
-
-/**
- * A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
- * an incomplete configuration. Detected before any network traffic.
- */
-#define X_ERR_INVALID_ARGUMENT 1
-
-/**
- * HTTP 401: the credentials were refused. Also a token flow that was refused: the token
- * endpoint's OAuth error (the provider's message is in x_last_error_message, the OAuth
- * `error` code in x_last_error_title), a failed refresh, a `state` or token mismatch on a
- * callback, or a denied authorization.
- */
-#define X_ERR_UNAUTHORIZED 2
-
-/**
- * HTTP 403: not allowed (wrong source user, app not enrolled...).
- */
-#define X_ERR_FORBIDDEN 3
-
-/**
- * HTTP 404 or a resource-not-found problem.
- */
-#define X_ERR_NOT_FOUND 4
-
-/**
- * HTTP 429: rate limited; see x_last_error_retry_at().
- */
-#define X_ERR_RATE_LIMITED 5
-
-/**
- * Could not connect, or the connection broke.
- */
-#define X_ERR_NETWORK 6
-
-/**
- * The connect or overall timeout expired.
- */
-#define X_ERR_TIMEOUT 7
-
-/**
- * TLS handshake or certificate verification failed.
- */
-#define X_ERR_TLS 8
-
-/**
- * HTTP 5xx.
- */
-#define X_ERR_SERVER 9
-
-/**
- * A malformed or unexpected response (bad JSON, missing fields).
- */
-#define X_ERR_PROTOCOL 10
-
-/**
- * Any other API error (HTTP 400 and other 4xx).
- */
-#define X_ERR_API 11
-
-/**
- * A panic inside the library was caught at the boundary.
- */
-#define X_ERR_PANIC 12
-
-/**
- * A follow or unfollow refused locally by the quota ledger, without a request: a daily cap
- * is reached. x_last_error_next_free_at() tells when a slot frees.
- */
-#define X_ERR_QUOTA_EXHAUSTED 13
-
-/**
- * The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
- */
-#define X_ERR_QUOTA_STORE 14
-
-/**
- * Cancelled by x_client_cancel(): before the first attempt, during an attempt on a direct
- * connection, or while waiting to retry.
- */
-#define X_ERR_CANCELLED 15
-
-/**
- * The OAuth 2.0 token store could not be read, locked or written (or is readable by
- * group or others), or a refreshed token set could not be persisted.
- */
-#define X_ERR_TOKEN_STORE 16
-
-/**
  * `POST /2/users/{id}/following`.
  */
 #define X_ENDPOINT_FOLLOW 0
@@ -366,11 +368,6 @@ extern "C" {
 void x_string_free(char *s);
 
 /**
- * Static text for any code, known or not (never NULL, never freed).
- */
-const char *x_result_str(x_result code);
-
-/**
  * Test-only entry point: panics inside the boundary and so returns `X_ERR_PANIC` with
  * the last error set. It exists to prove that no panic crosses the C boundary; never
  * call it in a program.
@@ -420,6 +417,11 @@ x_result x_user_by_username(const struct x_client *client, const char *username,
  * success only, with a string to free with x_string_free.
  */
 x_result x_client_own_user_id(const struct x_client *client, char **out);
+
+/**
+ * Static text for any code, known or not (never NULL, never freed).
+ */
+const char *x_result_str(x_result code);
 
 /**
  * Creates a configuration with the defaults: base URL https://api.x.com, connect timeout

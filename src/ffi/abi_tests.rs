@@ -89,7 +89,9 @@ fn the_config_is_borrowed_exclusively_and_names_itself() {
     unsafe {
         assert_eq!(x_config_new(&mut cfg), X_SUCCESS);
         assert!(try_mut(cfg).is_ok());
-        let e = try_mut::<x_config>(ptr::null_mut()).err().map(|e| e.message().to_owned());
+        let e = try_mut::<x_config>(ptr::null_mut())
+            .err()
+            .map(|e| e.message().to_owned());
         assert_eq!(e.as_deref(), Some("config is NULL"));
         x_config_free(cfg);
     }

@@ -5,6 +5,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod client;
+mod codes;
 mod config;
 mod handle;
 mod last_error;
@@ -21,10 +22,11 @@ pub(crate) use handle::{castable, free_raw, opt_ref, try_mut, try_ref};
 use handle::{to_raw, Castable};
 use std::any::Any;
 use std::cell::Cell;
-use std::ffi::{c_char, c_int, CStr, CString};
+use std::ffi::{c_char, CStr, CString};
 use std::sync::Once;
 
 pub use client::*;
+pub use codes::*;
 pub use config::*;
 pub use last_error::*;
 pub use lookups::*;
@@ -33,52 +35,6 @@ pub use result::*;
 pub use retry::*;
 pub use tokens::*;
 pub use version::*;
-
-/// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
-/// never renumbered or reused, and new codes are added at the end.
-pub type x_result = c_int;
-
-/// Success.
-pub const X_SUCCESS: x_result = 0;
-/// A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
-/// an incomplete configuration. Detected before any network traffic.
-pub const X_ERR_INVALID_ARGUMENT: x_result = 1;
-/// HTTP 401: the credentials were refused. Also a token flow that was refused: the token
-/// endpoint's OAuth error (the provider's message is in x_last_error_message, the OAuth
-/// `error` code in x_last_error_title), a failed refresh, a `state` or token mismatch on a
-/// callback, or a denied authorization.
-pub const X_ERR_UNAUTHORIZED: x_result = 2;
-/// HTTP 403: not allowed (wrong source user, app not enrolled...).
-pub const X_ERR_FORBIDDEN: x_result = 3;
-/// HTTP 404 or a resource-not-found problem.
-pub const X_ERR_NOT_FOUND: x_result = 4;
-/// HTTP 429: rate limited; see x_last_error_retry_at().
-pub const X_ERR_RATE_LIMITED: x_result = 5;
-/// Could not connect, or the connection broke.
-pub const X_ERR_NETWORK: x_result = 6;
-/// The connect or overall timeout expired.
-pub const X_ERR_TIMEOUT: x_result = 7;
-/// TLS handshake or certificate verification failed.
-pub const X_ERR_TLS: x_result = 8;
-/// HTTP 5xx.
-pub const X_ERR_SERVER: x_result = 9;
-/// A malformed or unexpected response (bad JSON, missing fields).
-pub const X_ERR_PROTOCOL: x_result = 10;
-/// Any other API error (HTTP 400 and other 4xx).
-pub const X_ERR_API: x_result = 11;
-/// A panic inside the library was caught at the boundary.
-pub const X_ERR_PANIC: x_result = 12;
-/// A follow or unfollow refused locally by the quota ledger, without a request: a daily cap
-/// is reached. x_last_error_next_free_at() tells when a slot frees.
-pub const X_ERR_QUOTA_EXHAUSTED: x_result = 13;
-/// The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
-pub const X_ERR_QUOTA_STORE: x_result = 14;
-/// Cancelled by x_client_cancel(): before the first attempt, during an attempt on a direct
-/// connection, or while waiting to retry.
-pub const X_ERR_CANCELLED: x_result = 15;
-/// The OAuth 2.0 token store could not be read, locked or written (or is readable by
-/// group or others), or a refreshed token set could not be persisted.
-pub const X_ERR_TOKEN_STORE: x_result = 16;
 
 /// Runs an exported function's body, turning a panic into `X_ERR_PANIC` (with the last
 /// error set to the panic's message) or into the given safe default for functions that do
@@ -261,32 +217,6 @@ pub unsafe extern "C" fn x_string_free(s: *mut c_char) {
             zeroize::Zeroize::zeroize(&mut bytes);
         }
     })
-}
-
-/// Static text for any code, known or not (never NULL, never freed).
-#[no_mangle]
-pub extern "C" fn x_result_str(code: x_result) -> *const c_char {
-    let s: &'static CStr = match code {
-        X_SUCCESS => c"ok",
-        X_ERR_INVALID_ARGUMENT => c"invalid argument",
-        X_ERR_UNAUTHORIZED => c"unauthorized (HTTP 401)",
-        X_ERR_FORBIDDEN => c"forbidden (HTTP 403)",
-        X_ERR_NOT_FOUND => c"not found",
-        X_ERR_RATE_LIMITED => c"rate limited (HTTP 429)",
-        X_ERR_NETWORK => c"network error",
-        X_ERR_TIMEOUT => c"timeout",
-        X_ERR_TLS => c"TLS error",
-        X_ERR_SERVER => c"server error (HTTP 5xx)",
-        X_ERR_PROTOCOL => c"malformed response",
-        X_ERR_API => c"API error",
-        X_ERR_PANIC => c"internal panic",
-        X_ERR_QUOTA_EXHAUSTED => c"daily quota exhausted (refused locally, not sent)",
-        X_ERR_QUOTA_STORE => c"quota ledger store error",
-        X_ERR_CANCELLED => c"cancelled",
-        X_ERR_TOKEN_STORE => c"token store error",
-        _ => c"unknown result code",
-    };
-    s.as_ptr()
 }
 
 /// Test-only entry point: panics inside the boundary and so returns `X_ERR_PANIC` with
