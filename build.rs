@@ -4,7 +4,8 @@
 
 use std::env;
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 // The error code table (src/error/codes.rs) as (code, C name, C doc) rows.
 macro_rules! error_codes {
@@ -17,7 +18,7 @@ include!("src/error/codes.rs");
 /// The header's `X_SUCCESS` and `X_ERR_*` defines, documented as cbindgen documents items:
 /// cbindgen does not expand the macro that makes the Rust constants.
 fn code_defines() -> String {
-    let mut out = String::from("/* x_result codes (src/error/codes.rs) */\n");
+    let mut out = String::from("\n/* x_result codes (src/error/codes.rs) */\n");
     let rows = std::iter::once((0, "X_SUCCESS", "Success.")).chain(CODES.iter().copied());
     for (code, name, doc) in rows {
         out.push_str("\n/**\n");
@@ -27,6 +28,47 @@ fn code_defines() -> String {
         let _ = writeln!(out, " */\n#define {name} {code}");
     }
     out
+}
+
+/// The preamble's list of opaque types: every `castable!` declaration of src/ffi (the handle
+/// table), one line each, by name.
+fn opaque_types(ffi: &Path) -> String {
+    let mut types = Vec::new();
+    let mut files: Vec<_> = fs::read_dir(ffi)
+        .expect("src/ffi")
+        .map(|e| e.expect("src/ffi entry").path())
+        .collect();
+    files.sort();
+    for f in files {
+        let text = fs::read_to_string(&f).expect("an ffi source file");
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("castable! {") {
+            rest = &rest[i + "castable! {".len()..];
+            let block = &rest[..rest.find('}').expect("castable! block end")];
+            for line in block.lines() {
+                // Only C types: the tests declare handle types of their own.
+                let line = line.trim();
+                if !line.starts_with("x_") {
+                    continue;
+                }
+                if let Some((name, tail)) = line.split_once(" => ") {
+                    let kind = tail.trim_end_matches(';').rsplit(", ").next().unwrap_or("");
+                    types.push((name.to_owned(), kind.to_owned()));
+                }
+            }
+        }
+    }
+    types.sort();
+    types
+        .iter()
+        .map(|(name, kind)| match kind.as_str() {
+            "Exclusive" => {
+                format!(" *     {name}: its setters take it exclusively, one thread at a time")
+            }
+            _ => format!(" *     {name}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn main() {
@@ -41,6 +83,10 @@ fn main() {
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
     config.after_includes = Some(code_defines());
+    if let Some(h) = &config.header {
+        let types = opaque_types(&crate_dir.join("src").join("ffi"));
+        config.header = Some(h.replace("@OPAQUE_TYPES@", &types));
+    }
     // Only src/ffi is the C ABI: parsing from its root keeps the rest of the crate's public
     // items (constants of the quota and token modules, say) out of the header.
     let bindings = cbindgen::Builder::new()

@@ -4,7 +4,7 @@ use super::{arg_opt_str, arg_str, boundary, free_raw, out_handle, status, x_resu
 use super::{castable, try_mut};
 use crate::client::ClientBuilder;
 use crate::error::Error;
-use crate::transport;
+use crate::transport::{self, TransportOptions};
 use std::ffi::c_char;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -199,6 +199,13 @@ pub unsafe extern "C" fn x_config_set_gzip(cfg: *mut x_config, enabled: bool) ->
             cfg.update(|b| b.gzip(enabled));
             Ok(())
         })
+    })
+}
+
+/// The transport settings of an optional config (NULL: the defaults).
+pub(crate) fn transport_of(cfg: Option<&x_config>) -> TransportOptions {
+    cfg.map_or_else(TransportOptions::default, |c| {
+        c.builder().transport_options().clone()
     })
 }
 

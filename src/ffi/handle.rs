@@ -83,3 +83,29 @@ pub(crate) unsafe fn free_raw<T: Castable>(p: *mut T) {
         drop(unsafe { Box::from_raw(p) });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    const HEADER: &str = include_str!(concat!(env!("OUT_DIR"), "/xfollow.h"));
+
+    /// The preamble's list of opaque types is every opaque type of the header.
+    #[test]
+    fn the_preamble_lists_every_opaque_type() {
+        let mut declared: Vec<&str> = HEADER
+            .lines()
+            .filter_map(|l| l.strip_prefix("typedef struct "))
+            .filter_map(|l| l.split_once(' ').map(|(name, _)| name))
+            .collect();
+        declared.sort_unstable();
+        let preamble = &HEADER[..HEADER.find("#ifndef").unwrap()];
+        let start = preamble.find("The types (listed by build.rs").unwrap();
+        let listed: Vec<&str> = preamble[start..]
+            .lines()
+            .skip(1)
+            .map_while(|l| l.strip_prefix(" *     "))
+            .map(|l| l.split([' ', ':']).next().unwrap())
+            .collect();
+        assert_eq!(declared.len(), 12);
+        assert_eq!(listed, declared);
+    }
+}

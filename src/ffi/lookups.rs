@@ -2,7 +2,7 @@
 //! list read through accessors.
 
 use super::client::x_client;
-use super::result::{window_out, x_rate_window};
+use super::result::{rate_limit_of, x_rate_window};
 use super::{arg_opt_str, boundary, c_string, free_raw, out_handle, x_result};
 use super::{castable, opt_ref, try_ref};
 use crate::client::pages::{PageRequest, UserPage};
@@ -191,18 +191,18 @@ pub unsafe extern "C" fn x_user_page_rate_limit(
     remaining_out: *mut u64,
     reset_out: *mut u64,
 ) -> bool {
-    boundary!(default = false, {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe {
-            window_out(
-                opt_ref(page).map(|p| &p.page.rate_limit),
-                window,
-                limit_out,
-                remaining_out,
-                reset_out,
-            )
-        }
-    })
+    // SAFETY: `page` is NULL or a live x_user_page; the out-pointers are NULL or writable
+    // (the documented contract).
+    unsafe {
+        rate_limit_of(
+            page,
+            |p| &p.page.rate_limit,
+            window,
+            limit_out,
+            remaining_out,
+            reset_out,
+        )
+    }
 }
 
 castable! {

@@ -9,13 +9,15 @@ mod codes;
 mod config;
 mod handle;
 mod last_error;
+mod lookups;
+mod oauth1;
+mod oauth2;
 mod quota;
+mod redirect;
 mod result;
 mod retry;
-mod tokens;
+mod token_set;
 mod version;
-// Declared last: cbindgen writes the header in declaration order.
-mod lookups;
 
 use crate::error::Error;
 pub(crate) use handle::{castable, free_raw, opt_ref, try_mut, try_ref};
@@ -30,10 +32,13 @@ pub use codes::*;
 pub use config::*;
 pub use last_error::*;
 pub use lookups::*;
+pub use oauth1::*;
+pub use oauth2::*;
 pub use quota::*;
+pub use redirect::*;
 pub use result::*;
 pub use retry::*;
-pub use tokens::*;
+pub use token_set::*;
 pub use version::*;
 
 /// Runs an exported function's body, turning a panic into `X_ERR_PANIC` (with the last
@@ -198,6 +203,25 @@ pub(crate) fn out_string(
     f: impl FnOnce() -> Result<CString, Error>,
 ) -> x_result {
     out_with(out, what, f, CString::into_raw)
+}
+
+/// A C copy of a secret, zeroized when dropped.
+pub(crate) struct CSecret(CString);
+
+impl CSecret {
+    pub(crate) fn new(s: &str) -> CSecret {
+        CSecret(c_string(s))
+    }
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for CSecret {
+    fn drop(&mut self) {
+        let mut bytes = std::mem::take(&mut self.0).into_bytes_with_nul();
+        zeroize::Zeroize::zeroize(&mut bytes);
+    }
 }
 
 /// A C string copy of `s` (interior NULs, impossible in API JSON strings, are dropped).

@@ -2,7 +2,7 @@
 //! break.
 
 use super::{boundary, c_string, free_raw};
-use super::{castable, opt_ref};
+use super::{castable, opt_ref, Castable};
 use crate::api::{FollowOutcome, FollowState, User};
 use crate::ratelimit::RateLimit;
 use std::ffi::{c_char, c_int, CString};
@@ -54,6 +54,33 @@ pub(crate) unsafe fn window_out(
         }
     }
     true
+}
+
+/// An object's rate-limit accessor: one window of the `RateLimit` that `get` reads from the
+/// object into the out-parameters (see [`window_out`]); false for a NULL object.
+///
+/// # Safety
+/// `p` is NULL or a live `T` from its constructor; each out-pointer is NULL or writable.
+pub(crate) unsafe fn rate_limit_of<T: Castable>(
+    p: *const T,
+    get: impl FnOnce(&T) -> &RateLimit,
+    window: x_rate_window,
+    limit_out: *mut u64,
+    remaining_out: *mut u64,
+    reset_out: *mut u64,
+) -> bool {
+    boundary!(default = false, {
+        // SAFETY: this function's contract, passed on.
+        unsafe {
+            window_out(
+                opt_ref(p).map(get),
+                window,
+                limit_out,
+                remaining_out,
+                reset_out,
+            )
+        }
+    })
 }
 
 /// The outcome of x_follow / x_unfollow (opaque; read it with the accessors, free it with
@@ -131,18 +158,18 @@ pub unsafe extern "C" fn x_follow_result_rate_limit(
     remaining_out: *mut u64,
     reset_out: *mut u64,
 ) -> bool {
-    boundary!(default = false, {
-        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
-        unsafe {
-            window_out(
-                opt_ref(r).map(|r| &r.outcome.rate_limit),
-                window,
-                limit_out,
-                remaining_out,
-                reset_out,
-            )
-        }
-    })
+    // SAFETY: `r` is NULL or a live x_follow_result; the out-pointers are NULL or writable
+    // (the documented contract).
+    unsafe {
+        rate_limit_of(
+            r,
+            |r| &r.outcome.rate_limit,
+            window,
+            limit_out,
+            remaining_out,
+            reset_out,
+        )
+    }
 }
 
 /// The number of partial `errors` that came beside `data`.
@@ -247,18 +274,18 @@ pub unsafe extern "C" fn x_user_rate_limit(
     remaining_out: *mut u64,
     reset_out: *mut u64,
 ) -> bool {
-    boundary!(default = false, {
-        // SAFETY: `u` is NULL or a live x_user from its constructor.
-        unsafe {
-            window_out(
-                opt_ref(u).map(|u| &u.user.rate_limit),
-                window,
-                limit_out,
-                remaining_out,
-                reset_out,
-            )
-        }
-    })
+    // SAFETY: `u` is NULL or a live x_user; the out-pointers are NULL or writable
+    // (the documented contract).
+    unsafe {
+        rate_limit_of(
+            u,
+            |u| &u.user.rate_limit,
+            window,
+            limit_out,
+            remaining_out,
+            reset_out,
+        )
+    }
 }
 
 castable! {
