@@ -46,7 +46,7 @@ pub enum QuotaError {
     /// The store URL is not one of `memory:`, `sqlite:PATH`, `redis://host:port[/db]`,
     /// `rediss://host:port[/db]`.
     InvalidUrl(String),
-    /// A cap above [`QuotaLimits::MAX`].
+    /// A cap above [`QuotaLimits::MAX`](super::QuotaLimits::MAX).
     InvalidLimits(String),
     /// A user id that is empty, longer than 64 characters, or not made of ASCII letters,
     /// digits, `_` and `-`.

@@ -164,7 +164,7 @@ pub struct ServerWindow {
     pub reset: i64,
 }
 
-/// One window's count, as reported by [`Ledger::status`].
+/// One window's count, as reported by [`Ledger::status`](super::Ledger::status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WindowStatus {
     /// The cap (0 = off).
