@@ -17,13 +17,25 @@
  * - No panic crosses this boundary: a panic becomes X_ERR_PANIC.
  *
  * Ownership
- * - x_config, x_client, x_follow_result and x_user are opaque; each has a _free function
- *   that accepts NULL and must be called exactly once.
+ * - Every object is opaque, made by its constructor, and has a _free function that accepts
+ *   NULL and must be called exactly once. The types (listed by build.rs from src/ffi):
+ *     x_client
+ *     x_config: its setters take it exclusively, one thread at a time
+ *     x_follow_result
+ *     x_oauth1_credentials
+ *     x_oauth1_flow
+ *     x_oauth1_request
+ *     x_oauth2_flow
+ *     x_quota_status
+ *     x_redirect_receiver
+ *     x_token_set
+ *     x_user
+ *     x_user_page
  * - Strings returned by accessors of an object are owned by that object. Strings the
  *   caller owns are documented as such and freed with x_string_free(). x_version(),
  *   x_result_str() return static strings.
  *
- * Threading
+ * Threading (docs/abi.md, per type)
  * - x_config is single-threaded. A built x_client is immutable and thread-safe: share one
  *   const x_client * between threads; it holds one keep-alive connection pool.
  *
@@ -44,153 +56,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/**
- * The largest timeout accepted, in milliseconds (one hour).
- */
-#define X_MAX_TIMEOUT_MS 3600000
-
-/**
- * The longest retry delay or rate-limit wait accepted, in milliseconds (one hour).
- */
-#define X_MAX_RETRY_DELAY_MS 3600000
-
-/**
- * The most attempts accepted by x_config_set_retry.
- */
-#define X_MAX_RETRY_ATTEMPTS 100
-
-/**
- * Major version of the library this header belongs to.
- */
-#define X_VERSION_MAJOR 0
-
-/**
- * Minor version.
- */
-#define X_VERSION_MINOR 1
-
-/**
- * Patch version.
- */
-#define X_VERSION_PATCH 0
-
-/**
- * MAJOR * 10000 + MINOR * 100 + PATCH, as returned by x_version_number().
- */
-#define X_VERSION_NUMBER 100
-
-/**
- * A client (opaque). Immutable after x_client_new and safe to share between threads:
- * every function taking a `const x_client *` may be called concurrently. It holds one
- * connection pool. Free it once with x_client_free after all calls have returned.
- */
-typedef struct x_client x_client;
-
-/**
- * A client configuration (opaque). Single-threaded: use it from one thread at a time.
- * Free it with x_config_free once the clients are built; clients do not keep it.
- */
-typedef struct x_config x_config;
-
-/**
- * The outcome of x_follow / x_unfollow (opaque; read it with the accessors, free it with
- * x_follow_result_free).
- */
-typedef struct x_follow_result x_follow_result;
-
-/**
- * A user's OAuth 1.0a access token (opaque) from x_oauth1_flow_access_token. Free it with
- * x_oauth1_credentials_free; its strings are zeroized then.
- */
-typedef struct x_oauth1_credentials x_oauth1_credentials;
-
-/**
- * The OAuth 1.0a three-legged flow of one app (opaque, immutable, thread-safe).
- */
-typedef struct x_oauth1_flow x_oauth1_flow;
-
-/**
- * A request token (opaque) from x_oauth1_flow_request_token: the token and the page to
- * send the user to. Free it with x_oauth1_request_free.
- */
-typedef struct x_oauth1_request x_oauth1_request;
-
-/**
- * OAuth 2.0 Authorization Code with PKCE for one app (opaque, immutable, thread-safe).
- */
-typedef struct x_oauth2_flow x_oauth2_flow;
-
-/**
- * The ledger's counts for one user at one moment (opaque; free with x_quota_status_free).
- */
-typedef struct x_quota_status x_quota_status;
-
-/**
- * A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 (and ::1 for a
- * localhost redirect URI) for the browser's callback. Use it from one thread; free it with x_redirect_receiver_free.
- */
-typedef struct x_redirect_receiver x_redirect_receiver;
-
-/**
- * An OAuth 2.0 token set (opaque): access token, refresh token, absolute expiry, scopes.
- * Immutable; read it with the accessors; free it with x_token_set_free. Its strings are
- * owned by it and zeroized when it is freed.
- */
-typedef struct x_token_set x_token_set;
-
-/**
- * A user (opaque; read it with the accessors, free it with x_user_free).
- */
-typedef struct x_user x_user;
-
-/**
- * One page of a followers or following list, newest relationship first (opaque; read it
- * with the accessors, free it with x_user_page_free). Strings it returns are owned by it.
- */
-typedef struct x_user_page x_user_page;
-
-/**
- * A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
- * never renumbered or reused, and new codes are added at the end.
- */
-typedef int x_result;
-
-/**
- * Which rate-limit window to read.
- */
-typedef int x_rate_window;
-
-/**
- * An endpoint whose latest rate-limit windows x_client_rate_limit() reads.
- */
-typedef int x_endpoint;
-
-/**
- * The relationship after a follow or unfollow.
- */
-typedef int x_follow_state;
-
-/**
- * Called before each wait of the retry policy, on the thread making the call:
- * `attempt` is the attempt that failed (1 for the first), `reason` is `X_ERR_NETWORK`,
- * `X_ERR_TIMEOUT`, `X_ERR_SERVER` (with `http_status` 500, 502, 503 or 504) or
- * `X_ERR_RATE_LIMITED` (with `http_status` 429), `http_status` is 0 for the first two, and
- * `delay_ms` is the wait before the next attempt. It must not call back into the same
- * client's blocking functions, and must return (a long callback delays the call).
- */
-typedef void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason, int32_t http_status, uint64_t delay_ms);
-
-/**
- * Which token x_oauth2_flow_revoke revokes (`token_type_hint`).
- */
-typedef int x_token_kind;
-
-/**
- * Called with every new token set after a refresh, before it is used: store it. The token
- * set is valid only during the call (copy what you need; do not free it). It may be called
- * from any thread that uses the client, one call at a time per client.
- */
-typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
+/* x_result codes (src/error/codes.rs) */
 
 /**
  * Success.
@@ -284,25 +150,159 @@ typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
  */
 #define X_ERR_TOKEN_STORE 16
 
+
+/**
+ * The most attempts accepted by x_config_set_retry.
+ */
+#define X_MAX_RETRY_ATTEMPTS 100
+
+/**
+ * The longest retry delay or rate-limit wait accepted, in milliseconds (one hour).
+ */
+#define X_MAX_RETRY_DELAY_MS 3600000
+
+/**
+ * The largest timeout accepted, in milliseconds (one hour).
+ */
+#define X_MAX_TIMEOUT_MS 3600000
+
+/**
+ * Major version of the library this header belongs to.
+ */
+#define X_VERSION_MAJOR 0
+
+/**
+ * Minor version.
+ */
+#define X_VERSION_MINOR 1
+
+/**
+ * MAJOR * 10000 + MINOR * 100 + PATCH, as returned by x_version_number().
+ */
+#define X_VERSION_NUMBER 100
+
+/**
+ * Patch version.
+ */
+#define X_VERSION_PATCH 0
+
+/**
+ * A client (opaque). Immutable after x_client_new and safe to share between threads:
+ * every function taking a `const x_client *` may be called concurrently. It holds one
+ * connection pool. Free it once with x_client_free after all calls have returned.
+ */
+typedef struct x_client x_client;
+
+/**
+ * A client configuration (opaque). Single-threaded: use it from one thread at a time.
+ * Free it with x_config_free once the clients are built; clients do not keep it.
+ */
+typedef struct x_config x_config;
+
+/**
+ * The outcome of x_follow / x_unfollow (opaque; read it with the accessors, free it with
+ * x_follow_result_free).
+ */
+typedef struct x_follow_result x_follow_result;
+
+/**
+ * A user's OAuth 1.0a access token (opaque) from x_oauth1_flow_access_token. Free it with
+ * x_oauth1_credentials_free; its strings are zeroized then.
+ */
+typedef struct x_oauth1_credentials x_oauth1_credentials;
+
+/**
+ * The OAuth 1.0a three-legged flow of one app (opaque, immutable, thread-safe).
+ */
+typedef struct x_oauth1_flow x_oauth1_flow;
+
+/**
+ * A request token (opaque) from x_oauth1_flow_request_token: the token and the page to
+ * send the user to. Free it with x_oauth1_request_free.
+ */
+typedef struct x_oauth1_request x_oauth1_request;
+
+/**
+ * OAuth 2.0 Authorization Code with PKCE for one app (opaque, immutable, thread-safe).
+ */
+typedef struct x_oauth2_flow x_oauth2_flow;
+
+/**
+ * The ledger's counts for one user at one moment (opaque; free with x_quota_status_free).
+ */
+typedef struct x_quota_status x_quota_status;
+
+/**
+ * A one-shot loopback redirect receiver (opaque): listens on 127.0.0.1 (and ::1 for a
+ * localhost redirect URI) for the browser's callback. Use it from one thread; free it with x_redirect_receiver_free.
+ */
+typedef struct x_redirect_receiver x_redirect_receiver;
+
+/**
+ * An OAuth 2.0 token set (opaque): access token, refresh token, absolute expiry, scopes.
+ * Immutable; read it with the accessors; free it with x_token_set_free. Its strings are
+ * owned by it and zeroized when it is freed.
+ */
+typedef struct x_token_set x_token_set;
+
+/**
+ * A user (opaque; read it with the accessors, free it with x_user_free).
+ */
+typedef struct x_user x_user;
+
+/**
+ * One page of a followers or following list, newest relationship first (opaque; read it
+ * with the accessors, free it with x_user_page_free). Strings it returns are owned by it.
+ */
+typedef struct x_user_page x_user_page;
+
+/**
+ * A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
+ * never renumbered or reused, and new codes are added at the end.
+ */
+typedef int x_result;
+
+/**
+ * An endpoint whose latest rate-limit windows x_client_rate_limit() reads.
+ */
+typedef int x_endpoint;
+
+/**
+ * Which rate-limit window to read.
+ */
+typedef int x_rate_window;
+
+/**
+ * Called with every new token set after a refresh, before it is used: store it. The token
+ * set is valid only during the call (copy what you need; do not free it). It may be called
+ * from any thread that uses the client, one call at a time per client.
+ */
+typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
+
+/**
+ * Called before each wait of the retry policy, on the thread making the call:
+ * `attempt` is the attempt that failed (1 for the first), `reason` is `X_ERR_NETWORK`,
+ * `X_ERR_TIMEOUT`, `X_ERR_SERVER` (with `http_status` 500, 502, 503 or 504) or
+ * `X_ERR_RATE_LIMITED` (with `http_status` 429), `http_status` is 0 for the first two, and
+ * `delay_ms` is the wait before the next attempt. It must not call back into the same
+ * client's blocking functions, and must return (a long callback delays the call).
+ */
+typedef void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason, int32_t http_status, uint64_t delay_ms);
+
+/**
+ * The relationship after a follow or unfollow.
+ */
+typedef int x_follow_state;
+
+/**
+ * Which token x_oauth2_flow_revoke revokes (`token_type_hint`).
+ */
+typedef int x_token_kind;
+
 /**
  * `POST /2/users/{id}/following`.
  */
 #define X_ENDPOINT_FOLLOW 0
-
-/**
- * `DELETE /2/users/{source}/following/{target}`.
- */
-#define X_ENDPOINT_UNFOLLOW 1
-
-/**
- * `GET /2/users/me`.
- */
-#define X_ENDPOINT_ME 2
-
-/**
- * `GET /2/users/by/username/{username}`.
- */
-#define X_ENDPOINT_USER_BY_USERNAME 3
 
 /**
  * `GET /2/users/{id}/followers`.
@@ -315,29 +315,29 @@ typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
 #define X_ENDPOINT_FOLLOWING 5
 
 /**
- * `x-rate-limit-*`: the endpoint's 15-minute window.
+ * `GET /2/users/me`.
  */
-#define X_WINDOW_ENDPOINT 0
+#define X_ENDPOINT_ME 2
 
 /**
- * `x-user-limit-24hour-*`: the user's 24-hour window.
+ * `DELETE /2/users/{source}/following/{target}`.
  */
-#define X_WINDOW_USER_24H 1
+#define X_ENDPOINT_UNFOLLOW 1
 
 /**
- * `x-app-limit-24hour-*`: the app's 24-hour window.
+ * `GET /2/users/by/username/{username}`.
  */
-#define X_WINDOW_APP_24H 2
-
-/**
- * Neither following nor pending (after an unfollow).
- */
-#define X_STATE_NOT_FOLLOWING 0
+#define X_ENDPOINT_USER_BY_USERNAME 3
 
 /**
  * Following.
  */
 #define X_STATE_FOLLOWING 1
+
+/**
+ * Neither following nor pending (after an unfollow).
+ */
+#define X_STATE_NOT_FOLLOWING 0
 
 /**
  * A follow request is pending (protected target).
@@ -354,28 +354,42 @@ typedef void (*x_persist_fn)(void *user_data, const struct x_token_set *tokens);
  */
 #define X_TOKEN_REFRESH 1
 
+/**
+ * `x-app-limit-24hour-*`: the app's 24-hour window.
+ */
+#define X_WINDOW_APP_24H 2
+
+/**
+ * `x-rate-limit-*`: the endpoint's 15-minute window.
+ */
+#define X_WINDOW_ENDPOINT 0
+
+/**
+ * `x-user-limit-24hour-*`: the user's 24-hour window.
+ */
+#define X_WINDOW_USER_24H 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
 /**
- * Frees a string returned by this library (for example by x_client_own_user_id), after
- * overwriting its bytes with zeros (it may be a code verifier or an authorization code).
- * NULL is accepted. Never pass a string documented as static or borrowed.
+ * Cancels every retry wait and every request in flight on a direct connection running on
+ * `client`, from any thread: those calls return `X_ERR_CANCELLED` at once, and so does
+ * every later call on it until x_client_cancel_reset(). A request through a proxy is not
+ * interrupted (its timeout bounds it).
  */
-void x_string_free(char *s);
+x_result x_client_cancel(const struct x_client *client);
 
 /**
- * Static text for any code, known or not (never NULL, never freed).
+ * Lets calls on `client` run again after x_client_cancel().
  */
-const char *x_result_str(x_result code);
+x_result x_client_cancel_reset(const struct x_client *client);
 
 /**
- * Test-only entry point: panics inside the boundary and so returns `X_ERR_PANIC` with
- * the last error set. It exists to prove that no panic crosses the C boundary; never
- * call it in a program.
+ * Frees a client. NULL is accepted. No call may be running on it.
  */
-x_result x_test_panic(void);
+void x_client_free(struct x_client *client);
 
 /**
  * Builds a client from a configuration (copied; the config may be freed or changed
@@ -385,41 +399,37 @@ x_result x_test_panic(void);
 x_result x_client_new(const struct x_config *cfg, struct x_client **out);
 
 /**
- * Frees a client. NULL is accepted. No call may be running on it.
- */
-void x_client_free(struct x_client *client);
-
-/**
- * Follows `target_user_id` as `source_user_id` (NULL: the authenticated user, from the
- * OAuth 1.0a token without a request, or GET /2/users/me once per client for OAuth 2.0).
- * Ids are 1 to 19 ASCII digits. `*out` is written on success only; free it with
- * x_follow_result_free. Blocks for the network round trip.
- */
-x_result x_follow(const struct x_client *client, const char *source_user_id, const char *target_user_id, struct x_follow_result **out);
-
-/**
- * Unfollows `target_user_id` as `source_user_id` (NULL: the authenticated user). `*out`
- * is written on success only; free it with x_follow_result_free.
- */
-x_result x_unfollow(const struct x_client *client, const char *source_user_id, const char *target_user_id, struct x_follow_result **out);
-
-/**
- * The authenticated user (GET /2/users/me). `*out` is written on success only; free it
- * with x_user_free.
- */
-x_result x_me(const struct x_client *client, struct x_user **out);
-
-/**
- * A user by @handle without `@` (1 to 15 of A-Z a-z 0-9 _). `*out` is written on success
- * only; free it with x_user_free.
- */
-x_result x_user_by_username(const struct x_client *client, const char *username, struct x_user **out);
-
-/**
  * The authenticated user's id, as used when a source id is NULL. `*out` is written on
  * success only, with a string to free with x_string_free.
  */
 x_result x_client_own_user_id(const struct x_client *client, char **out);
+
+/**
+ * The ledger's counts for `user_id` (NULL: the authenticated user), now. `*out` is written
+ * on success only. X_ERR_INVALID_ARGUMENT when the ledger is off; X_ERR_QUOTA_STORE when its
+ * store fails.
+ */
+x_result x_client_quota_status(const struct x_client *client, const char *user_id, struct x_quota_status **out);
+
+/**
+ * Copies one window of the latest rate-limit snapshot `client` saw for `endpoint` (an
+ * `X_ENDPOINT_*`) into the out-parameters (each may be NULL). Returns true when that
+ * endpoint answered with that window; false otherwise, for NULL or an unknown endpoint or
+ * window. Thread-safe; does not touch the last error.
+ */
+bool x_client_rate_limit(const struct x_client *client, x_endpoint endpoint, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
+
+/**
+ * The token set a refreshing client uses now (after a refresh, the new one). `*out` is
+ * written on success; free it with x_token_set_free. X_ERR_INVALID_ARGUMENT for a client
+ * without a refreshing credential.
+ */
+x_result x_client_token_set(const struct x_client *client, struct x_token_set **out);
+
+/**
+ * Frees a configuration. NULL is accepted.
+ */
+void x_config_free(struct x_config *cfg);
 
 /**
  * Creates a configuration with the defaults: base URL https://api.x.com, connect timeout
@@ -428,49 +438,29 @@ x_result x_client_own_user_id(const struct x_client *client, char **out);
 x_result x_config_new(struct x_config **out);
 
 /**
- * Frees a configuration. NULL is accepted.
- */
-void x_config_free(struct x_config *cfg);
-
-/**
  * Sets the API base URL: https, or plain http for a loopback host only (127.0.0.0/8,
  * ::1, localhost), without query or fragment.
  */
 x_result x_config_set_base_url(struct x_config *cfg, const char *url);
 
 /**
- * Sets OAuth 1.0a user-context credentials (replacing any credentials set before). The
- * strings are copied; the copies are zeroized when the config and clients are freed.
+ * Sets a PEM file of extra root certificates trusted beside the built-in (Mozilla)
+ * roots, or NULL for none. The file is read by x_client_new.
  */
-x_result x_config_set_oauth1(struct x_config *cfg, const char *consumer_key, const char *consumer_secret, const char *access_token, const char *access_token_secret);
+x_result x_config_set_ca_file(struct x_config *cfg, const char *path);
 
 /**
- * Sets an OAuth 2.0 user access token (replacing any credentials set before).
+ * Sets the OAuth 2.0 client id (public, never the client secret), or NULL for none: the
+ * app's name in the quota ledger for OAuth 2.0 credentials (OAuth 1.0a uses the consumer
+ * key). Without one, every OAuth 2.0 client sharing a store counts as one app. Only a hash
+ * of it is stored.
  */
-x_result x_config_set_oauth2_token(struct x_config *cfg, const char *access_token);
+x_result x_config_set_client_id(struct x_config *cfg, const char *client_id);
 
 /**
  * Sets the connect timeout in milliseconds (1 to X_MAX_TIMEOUT_MS; default 10000).
  */
 x_result x_config_set_connect_timeout_ms(struct x_config *cfg, uint32_t ms);
-
-/**
- * Sets the overall timeout of one request in milliseconds (1 to X_MAX_TIMEOUT_MS;
- * default 30000).
- */
-x_result x_config_set_timeout_ms(struct x_config *cfg, uint32_t ms);
-
-/**
- * Sets an explicit proxy URL (http://, https://, socks4://, socks4a://, socks5://), or
- * NULL for none. The library never reads HTTP_PROXY, HTTPS_PROXY, ALL_PROXY or NO_PROXY.
- */
-x_result x_config_set_proxy(struct x_config *cfg, const char *url);
-
-/**
- * Sets a PEM file of extra root certificates trusted beside the built-in (Mozilla)
- * roots, or NULL for none. The file is read by x_client_new.
- */
-x_result x_config_set_ca_file(struct x_config *cfg, const char *path);
 
 /**
  * Whether to ask for gzip-compressed responses (default true, as X's own clients do).
@@ -480,112 +470,44 @@ x_result x_config_set_ca_file(struct x_config *cfg, const char *path);
 x_result x_config_set_gzip(struct x_config *cfg, bool enabled);
 
 /**
- * The code of the last failed call on this thread, or `X_SUCCESS` when the last call
- * succeeded (every fallible call clears the last error first).
+ * Sets OAuth 1.0a user-context credentials (replacing any credentials set before). The
+ * strings are copied; the copies are zeroized when the config and clients are freed.
  */
-x_result x_last_error_code(void);
+x_result x_config_set_oauth1(struct x_config *cfg, const char *consumer_key, const char *consumer_secret, const char *access_token, const char *access_token_secret);
 
 /**
- * A one-line message for the last failed call (never NULL, never contains a secret).
- * `"no error"` when there was none. Valid until the next call on this thread of a
- * function that returns an `x_result`; do not free.
+ * Authorizes with an OAuth 2.0 token set that the client refreshes `margin_s` seconds
+ * before it expires (0: the default, 60 s) and once after a 401, one refresh at a time
+ * across the client's threads (replacing any credentials set before). `tokens` is copied
+ * and must hold a refresh token. `client_secret`: NULL for a public client. `persist` (may
+ * be NULL) is called with each new set before it is used, with `user_data`; user_data must
+ * stay valid, and usable from the client's threads, as long as any client built from this
+ * config. `token_store_path` (may be NULL): a file shared with other processes (created
+ * mode 0600, locked, replaced atomically): a refresh takes its lock, re-reads it and uses a
+ * set another process already rotated. The token endpoint is under the config's base URL.
+ * Every client built from this config (x_client_new called more than once) shares one
+ * refresher, so no two of them spend the same refresh token; set the credential again for
+ * a token set of its own.
  */
-const char *x_last_error_message(void);
+x_result x_config_set_oauth2_refreshing(struct x_config *cfg, const struct x_token_set *tokens, const char *client_id, const char *client_secret, uint32_t margin_s, x_persist_fn persist, void *user_data, const char *token_store_path);
 
 /**
- * The HTTP status of the failed response, or 0 when no response was received.
+ * Sets an OAuth 2.0 user access token (replacing any credentials set before).
  */
-int32_t x_last_error_http_status(void);
+x_result x_config_set_oauth2_token(struct x_config *cfg, const char *access_token);
 
 /**
- * True when the failed request may have reached the server; false when it provably
- * never left (invalid argument, connect refused, DNS or TLS handshake failure).
+ * Sets (or, with `callback` NULL, removes) the on-retry callback; see x_on_retry_fn.
+ * `user_data` is passed back as is; it must stay valid, and be usable from every thread that
+ * makes calls, for as long as clients built from this configuration live.
  */
-bool x_last_error_may_have_reached_server(void);
+x_result x_config_set_on_retry(struct x_config *cfg, x_on_retry_fn callback, void *user_data);
 
 /**
- * The problem `title` of the error body (e.g. "Client Forbidden").
- * NULL when absent. Valid until the next `x_result`-returning call on this thread.
+ * Sets an explicit proxy URL (http://, https://, socks4://, socks4a://, socks5://), or
+ * NULL for none. The library never reads HTTP_PROXY, HTTPS_PROXY, ALL_PROXY or NO_PROXY.
  */
-const char *x_last_error_title(void);
-
-/**
- * The problem `detail` of the error body.
- * NULL when absent. Valid until the next `x_result`-returning call on this thread.
- */
-const char *x_last_error_detail(void);
-
-/**
- * The problem `type` URI, as sent.
- * NULL when absent. Valid until the next `x_result`-returning call on this thread.
- */
-const char *x_last_error_type(void);
-
-/**
- * The problem type name after `/2/problems/` (e.g. "client-forbidden"), whatever the host.
- * NULL when absent. Valid until the next `x_result`-returning call on this thread.
- */
-const char *x_last_error_problem_type(void);
-
-/**
- * The problem `reason` (e.g. "client-not-enrolled").
- * NULL when absent. Valid until the next `x_result`-returning call on this thread.
- */
-const char *x_last_error_reason(void);
-
-/**
- * The problem `required_enrollment`.
- * NULL when absent. Valid until the next `x_result`-returning call on this thread.
- */
-const char *x_last_error_required_enrollment(void);
-
-/**
- * The problem `registration_url`.
- * NULL when absent. Valid until the next `x_result`-returning call on this thread.
- */
-const char *x_last_error_registration_url(void);
-
-/**
- * The number of entries in the error body's `errors` array (legacy `{code, message}`
- * entries and v2 entries).
- */
-size_t x_last_error_api_error_count(void);
-
-/**
- * The legacy numeric `code` of entry `index` (e.g. 88, 89, 135), or -1 when absent.
- */
-int64_t x_last_error_api_error_code(size_t index);
-
-/**
- * The `message` of entry `index`, or NULL. Valid until the next `x_result`-returning
- * call on this thread.
- */
-const char *x_last_error_api_error_message(size_t index);
-
-/**
- * Copies one rate-limit window of the failed response into the out-parameters (each
- * may be NULL). Returns true when the response carried that window.
- */
-bool x_last_error_rate_limit(x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
-
-/**
- * After `X_ERR_RATE_LIMITED`: the Unix time (seconds) to wait for, the latest reset
- * among the exhausted windows. 0 when unknown or for other errors.
- */
-uint64_t x_last_error_retry_at(void);
-
-/**
- * After `X_ERR_QUOTA_EXHAUSTED`: the Unix time (seconds) at which the exhausted daily window
- * has a free slot again. 0 for other errors.
- */
-int64_t x_last_error_next_free_at(void);
-
-/**
- * After `X_ERR_RATE_LIMITED`: the window that is exhausted (`X_WINDOW_ENDPOINT`,
- * `X_WINDOW_USER_24H` or `X_WINDOW_APP_24H`), the one whose reset x_last_error_retry_at()
- * gives. -1 without rate-limit headers, or for other errors.
- */
-x_rate_window x_last_error_exhausted_window(void);
+x_result x_config_set_proxy(struct x_config *cfg, const char *url);
 
 /**
  * Sets the quota ledger's store: `"memory:"` (the default: one table per process),
@@ -604,153 +526,6 @@ x_result x_config_set_quota(struct x_config *cfg, const char *url);
 x_result x_config_set_quota_limits(struct x_config *cfg, uint32_t follows_per_user, uint32_t follows_per_app, uint32_t unfollows_per_app);
 
 /**
- * Sets the OAuth 2.0 client id (public, never the client secret), or NULL for none: the
- * app's name in the quota ledger for OAuth 2.0 credentials (OAuth 1.0a uses the consumer
- * key). Without one, every OAuth 2.0 client sharing a store counts as one app. Only a hash
- * of it is stored.
- */
-x_result x_config_set_client_id(struct x_config *cfg, const char *client_id);
-
-/**
- * The ledger's counts for `user_id` (NULL: the authenticated user), now. `*out` is written
- * on success only. X_ERR_INVALID_ARGUMENT when the ledger is off; X_ERR_QUOTA_STORE when its
- * store fails.
- */
-x_result x_client_quota_status(const struct x_client *client, const char *user_id, struct x_quota_status **out);
-
-/**
- * Frees a quota status. NULL is accepted.
- */
-void x_quota_status_free(struct x_quota_status *s);
-
-/**
- * When the counts were read (Unix seconds). 0 for NULL.
- */
-int64_t x_quota_status_at(const struct x_quota_status *s);
-
-/**
- * The user's follows in the last 24 hours. 0 for NULL.
- */
-uint32_t x_quota_status_user_used(const struct x_quota_status *s);
-
-/**
- * Follows the user has left; -1 when the per-user cap is off (or for NULL).
- */
-int64_t x_quota_status_user_remaining(const struct x_quota_status *s);
-
-/**
- * The app's follows (all users) in the last 24 hours. 0 for NULL.
- */
-uint32_t x_quota_status_app_used(const struct x_quota_status *s);
-
-/**
- * Follows the app has left; -1 when the per-app cap is off (or for NULL).
- */
-int64_t x_quota_status_app_remaining(const struct x_quota_status *s);
-
-/**
- * The app's unfollows in the last 24 hours. 0 for NULL.
- */
-uint32_t x_quota_status_unfollows_used(const struct x_quota_status *s);
-
-/**
- * Unfollows the app has left; -1 when the unfollow cap is off (or for NULL).
- */
-int64_t x_quota_status_unfollows_remaining(const struct x_quota_status *s);
-
-/**
- * 0 when the user may follow now; else the Unix time (seconds) at which both the user's and
- * the app's follow windows have a free slot.
- */
-int64_t x_quota_status_next_free_at(const struct x_quota_status *s);
-
-/**
- * 0 when the app may unfollow now; else the Unix time at which its unfollow window has a
- * free slot.
- */
-int64_t x_quota_status_unfollows_next_free_at(const struct x_quota_status *s);
-
-/**
- * Copies one window of the latest rate-limit snapshot `client` saw for `endpoint` (an
- * `X_ENDPOINT_*`) into the out-parameters (each may be NULL). Returns true when that
- * endpoint answered with that window; false otherwise, for NULL or an unknown endpoint or
- * window. Thread-safe; does not touch the last error.
- */
-bool x_client_rate_limit(const struct x_client *client, x_endpoint endpoint, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
-
-/**
- * Frees a follow result. NULL is accepted.
- */
-void x_follow_result_free(struct x_follow_result *r);
-
-/**
- * `data.following` (false for NULL).
- */
-bool x_follow_result_following(const struct x_follow_result *r);
-
-/**
- * `data.pending_follow` (false when absent, as after an unfollow, and for NULL).
- */
-bool x_follow_result_pending_follow(const struct x_follow_result *r);
-
-/**
- * The state: X_STATE_FOLLOWING, X_STATE_PENDING or X_STATE_NOT_FOLLOWING (also for NULL).
- */
-x_follow_state x_follow_result_state(const struct x_follow_result *r);
-
-/**
- * The HTTP status of the response (200), or 0 for NULL.
- */
-int32_t x_follow_result_http_status(const struct x_follow_result *r);
-
-/**
- * Copies one rate-limit window of the response into the out-parameters (each may be
- * NULL). Returns true when the response carried that window.
- */
-bool x_follow_result_rate_limit(const struct x_follow_result *r, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
-
-/**
- * The number of partial `errors` that came beside `data`.
- */
-size_t x_follow_result_error_count(const struct x_follow_result *r);
-
-/**
- * The legacy `code` of partial error `index`, or -1.
- */
-int64_t x_follow_result_error_code(const struct x_follow_result *r, size_t index);
-
-/**
- * The `message` of partial error `index`, or NULL. Owned by the result.
- */
-const char *x_follow_result_error_message(const struct x_follow_result *r, size_t index);
-
-/**
- * Frees a user. NULL is accepted.
- */
-void x_user_free(struct x_user *u);
-
-/**
- * The user id (digits). Owned by the user object; NULL for NULL.
- */
-const char *x_user_id(const struct x_user *u);
-
-/**
- * The @handle without `@`. Owned by the user object; NULL for NULL.
- */
-const char *x_user_username(const struct x_user *u);
-
-/**
- * The display name (UTF-8). Owned by the user object; NULL for NULL.
- */
-const char *x_user_name(const struct x_user *u);
-
-/**
- * Copies one rate-limit window of the response that returned this user (see
- * x_follow_result_rate_limit).
- */
-bool x_user_rate_limit(const struct x_user *u, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
-
-/**
  * Sets the retry policy of every call: `max_attempts` attempts in all (1 to
  * X_MAX_RETRY_ATTEMPTS; 1 never retries), an exponential backoff from `base_delay_ms` up to
  * `max_delay_ms` (0 to X_MAX_RETRY_DELAY_MS each, base at most max) with full jitter, and a
@@ -766,121 +541,205 @@ x_result x_config_set_retry(struct x_config *cfg, uint32_t max_attempts, uint32_
 x_result x_config_set_retry_jitter(struct x_config *cfg, bool enabled);
 
 /**
- * Sets (or, with `callback` NULL, removes) the on-retry callback; see x_on_retry_fn.
- * `user_data` is passed back as is; it must stay valid, and be usable from every thread that
- * makes calls, for as long as clients built from this configuration live.
+ * Sets the overall timeout of one request in milliseconds (1 to X_MAX_TIMEOUT_MS;
+ * default 30000).
  */
-x_result x_config_set_on_retry(struct x_config *cfg, x_on_retry_fn callback, void *user_data);
+x_result x_config_set_timeout_ms(struct x_config *cfg, uint32_t ms);
 
 /**
- * Cancels every retry wait and every request in flight on a direct connection running on
- * `client`, from any thread: those calls return `X_ERR_CANCELLED` at once, and so does
- * every later call on it until x_client_cancel_reset(). A request through a proxy is not
- * interrupted (its timeout bounds it).
+ * Follows `target_user_id` as `source_user_id` (NULL: the authenticated user, from the
+ * OAuth 1.0a token without a request, or GET /2/users/me once per client for OAuth 2.0).
+ * Ids are 1 to 19 ASCII digits. `*out` is written on success only; free it with
+ * x_follow_result_free. Blocks for the network round trip.
  */
-x_result x_client_cancel(const struct x_client *client);
+x_result x_follow(const struct x_client *client, const char *source_user_id, const char *target_user_id, struct x_follow_result **out);
 
 /**
- * Lets calls on `client` run again after x_client_cancel().
+ * The legacy `code` of partial error `index`, or -1.
  */
-x_result x_client_cancel_reset(const struct x_client *client);
+int64_t x_follow_result_error_code(const struct x_follow_result *r, size_t index);
 
 /**
- * Makes a token set from saved values (for example to build a refreshing client after a
- * restart). `refresh_token` and `scopes` (space-separated) may be NULL; `expires_at` is in
- * Unix seconds, 0 when unknown. `*out` is written on success; free it with
- * x_token_set_free.
+ * The number of partial `errors` that came beside `data`.
  */
-x_result x_token_set_new(const char *access_token, const char *refresh_token, uint64_t expires_at, const char *scopes, struct x_token_set **out);
+size_t x_follow_result_error_count(const struct x_follow_result *r);
 
 /**
- * Frees a token set. NULL is accepted.
+ * The `message` of partial error `index`, or NULL. Owned by the result.
  */
-void x_token_set_free(struct x_token_set *t);
+const char *x_follow_result_error_message(const struct x_follow_result *r, size_t index);
 
 /**
- * The access token (secret). Owned by the token set; NULL for NULL.
+ * `data.following` (false for NULL).
  */
-const char *x_token_set_access_token(const struct x_token_set *t);
+bool x_follow_result_following(const struct x_follow_result *r);
 
 /**
- * The refresh token (secret), or NULL when the set has none (no `offline.access`). Owned
- * by the token set.
+ * Frees a follow result. NULL is accepted.
  */
-const char *x_token_set_refresh_token(const struct x_token_set *t);
+void x_follow_result_free(struct x_follow_result *r);
 
 /**
- * When the access token expires, in Unix seconds; 0 when unknown (or for NULL).
+ * The HTTP status of the response (200), or 0 for NULL.
  */
-uint64_t x_token_set_expires_at(const struct x_token_set *t);
+int32_t x_follow_result_http_status(const struct x_follow_result *r);
 
 /**
- * The granted scopes, joined by spaces. Owned by the token set; NULL for NULL.
+ * `data.pending_follow` (false when absent, as after an unfollow, and for NULL).
  */
-const char *x_token_set_scopes(const struct x_token_set *t);
+bool x_follow_result_pending_follow(const struct x_follow_result *r);
 
 /**
- * Creates an OAuth 1.0a flow for the app's consumer key and secret. `callback`: NULL or
- * "oob" for the PIN flow, else a callback URL registered with the app. `base_url`: NULL for
- * https://api.x.com (the authorize page is then on https://x.com), or another API base
- * (the emulator; the authorize page is then under it). `cfg` (may be NULL) lends its
- * timeouts, proxy and CA file. `*out` is written on success.
+ * Copies one rate-limit window of the response into the out-parameters (each may be
+ * NULL). Returns true when the response carried that window.
  */
-x_result x_oauth1_flow_new(const struct x_config *cfg, const char *consumer_key, const char *consumer_secret, const char *callback, const char *base_url, struct x_oauth1_flow **out);
+bool x_follow_result_rate_limit(const struct x_follow_result *r, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
 
 /**
- * Frees a flow. NULL is accepted.
+ * The state: X_STATE_FOLLOWING, X_STATE_PENDING or X_STATE_NOT_FOLLOWING (also for NULL).
  */
-void x_oauth1_flow_free(struct x_oauth1_flow *flow);
+x_follow_state x_follow_result_state(const struct x_follow_result *r);
 
 /**
- * Step 1: POST /oauth/request_token (checks oauth_callback_confirmed). `access_type`:
- * NULL, "read" or "write" (x_auth_access_type). `*out` is written on success; free it with
- * x_oauth1_request_free. Blocks for the network round trip.
+ * One page of the users who follow `user_id` (NULL: the authenticated user), newest first
+ * (GET /2/users/{id}/followers). `max_results`: 1 to 1000, or 0 for the API's default (100).
+ * `pagination_token`: NULL for the first page, else the x_user_page_next_token of the page
+ * before (1 to 256 of A-Z a-z 0-9 _ -). Bad arguments fail with X_ERR_INVALID_ARGUMENT
+ * before any request; an unknown user fails with X_ERR_NOT_FOUND; an OAuth 2.0 token
+ * without the follows.read scope with X_ERR_FORBIDDEN. `*out` is written on success only;
+ * free it with x_user_page_free. Blocks for the network round trip.
  */
-x_result x_oauth1_flow_request_token(const struct x_oauth1_flow *flow, const char *access_type, struct x_oauth1_request **out);
+x_result x_followers(const struct x_client *client, const char *user_id, uint32_t max_results, const char *pagination_token, struct x_user_page **out);
 
 /**
- * Frees a request token. NULL is accepted.
+ * One page of the users `user_id` follows (NULL: the authenticated user), newest first
+ * (GET /2/users/{id}/following). Arguments, errors and ownership as for x_followers.
  */
-void x_oauth1_request_free(struct x_oauth1_request *r);
+x_result x_following(const struct x_client *client, const char *user_id, uint32_t max_results, const char *pagination_token, struct x_user_page **out);
 
 /**
- * The request token (`oauth_token`, public). Owned by the request; NULL for NULL.
+ * The legacy numeric `code` of entry `index` (e.g. 88, 89, 135), or -1 when absent.
  */
-const char *x_oauth1_request_get_token(const struct x_oauth1_request *r);
+int64_t x_last_error_api_error_code(size_t index);
 
 /**
- * The authorize page for this request token (`.../oauth/authorize?oauth_token=...`), to
- * open in the user's browser. Owned by the request; NULL for NULL.
+ * The number of entries in the error body's `errors` array (legacy `{code, message}`
+ * entries and v2 entries).
  */
-const char *x_oauth1_request_authorize_url(const struct x_oauth1_request *r);
+size_t x_last_error_api_error_count(void);
 
 /**
- * The authorize (or, with `authenticate`, the "Log in with X" authenticate) page with
- * options: `force_login`, and `screen_name` (NULL: none) to prefill the login form.
- * `*out` is written on success; free it with x_string_free.
+ * The `message` of entry `index`, or NULL. Valid until the next `x_result`-returning
+ * call on this thread.
  */
-x_result x_oauth1_flow_authorize_url(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, bool authenticate, bool force_login, const char *screen_name, char **out);
+const char *x_last_error_api_error_message(size_t index);
 
 /**
- * Step 3: POST /oauth/access_token with the verifier (the PIN the user typed, or the
- * callback's oauth_verifier). `*out` is written on success; free it with
- * x_oauth1_credentials_free. Blocks for the network round trip.
+ * The code of the last failed call on this thread, or `X_SUCCESS` when the last call
+ * succeeded (every fallible call clears the last error first).
  */
-x_result x_oauth1_flow_access_token(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, const char *verifier, struct x_oauth1_credentials **out);
+x_result x_last_error_code(void);
 
 /**
- * Step 3 from the callback URL (or its query) the browser was sent to: checks that its
- * oauth_token is this request's (else X_ERR_UNAUTHORIZED), then exchanges its
- * oauth_verifier. `*out` is written on success.
+ * The problem `detail` of the error body.
+ * NULL when absent. Valid until the next `x_result`-returning call on this thread.
  */
-x_result x_oauth1_flow_access_token_from_callback(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, const char *callback_url, struct x_oauth1_credentials **out);
+const char *x_last_error_detail(void);
+
+/**
+ * After `X_ERR_RATE_LIMITED`: the window that is exhausted (`X_WINDOW_ENDPOINT`,
+ * `X_WINDOW_USER_24H` or `X_WINDOW_APP_24H`), the one whose reset x_last_error_retry_at()
+ * gives. -1 without rate-limit headers, or for other errors.
+ */
+x_rate_window x_last_error_exhausted_window(void);
+
+/**
+ * The HTTP status of the failed response, or 0 when no response was received.
+ */
+int32_t x_last_error_http_status(void);
+
+/**
+ * True when the failed request may have reached the server; false when it provably
+ * never left (invalid argument, connect refused, DNS or TLS handshake failure).
+ */
+bool x_last_error_may_have_reached_server(void);
+
+/**
+ * A one-line message for the last failed call (never NULL, never contains a secret).
+ * `"no error"` when there was none. Valid until the next call on this thread of a
+ * function that returns an `x_result`; do not free.
+ */
+const char *x_last_error_message(void);
+
+/**
+ * After `X_ERR_QUOTA_EXHAUSTED`: the Unix time (seconds) at which the exhausted daily window
+ * has a free slot again. 0 for other errors.
+ */
+int64_t x_last_error_next_free_at(void);
+
+/**
+ * Copies one rate-limit window of the failed response into the out-parameters (each
+ * may be NULL). Returns true when the response carried that window.
+ */
+bool x_last_error_rate_limit(x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
+
+/**
+ * The problem `reason` (e.g. "client-not-enrolled").
+ * NULL when absent. Valid until the next `x_result`-returning call on this thread.
+ */
+const char *x_last_error_reason(void);
+
+/**
+ * The problem `registration_url`.
+ * NULL when absent. Valid until the next `x_result`-returning call on this thread.
+ */
+const char *x_last_error_registration_url(void);
+
+/**
+ * The problem `required_enrollment`.
+ * NULL when absent. Valid until the next `x_result`-returning call on this thread.
+ */
+const char *x_last_error_required_enrollment(void);
+
+/**
+ * After `X_ERR_RATE_LIMITED`: the Unix time (seconds) to wait for, the latest reset
+ * among the exhausted windows. 0 when unknown or for other errors.
+ */
+uint64_t x_last_error_retry_at(void);
+
+/**
+ * The problem `title` of the error body (e.g. "Client Forbidden").
+ * NULL when absent. Valid until the next `x_result`-returning call on this thread.
+ */
+const char *x_last_error_title(void);
+
+/**
+ * The problem `type` URI, as sent.
+ * NULL when absent. Valid until the next `x_result`-returning call on this thread.
+ */
+const char *x_last_error_type(void);
+
+/**
+ * The problem type name after `/2/problems/` (e.g. "client-forbidden"), whatever the host.
+ * NULL when absent. Valid until the next `x_result`-returning call on this thread.
+ */
+const char *x_last_error_type_name(void);
+
+/**
+ * The authenticated user (GET /2/users/me). `*out` is written on success only; free it
+ * with x_user_free.
+ */
+x_result x_me(const struct x_client *client, struct x_user **out);
 
 /**
  * Frees credentials. NULL is accepted.
  */
 void x_oauth1_credentials_free(struct x_oauth1_credentials *c);
+
+/**
+ * The user's @handle, or NULL when the answer had none. Owned by the credentials.
+ */
+const char *x_oauth1_credentials_screen_name(const struct x_oauth1_credentials *c);
 
 /**
  * The user's access token (secret). Owned by the credentials; NULL for NULL.
@@ -898,24 +757,62 @@ const char *x_oauth1_credentials_token_secret(const struct x_oauth1_credentials 
 const char *x_oauth1_credentials_user_id(const struct x_oauth1_credentials *c);
 
 /**
- * The user's @handle, or NULL when the answer had none. Owned by the credentials.
+ * Step 3: POST /oauth/access_token with the verifier (the PIN the user typed, or the
+ * callback's oauth_verifier). `*out` is written on success; free it with
+ * x_oauth1_credentials_free. Blocks for the network round trip.
  */
-const char *x_oauth1_credentials_screen_name(const struct x_oauth1_credentials *c);
+x_result x_oauth1_flow_access_token(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, const char *verifier, struct x_oauth1_credentials **out);
 
 /**
- * Creates a PKCE flow. `client_secret`: NULL for a public client (client_id in the body),
- * else a confidential one (HTTP Basic). `scopes`: space-separated, e.g. "tweet.read
- * users.read follows.write offline.access". `authorize_url`: NULL for
- * https://x.com/i/oauth2/authorize (or `<base_url>/i/oauth2/authorize` when a base URL is
- * given). `base_url`: NULL for https://api.x.com (token and revoke endpoints). `cfg` (may be
- * NULL) lends its timeouts, proxy and CA file. `*out` is written on success.
+ * Step 3 from the callback URL (or its query) the browser was sent to: checks that its
+ * oauth_token is this request's (else X_ERR_UNAUTHORIZED), then exchanges its
+ * oauth_verifier. `*out` is written on success.
  */
-x_result x_oauth2_flow_new(const struct x_config *cfg, const char *client_id, const char *client_secret, const char *redirect_uri, const char *scopes, const char *authorize_url, const char *base_url, struct x_oauth2_flow **out);
+x_result x_oauth1_flow_access_token_from_callback(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, const char *callback_url, struct x_oauth1_credentials **out);
+
+/**
+ * The authorize (or, with `authenticate`, the "Log in with X" authenticate) page with
+ * options: `force_login`, and `screen_name` (NULL: none) to prefill the login form.
+ * `*out` is written on success; free it with x_string_free.
+ */
+x_result x_oauth1_flow_authorize_url(const struct x_oauth1_flow *flow, const struct x_oauth1_request *request, bool authenticate, bool force_login, const char *screen_name, char **out);
 
 /**
  * Frees a flow. NULL is accepted.
  */
-void x_oauth2_flow_free(struct x_oauth2_flow *flow);
+void x_oauth1_flow_free(struct x_oauth1_flow *flow);
+
+/**
+ * Creates an OAuth 1.0a flow for the app's consumer key and secret. `callback`: NULL or
+ * "oob" for the PIN flow, else a callback URL registered with the app. `base_url`: NULL for
+ * https://api.x.com (the authorize page is then on https://x.com), or another API base
+ * (the emulator; the authorize page is then under it). `cfg` (may be NULL) lends its
+ * timeouts, proxy and CA file. `*out` is written on success.
+ */
+x_result x_oauth1_flow_new(const struct x_config *cfg, const char *consumer_key, const char *consumer_secret, const char *callback, const char *base_url, struct x_oauth1_flow **out);
+
+/**
+ * Step 1: POST /oauth/request_token (checks oauth_callback_confirmed). `access_type`:
+ * NULL, "read" or "write" (x_auth_access_type). `*out` is written on success; free it with
+ * x_oauth1_request_free. Blocks for the network round trip.
+ */
+x_result x_oauth1_flow_request_token(const struct x_oauth1_flow *flow, const char *access_type, struct x_oauth1_request **out);
+
+/**
+ * The authorize page for this request token (`.../oauth/authorize?oauth_token=...`), to
+ * open in the user's browser. Owned by the request; NULL for NULL.
+ */
+const char *x_oauth1_request_authorize_url(const struct x_oauth1_request *r);
+
+/**
+ * Frees a request token. NULL is accepted.
+ */
+void x_oauth1_request_free(struct x_oauth1_request *r);
+
+/**
+ * The request token (`oauth_token`, public). Owned by the request; NULL for NULL.
+ */
+const char *x_oauth1_request_token(const struct x_oauth1_request *r);
 
 /**
  * A new authorization request: the URL to open in the user's browser, the `state` to
@@ -933,6 +830,21 @@ x_result x_oauth2_flow_authorization_request(const struct x_oauth2_flow *flow, c
 x_result x_oauth2_flow_exchange(const struct x_oauth2_flow *flow, const char *code, const char *code_verifier, struct x_token_set **out);
 
 /**
+ * Frees a flow. NULL is accepted.
+ */
+void x_oauth2_flow_free(struct x_oauth2_flow *flow);
+
+/**
+ * Creates a PKCE flow. `client_secret`: NULL for a public client (client_id in the body),
+ * else a confidential one (HTTP Basic). `scopes`: space-separated, e.g. "tweet.read
+ * users.read follows.write offline.access". `authorize_url`: NULL for
+ * https://x.com/i/oauth2/authorize (or `<base_url>/i/oauth2/authorize` when a base URL is
+ * given). `base_url`: NULL for https://api.x.com (token and revoke endpoints). `cfg` (may be
+ * NULL) lends its timeouts, proxy and CA file. `*out` is written on success.
+ */
+x_result x_oauth2_flow_new(const struct x_config *cfg, const char *client_id, const char *client_secret, const char *redirect_uri, const char *scopes, const char *authorize_url, const char *base_url, struct x_oauth2_flow **out);
+
+/**
  * Refreshes with `refresh_token` (spent afterwards on X: keep the new set). `*out` is
  * written on success; free it with x_token_set_free. A refused refresh is
  * X_ERR_UNAUTHORIZED with the provider's message.
@@ -945,12 +857,69 @@ x_result x_oauth2_flow_refresh(const struct x_oauth2_flow *flow, const char *ref
 x_result x_oauth2_flow_revoke(const struct x_oauth2_flow *flow, const char *token, x_token_kind kind);
 
 /**
+ * Follows the app has left; -1 when the per-app cap is off (or for NULL).
+ */
+int64_t x_quota_status_app_remaining(const struct x_quota_status *s);
+
+/**
+ * The app's follows (all users) in the last 24 hours. 0 for NULL.
+ */
+uint32_t x_quota_status_app_used(const struct x_quota_status *s);
+
+/**
+ * When the counts were read (Unix seconds). 0 for NULL.
+ */
+int64_t x_quota_status_at(const struct x_quota_status *s);
+
+/**
+ * Frees a quota status. NULL is accepted.
+ */
+void x_quota_status_free(struct x_quota_status *s);
+
+/**
+ * 0 when the user may follow now; else the Unix time (seconds) at which both the user's and
+ * the app's follow windows have a free slot.
+ */
+int64_t x_quota_status_next_free_at(const struct x_quota_status *s);
+
+/**
+ * 0 when the app may unfollow now; else the Unix time at which its unfollow window has a
+ * free slot.
+ */
+int64_t x_quota_status_unfollows_next_free_at(const struct x_quota_status *s);
+
+/**
+ * Unfollows the app has left; -1 when the unfollow cap is off (or for NULL).
+ */
+int64_t x_quota_status_unfollows_remaining(const struct x_quota_status *s);
+
+/**
+ * The app's unfollows in the last 24 hours. 0 for NULL.
+ */
+uint32_t x_quota_status_unfollows_used(const struct x_quota_status *s);
+
+/**
+ * Follows the user has left; -1 when the per-user cap is off (or for NULL).
+ */
+int64_t x_quota_status_user_remaining(const struct x_quota_status *s);
+
+/**
+ * The user's follows in the last 24 hours. 0 for NULL.
+ */
+uint32_t x_quota_status_user_used(const struct x_quota_status *s);
+
+/**
  * Listens for a loopback redirect URI as registered with the app, e.g.
  * "http://127.0.0.1:8765/callback" (host 127.0.0.1 or localhost, which is served on both
  * 127.0.0.1 and ::1; port 0 picks a free port: read the URI back with
  * x_redirect_receiver_redirect_uri). `*out` is written on success.
  */
 x_result x_redirect_receiver_bind(const char *redirect_uri, struct x_redirect_receiver **out);
+
+/**
+ * Frees a receiver (closing its port). NULL is accepted.
+ */
+void x_redirect_receiver_free(struct x_redirect_receiver *r);
 
 /**
  * The redirect URI the receiver listens for (with the bound port). Owned by the receiver;
@@ -976,65 +945,84 @@ x_result x_redirect_receiver_wait(const struct x_redirect_receiver *r, const cha
 x_result x_redirect_receiver_wait_oauth1(const struct x_redirect_receiver *r, const struct x_oauth1_request *request, uint32_t timeout_ms, char **verifier_out);
 
 /**
- * Frees a receiver (closing its port). NULL is accepted.
+ * Static text for any code, known or not (never NULL, never freed).
  */
-void x_redirect_receiver_free(struct x_redirect_receiver *r);
+const char *x_result_str(x_result code);
 
 /**
- * Authorizes with an OAuth 2.0 token set that the client refreshes `margin_s` seconds
- * before it expires (0: the default, 60 s) and once after a 401, one refresh at a time
- * across the client's threads (replacing any credentials set before). `tokens` is copied
- * and must hold a refresh token. `client_secret`: NULL for a public client. `persist` (may
- * be NULL) is called with each new set before it is used, with `user_data`; user_data must
- * stay valid, and usable from the client's threads, as long as any client built from this
- * config. `token_store_path` (may be NULL): a file shared with other processes (created
- * mode 0600, locked, replaced atomically): a refresh takes its lock, re-reads it and uses a
- * set another process already rotated. The token endpoint is under the config's base URL.
- * Every client built from this config (x_client_new called more than once) shares one
- * refresher, so no two of them spend the same refresh token; set the credential again for
- * a token set of its own.
+ * Frees a string returned by this library (for example by x_client_own_user_id), after
+ * overwriting its bytes with zeros (it may be a code verifier or an authorization code).
+ * NULL is accepted. Never pass a string documented as static or borrowed.
  */
-x_result x_config_set_oauth2_refreshing(struct x_config *cfg, const struct x_token_set *tokens, const char *client_id, const char *client_secret, uint32_t margin_s, x_persist_fn persist, void *user_data, const char *token_store_path);
+void x_string_free(char *s);
 
 /**
- * The token set a refreshing client uses now (after a refresh, the new one). `*out` is
- * written on success; free it with x_token_set_free. X_ERR_INVALID_ARGUMENT for a client
- * without a refreshing credential.
+ * Test-only entry point: panics inside the boundary and so returns `X_ERR_PANIC` with
+ * the last error set. It exists to prove that no panic crosses the C boundary; never
+ * call it in a program.
  */
-x_result x_client_token_set(const struct x_client *client, struct x_token_set **out);
+x_result x_test_panic(void);
 
 /**
- * The library's version, e.g. "0.1.0" (static; never freed).
+ * The access token (secret). Owned by the token set; NULL for NULL.
  */
-const char *x_version(void);
+const char *x_token_set_access_token(const struct x_token_set *t);
 
 /**
- * The library's version as MAJOR * 10000 + MINOR * 100 + PATCH (compare with
- * X_VERSION_NUMBER to detect a header/library mismatch).
+ * When the access token expires, in Unix seconds; 0 when unknown (or for NULL).
  */
-uint32_t x_version_number(void);
+uint64_t x_token_set_expires_at(const struct x_token_set *t);
 
 /**
- * One page of the users who follow `user_id` (NULL: the authenticated user), newest first
- * (GET /2/users/{id}/followers). `max_results`: 1 to 1000, or 0 for the API's default (100).
- * `pagination_token`: NULL for the first page, else the x_user_page_next_token of the page
- * before (1 to 256 of A-Z a-z 0-9 _ -). Bad arguments fail with X_ERR_INVALID_ARGUMENT
- * before any request; an unknown user fails with X_ERR_NOT_FOUND; an OAuth 2.0 token
- * without the follows.read scope with X_ERR_FORBIDDEN. `*out` is written on success only;
- * free it with x_user_page_free. Blocks for the network round trip.
+ * Frees a token set. NULL is accepted.
  */
-x_result x_followers(const struct x_client *client, const char *user_id, uint32_t max_results, const char *pagination_token, struct x_user_page **out);
+void x_token_set_free(struct x_token_set *t);
 
 /**
- * One page of the users `user_id` follows (NULL: the authenticated user), newest first
- * (GET /2/users/{id}/following). Arguments, errors and ownership as for x_followers.
+ * Makes a token set from saved values (for example to build a refreshing client after a
+ * restart). `refresh_token` and `scopes` (space-separated) may be NULL; `expires_at` is in
+ * Unix seconds, 0 when unknown. `*out` is written on success; free it with
+ * x_token_set_free.
  */
-x_result x_following(const struct x_client *client, const char *user_id, uint32_t max_results, const char *pagination_token, struct x_user_page **out);
+x_result x_token_set_new(const char *access_token, const char *refresh_token, uint64_t expires_at, const char *scopes, struct x_token_set **out);
 
 /**
- * Frees a page. NULL is accepted.
+ * The refresh token (secret), or NULL when the set has none (no `offline.access`). Owned
+ * by the token set.
  */
-void x_user_page_free(struct x_user_page *page);
+const char *x_token_set_refresh_token(const struct x_token_set *t);
+
+/**
+ * The granted scopes, joined by spaces. Owned by the token set; NULL for NULL.
+ */
+const char *x_token_set_scopes(const struct x_token_set *t);
+
+/**
+ * Unfollows `target_user_id` as `source_user_id` (NULL: the authenticated user). `*out`
+ * is written on success only; free it with x_follow_result_free.
+ */
+x_result x_unfollow(const struct x_client *client, const char *source_user_id, const char *target_user_id, struct x_follow_result **out);
+
+/**
+ * A user by @handle without `@` (1 to 15 of A-Z a-z 0-9 _). `*out` is written on success
+ * only; free it with x_user_free.
+ */
+x_result x_user_by_username(const struct x_client *client, const char *username, struct x_user **out);
+
+/**
+ * Frees a user. NULL is accepted.
+ */
+void x_user_free(struct x_user *u);
+
+/**
+ * The user id (digits). Owned by the user object; NULL for NULL.
+ */
+const char *x_user_id(const struct x_user *u);
+
+/**
+ * The display name (UTF-8). Owned by the user object; NULL for NULL.
+ */
+const char *x_user_name(const struct x_user *u);
 
 /**
  * The number of users on the page (0 for NULL).
@@ -1042,19 +1030,9 @@ void x_user_page_free(struct x_user_page *page);
 size_t x_user_page_count(const struct x_user_page *page);
 
 /**
- * `meta.result_count` as the API sent it (0 for NULL).
+ * Frees a page. NULL is accepted.
  */
-uint32_t x_user_page_result_count(const struct x_user_page *page);
-
-/**
- * The id of user `index` (0-based). NULL for an index out of range or a NULL page.
- */
-const char *x_user_page_user_id(const struct x_user_page *page, size_t index);
-
-/**
- * The @handle (without `@`) of user `index`. NULL for an index out of range.
- */
-const char *x_user_page_username(const struct x_user_page *page, size_t index);
+void x_user_page_free(struct x_user_page *page);
 
 /**
  * The display name (UTF-8) of user `index`. NULL for an index out of range.
@@ -1077,6 +1055,43 @@ const char *x_user_page_previous_token(const struct x_user_page *page);
  * x_follow_result_rate_limit).
  */
 bool x_user_page_rate_limit(const struct x_user_page *page, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
+
+/**
+ * `meta.result_count` as the API sent it (0 for NULL).
+ */
+uint32_t x_user_page_result_count(const struct x_user_page *page);
+
+/**
+ * The id of user `index` (0-based). NULL for an index out of range or a NULL page.
+ */
+const char *x_user_page_user_id(const struct x_user_page *page, size_t index);
+
+/**
+ * The @handle (without `@`) of user `index`. NULL for an index out of range.
+ */
+const char *x_user_page_username(const struct x_user_page *page, size_t index);
+
+/**
+ * Copies one rate-limit window of the response that returned this user (see
+ * x_follow_result_rate_limit).
+ */
+bool x_user_rate_limit(const struct x_user *u, x_rate_window window, uint64_t *limit_out, uint64_t *remaining_out, uint64_t *reset_out);
+
+/**
+ * The @handle without `@`. Owned by the user object; NULL for NULL.
+ */
+const char *x_user_username(const struct x_user *u);
+
+/**
+ * The library's version, e.g. "0.1.0" (static; never freed).
+ */
+const char *x_version(void);
+
+/**
+ * The library's version as MAJOR * 10000 + MINOR * 100 + PATCH (compare with
+ * X_VERSION_NUMBER to detect a header/library mismatch).
+ */
+uint32_t x_version_number(void);
 
 #ifdef __cplusplus
 }  // extern "C"

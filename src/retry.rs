@@ -25,10 +25,11 @@
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::quota::{from_epoch_secs, Clock, SystemClock};
+pub use crate::cancel::Cancel;
+use crate::clock::{from_epoch_secs, Clock, SystemClock};
 
 /// What went wrong in one attempt, as far as retrying is concerned. The client maps its own
 /// errors onto this.
@@ -177,57 +178,6 @@ impl<E: fmt::Display> fmt::Display for RetryError<E> {
 }
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for RetryError<E> {}
-
-/// A cancellation switch shared between a retrying thread and any other. Clones share it.
-///
-/// Once [`cancel`](Cancel::cancel)led, every wait of every run using it returns at once and the
-/// run ends with [`RetryError::Cancelled`], until [`reset`](Cancel::reset).
-#[derive(Clone, Default)]
-pub struct Cancel {
-    inner: Arc<(Mutex<bool>, Condvar)>,
-}
-
-impl fmt::Debug for Cancel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cancel")
-            .field("cancelled", &self.is_cancelled())
-            .finish()
-    }
-}
-
-impl Cancel {
-    /// A switch that is off.
-    pub fn new() -> Cancel {
-        Cancel::default()
-    }
-
-    /// Cancels: wakes every waiting run at once.
-    pub fn cancel(&self) {
-        let (flag, cv) = &*self.inner;
-        *flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
-
-    /// Turns the switch off again, for later runs.
-    pub fn reset(&self) {
-        *self.inner.0.lock().unwrap_or_else(|e| e.into_inner()) = false;
-    }
-
-    /// Whether it is on.
-    pub fn is_cancelled(&self) -> bool {
-        *self.inner.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Sleeps `d` unless cancelled first. Returns false when cancelled.
-    pub fn sleep(&self, d: Duration) -> bool {
-        let (flag, cv) = &*self.inner;
-        let guard = flag.lock().unwrap_or_else(|e| e.into_inner());
-        let (guard, _) = cv
-            .wait_timeout_while(guard, d, |cancelled| !*cancelled)
-            .unwrap_or_else(|e| e.into_inner());
-        !*guard
-    }
-}
 
 /// The on-retry callback: `(attempt that failed (1-based), why, delay before the next)`.
 pub type OnRetry = Arc<dyn Fn(u32, &RetryReason, Duration) + Send + Sync>;
@@ -444,7 +394,7 @@ fn random_u64() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quota::ManualClock;
+    use crate::clock::ManualClock;
 
     fn policy() -> RetryPolicy {
         RetryPolicy {

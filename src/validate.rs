@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn messages() {
         let e = user_id("target", "x").unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidArgument);
         assert_eq!(e.message(), "target must be a user id of 1 to 19 digits");
         assert!(!e.may_have_reached_server());
         let e = username("a b").unwrap_err();

@@ -443,7 +443,7 @@ inline void check(x_result rc) {
     d.title = opt(x_last_error_title());
     d.detail = opt(x_last_error_detail());
     d.type_uri = opt(x_last_error_type());
-    d.problem_type = opt(x_last_error_problem_type());
+    d.problem_type = opt(x_last_error_type_name());
     d.reason = opt(x_last_error_reason());
     d.required_enrollment = opt(x_last_error_required_enrollment());
     d.registration_url = opt(x_last_error_registration_url());

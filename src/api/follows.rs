@@ -198,9 +198,9 @@ mod tests {
         .unwrap();
         assert_eq!((o.following, o.errors.len()), (true, 0));
         let e = parse(200, r#"{"data":{"following":true}} trailing"#, rl).unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+        assert_eq!(e.kind(), crate::error::ErrorKind::Protocol);
         let e = parse(200, r#"{"data":{"following":"yes"}}"#, rl).unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+        assert_eq!(e.kind(), crate::error::ErrorKind::Protocol);
         assert_eq!(e.message(), "`data.following` is missing or not a boolean");
     }
 }

@@ -183,7 +183,7 @@ pub(crate) fn parse(status: u16, body: &str, rate_limit: RateLimit) -> Result<Us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::error::ErrorKind;
 
     const RL: RateLimit = RateLimit {
         endpoint: None,

@@ -1,8 +1,8 @@
 //! Request paths and bodies, success parsing and error mapping for the endpoints used.
 
 pub(crate) mod follows;
-pub(crate) mod users;
 pub(crate) mod lookups;
+pub(crate) mod users;
 
 pub use follows::{FollowOutcome, FollowState};
 pub use users::User;
@@ -217,17 +217,17 @@ mod tests {
     #[test]
     fn legacy_429_and_binding_reset() {
         let rl = RateLimit {
-            endpoint: Some(crate::Window {
+            endpoint: Some(crate::ratelimit::Window {
                 limit: 50,
                 remaining: 0,
                 reset: 100,
             }),
-            user_24h: Some(crate::Window {
+            user_24h: Some(crate::ratelimit::Window {
                 limit: 400,
                 remaining: 0,
                 reset: 900,
             }),
-            app_24h: Some(crate::Window {
+            app_24h: Some(crate::ratelimit::Window {
                 limit: 1000,
                 remaining: 5,
                 reset: 2000,

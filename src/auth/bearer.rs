@@ -1,7 +1,7 @@
 //! OAuth 2.0 user access tokens sent as `Authorization: Bearer`.
 
-use super::secret::{token_problem, Secret};
 use crate::error::Error;
+use crate::secret::{token_problem, Secret};
 
 /// The `Authorization` header value for a bearer token. Every path that builds this header
 /// comes here, so a token that is not visible ASCII (CR, LF, NUL, space, non-ASCII) is refused
@@ -38,7 +38,7 @@ mod tests {
             "caf\u{e9}",
         ] {
             let e = authorization(&Secret::new(t)).unwrap_err();
-            assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument, "{t:?}");
+            assert_eq!(e.kind(), crate::error::ErrorKind::InvalidArgument, "{t:?}");
             assert!(!e.may_have_reached_server());
             assert!(
                 e.message().starts_with("the OAuth 2.0 access token "),

@@ -3,12 +3,11 @@
 pub mod bearer;
 pub mod oauth1;
 pub mod refreshing;
-pub mod secret;
 
 use crate::error::Error;
+pub use crate::secret::Secret;
 pub use oauth1::OAuth1Credentials;
 pub use refreshing::OAuth2Refreshing;
-pub use secret::Secret;
 
 /// The credentials a client signs with.
 #[derive(Debug, Clone)]

@@ -1,11 +1,11 @@
-//! OAuth 1.0a user context (HMAC-SHA1), signed with the `oauth1-request` crate.
+//! OAuth 1.0a user-context credentials: the four values and the header of a signed request.
 
-use super::secret::Secret;
+pub use crate::signature::{authorization_header, nonce, Signing};
+
 use crate::error::Error;
+use crate::secret::Secret;
 use crate::validate;
-use oauth1_request as oauth;
 use std::fmt;
-use std::num::NonZeroU64;
 
 /// OAuth 1.0a user-context credentials: the app's consumer key and secret and the user's
 /// access token and secret.
@@ -105,146 +105,9 @@ impl OAuth1Credentials {
     }
 }
 
-/// Everything one OAuth 1.0a (HMAC-SHA1) `Authorization` header is made of. The token is
-/// absent for `POST /oauth/request_token` (the key is then `pct(consumer_secret)&`), which
-/// carries `oauth_callback`; `POST /oauth/access_token` carries `oauth_verifier`.
-#[derive(Clone, Copy)]
-pub struct Signing<'a> {
-    /// The app's consumer key.
-    pub consumer_key: &'a str,
-    /// The app's consumer secret.
-    pub consumer_secret: &'a str,
-    /// The token and its secret, when there is one.
-    pub token: Option<(&'a str, &'a str)>,
-    /// `oauth_callback`.
-    pub callback: Option<&'a str>,
-    /// `oauth_verifier`.
-    pub verifier: Option<&'a str>,
-    /// The HTTP method.
-    pub method: &'a str,
-    /// The URL exactly as sent; its query parameters are signed.
-    pub url: &'a str,
-    /// Form-encoded body parameters (decoded). A JSON body is never signed.
-    pub form: &'a [(&'a str, &'a str)],
-    /// A fixed nonce (tests, replay); `None`: a fresh one.
-    pub nonce: Option<&'a str>,
-    /// A fixed timestamp; `None`: now.
-    pub timestamp: Option<u64>,
-}
-
-/// The `Authorization` header value (`OAuth k="v", ...`, `oauth_version="1.0"`).
-pub fn authorization_header(s: &Signing<'_>) -> String {
-    let (base, query) = match s.url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (s.url, None),
-    };
-    let mut params: Vec<(String, String)> = s
-        .form
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    if let Some(q) = query {
-        for pair in q.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            params.push((percent_decode(k), percent_decode(v)));
-        }
-    }
-    let list = oauth::ParameterList::new(params);
-    let client = oauth::Credentials::new(s.consumer_key, s.consumer_secret);
-    let mut b = oauth::Builder::new(client, oauth::HmacSha1::new());
-    if let Some((token, secret)) = s.token {
-        b.token(oauth::Credentials::new(token, secret));
-    }
-    b.version(true).callback(s.callback).verifier(s.verifier);
-    let fresh;
-    let nonce = match s.nonce {
-        Some(n) => n,
-        None => {
-            fresh = nonce();
-            fresh.as_str()
-        }
-    };
-    b.nonce(nonce);
-    if let Some(t) = s.timestamp.and_then(NonZeroU64::new) {
-        b.timestamp(t);
-    }
-    let raw = b.authorize(s.method, base, &list);
-    // The crate joins the pairs with ","; X documents ", ". Values are percent-encoded
-    // and so never contain a comma. (A byte loop: `str::replace` ran a substring searcher
-    // per pair, about a tenth of the signing time.)
-    let mut out = String::with_capacity(raw.len() + 8);
-    let mut rest = raw.as_str();
-    while let Some(i) = rest.find(',') {
-        out.push_str(&rest[..=i]);
-        if rest[..i].ends_with('"') {
-            out.push(' ');
-        }
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Length of a generated nonce.
-const NONCE_LEN: usize = 24;
-
-/// A fresh nonce: 24 characters of `[A-Za-z0-9]` from a CSPRNG (about 142 bits). Plain
-/// alphanumerics of this length pass the strictest common server checks (oauthlib accepts
-/// 20 to 30 of them by default).
-pub fn nonce() -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    (0..NONCE_LEN)
-        .map(|_| char::from(rng.sample(rand::distributions::Alphanumeric)))
-        .collect()
-}
-
-/// Decodes `%XX` escapes (and `+` as space, as in a form-encoded query).
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nonces() {
-        let a = nonce();
-        let b = nonce();
-        assert_eq!(a.len(), NONCE_LEN);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()), "{a}");
-        assert_ne!(a, b);
-    }
-
-    #[test]
-    fn decode() {
-        assert_eq!(percent_decode("a%2Cb%20c+d"), "a,b c d");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%4"), "%4");
-        assert_eq!(percent_decode("%zz"), "%zz");
-    }
 
     #[test]
     fn user_id_from_token() {
@@ -253,7 +116,7 @@ mod tests {
         let c = OAuth1Credentials::new("k", "s", "abc-def", "t");
         assert_eq!(
             c.user_id().unwrap_err().kind(),
-            crate::ErrorKind::InvalidArgument
+            crate::error::ErrorKind::InvalidArgument
         );
         let c = OAuth1Credentials::new("k", "s", "12345", "t");
         assert!(c.user_id().is_err());

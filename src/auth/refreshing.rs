@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::auth::secret::token_problem;
 use crate::error::Error;
+use crate::secret::token_problem;
 use crate::tokens::oauth2::OAuth2Client;
 use crate::tokens::refresh::DEFAULT_MARGIN;
 use crate::tokens::{HttpPoster, Refresher, Secret, TokenSet, TokenStore};
@@ -30,7 +30,6 @@ pub struct OAuth2Refreshing {
     pub(crate) margin: Duration,
     pub(crate) on_refresh: Option<OnRefresh>,
     pub(crate) store: Option<PathBuf>,
-    pub(crate) token_base: Option<String>,
     /// The refresher of the first client built from this credential, shared by every later
     /// client built from it (or from a clone): X's refresh tokens are single-use, so two
     /// refreshers of one token set would spend the same refresh token. Every setter starts a
@@ -47,7 +46,6 @@ impl fmt::Debug for OAuth2Refreshing {
             .field("margin", &self.margin)
             .field("on_refresh", &self.on_refresh.is_some())
             .field("store", &self.store)
-            .field("token_base", &self.token_base)
             .finish()
     }
 }
@@ -63,7 +61,6 @@ impl OAuth2Refreshing {
             margin: DEFAULT_MARGIN,
             on_refresh: None,
             store: None,
-            token_base: None,
             shared: Arc::default(),
         }
     }
@@ -101,13 +98,6 @@ impl OAuth2Refreshing {
         self
     }
 
-    /// The API base of the token endpoint (default: the client's base URL).
-    pub fn token_base_url(mut self, url: impl Into<String>) -> Self {
-        self.token_base = Some(url.into());
-        self.shared = Arc::default();
-        self
-    }
-
     pub(crate) fn check(&self) -> Result<(), Error> {
         if self.client_id.is_empty() {
             return Err(Error::invalid_argument("client id is empty"));
@@ -131,15 +121,11 @@ impl OAuth2Refreshing {
                 ))
             }
         }
-        if let Some(b) = &self.token_base {
-            crate::transport::check_base_url(b)?;
-        }
         Ok(())
     }
 
     /// The refresher of a built client: the one shared by every client built from this
-    /// credential, made on the first build to refresh through `agent` against the token base
-    /// (or `api_base`).
+    /// credential, made on the first build to refresh through `agent` against `api_base`.
     pub(crate) fn refresher(&self, agent: ureq::Agent, api_base: &str) -> Result<Refresher, Error> {
         let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(r) = shared.as_ref() {
@@ -151,12 +137,8 @@ impl OAuth2Refreshing {
     }
 
     fn new_refresher(&self, agent: ureq::Agent, api_base: &str) -> Result<Refresher, Error> {
-        let base = match &self.token_base {
-            Some(b) => crate::transport::check_base_url(b)?,
-            None => api_base.to_owned(),
-        };
         let mut client =
-            OAuth2Client::new(&self.client_id, "", Vec::<String>::new()).with_api_base(&base);
+            OAuth2Client::new(&self.client_id, "", Vec::<String>::new()).with_api_base(api_base);
         if let Some(s) = &self.client_secret {
             client = client.with_client_secret(s.clone());
         }

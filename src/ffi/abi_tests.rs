@@ -17,7 +17,7 @@ fn string_arguments() {
     // SAFETY: NULL or NUL-terminated strings.
     unsafe {
         let e = arg_str(ptr::null(), "user_id").unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidArgument);
         assert_eq!(e.message(), "user_id is NULL");
         assert_eq!(arg_str(c"783214".as_ptr(), "user_id").unwrap(), "783214");
         let bad = [0xffu8, 0xfe, 0];
@@ -34,42 +34,66 @@ fn string_arguments() {
     }
 }
 
+/// A handle type for the tests of the handle functions.
+#[derive(Debug, PartialEq)]
+struct Probe(u32);
+
+castable! {
+    Probe => "client", Shared;
+}
+
 #[test]
 fn handles_and_out_parameters() {
-    // SAFETY: NULL or live pointers to local storage.
+    // SAFETY: NULL, or a pointer to a live local Probe.
     unsafe {
         assert_eq!(
-            handle::<u32>(ptr::null(), "client").unwrap_err().message(),
+            try_ref::<Probe>(ptr::null()).unwrap_err().message(),
             "client is NULL"
         );
-        let v = 7u32;
-        assert_eq!(*handle(&v, "client").unwrap(), 7);
+        assert_eq!(opt_ref::<Probe>(ptr::null()), None);
+        let v = Probe(7);
+        assert_eq!(*try_ref(&v).unwrap(), Probe(7));
     }
     // NULL out: refused before the value is made.
     let mut made = false;
-    let code = out_handle::<u32>(ptr::null_mut(), || {
+    let code = out_handle::<Probe>(ptr::null_mut(), || {
         made = true;
-        Ok(1)
+        Ok(Probe(1))
     });
     assert_eq!((code, made), (X_ERR_INVALID_ARGUMENT, false));
     assert_eq!(text(x_last_error_message()).as_deref(), Some("out is NULL"));
     // A failure leaves *out untouched.
-    let mut untouched = 0u32;
-    let sentinel: *mut u32 = &mut untouched;
+    let mut untouched = Probe(0);
+    let sentinel: *mut Probe = &mut untouched;
     let mut out = sentinel;
-    let code = out_handle::<u32>(&mut out, || Err(Error::invalid_argument("no")));
+    let code = out_handle::<Probe>(&mut out, || Err(Error::invalid_argument("no")));
     assert_eq!((code, out), (X_ERR_INVALID_ARGUMENT, sentinel));
     assert_eq!(x_last_error_code(), X_ERR_INVALID_ARGUMENT);
     // Success writes a handle, and clears the last error.
-    let code = out_handle(&mut out, || Ok(41u32));
+    let code = out_handle(&mut out, || Ok(Probe(41)));
     assert_eq!(code, X_SUCCESS);
     assert_eq!(x_last_error_code(), X_SUCCESS);
     assert_eq!(text(x_last_error_message()).as_deref(), Some("no error"));
-    // SAFETY: `out` came from out_handle and is freed once.
+    // SAFETY: `out` came from out_handle and is freed once; NULL is accepted.
     unsafe {
-        assert_eq!(*out, 41);
-        free_box(out);
-        free_box::<u32>(ptr::null_mut());
+        assert_eq!(*out, Probe(41));
+        free_raw(out);
+        free_raw::<Probe>(ptr::null_mut());
+    }
+}
+
+#[test]
+fn the_config_is_borrowed_exclusively_and_names_itself() {
+    let mut cfg: *mut x_config = ptr::null_mut();
+    // SAFETY: a config made here and freed once; NULL for the refusal.
+    unsafe {
+        assert_eq!(x_config_new(&mut cfg), X_SUCCESS);
+        assert!(try_mut(cfg).is_ok());
+        let e = try_mut::<x_config>(ptr::null_mut())
+            .err()
+            .map(|e| e.message().to_owned());
+        assert_eq!(e.as_deref(), Some("config is NULL"));
+        x_config_free(cfg);
     }
 }
 
@@ -153,7 +177,7 @@ fn follow_result_and_user_objects() {
     });
     let body = r#"{"data":{"following":false,"pending_follow":true},"errors":[{"code":160,"message":"You've already requested to follow."}]}"#;
     let outcome = crate::api::follows::parse(200, body, rl).unwrap();
-    let r = Box::into_raw(Box::new(x_follow_result::new(outcome)));
+    let r = to_raw(x_follow_result::new(outcome));
     let (mut limit, mut reset) = (0u64, 0u64);
     // SAFETY: `r` is live until freed below; out-pointers are local or NULL.
     unsafe {
@@ -197,7 +221,7 @@ fn follow_result_and_user_objects() {
     let body =
         r#"{"data":{"id":"2244994945","name":"X Dev\u0000elopers","username":"XDevelopers"}}"#;
     let user = crate::api::users::parse(200, body, RateLimit::default()).unwrap();
-    let u = Box::into_raw(Box::new(x_user::new(user)));
+    let u = to_raw(x_user::new(user));
     // SAFETY: `u` is live until freed below.
     unsafe {
         assert_eq!(text(x_user_id(u)).as_deref(), Some("2244994945"));

@@ -1,12 +1,11 @@
 //! `x_client`: a built, immutable, thread-safe client, and the calls made with it.
 
-use super::config::{builder, x_config};
+use super::config::x_config;
 use super::result::{x_follow_result, x_user};
-use super::{
-    arg_opt_str, arg_str, boundary, c_string, free_box, handle, out_handle, out_string, x_result,
-};
+use super::{arg_opt_str, arg_str, boundary, c_string, free_raw, out_handle, out_string, x_result};
+use super::{castable, try_ref};
+use crate::cancel::Cancel;
 use crate::client::Client;
-use crate::retry::Cancel;
 use std::ffi::c_char;
 
 /// A client (opaque). Immutable after x_client_new and safe to share between threads:
@@ -31,8 +30,10 @@ unsafe fn relationship(
     follow: bool,
 ) -> x_result {
     out_handle(out, || {
-        // SAFETY: pointer contracts of the C API.
-        let c = unsafe { handle(client, "client") }?;
+        // SAFETY: `client` is NULL or a live x_client from its constructor; `target_user_id` is
+        // NULL or NUL-terminated and outlives the call; `source_user_id` is NULL or
+        // NUL-terminated and outlives the call.
+        let c = unsafe { try_ref(client) }?;
         let target = unsafe { arg_str(target_user_id, "target_user_id") }?;
         let source = unsafe { arg_opt_str(source_user_id, "source_user_id") }?;
         if follow {
@@ -51,11 +52,11 @@ unsafe fn relationship(
 pub unsafe extern "C" fn x_client_new(cfg: *const x_config, out: *mut *mut x_client) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { handle(cfg, "config") }?;
+            // SAFETY: `cfg` is NULL or a live x_config from its constructor.
+            let cfg = unsafe { try_ref(cfg) }?;
             // Each client gets its own cancellation switch (x_client_cancel), even when
             // several are built from one config.
-            let b = builder(cfg);
+            let b = cfg.builder();
             let policy = b.retry_policy_ref().clone().with_cancel(Cancel::new());
             Ok(x_client {
                 inner: b.clone().retry(policy).build()?,
@@ -67,8 +68,8 @@ pub unsafe extern "C" fn x_client_new(cfg: *const x_config, out: *mut *mut x_cli
 /// Frees a client. NULL is accepted. No call may be running on it.
 #[no_mangle]
 pub unsafe extern "C" fn x_client_free(client: *mut x_client) {
-    // SAFETY: `client` is NULL or came from x_client_new.
-    boundary!(default = (), { unsafe { free_box(client) } })
+    // SAFETY: `client` is NULL or an x_client of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(client) } })
 }
 
 /// Follows `target_user_id` as `source_user_id` (NULL: the authenticated user, from the
@@ -82,7 +83,7 @@ pub unsafe extern "C" fn x_follow(
     target_user_id: *const c_char,
     out: *mut *mut x_follow_result,
 ) -> x_result {
-    // SAFETY: forwarded pointer contracts.
+    // SAFETY: `relationship` gets this function's pointers, under the same contract.
     boundary!({ unsafe { relationship(client, source_user_id, target_user_id, out, true) } })
 }
 
@@ -95,7 +96,7 @@ pub unsafe extern "C" fn x_unfollow(
     target_user_id: *const c_char,
     out: *mut *mut x_follow_result,
 ) -> x_result {
-    // SAFETY: forwarded pointer contracts.
+    // SAFETY: `relationship` gets this function's pointers, under the same contract.
     boundary!({ unsafe { relationship(client, source_user_id, target_user_id, out, false) } })
 }
 
@@ -105,8 +106,8 @@ pub unsafe extern "C" fn x_unfollow(
 pub unsafe extern "C" fn x_me(client: *const x_client, out: *mut *mut x_user) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contract of the C API.
-            let c = unsafe { handle(client, "client") }?;
+            // SAFETY: `client` is NULL or a live x_client from its constructor.
+            let c = unsafe { try_ref(client) }?;
             c.inner.me().map(x_user::new)
         })
     })
@@ -122,8 +123,9 @@ pub unsafe extern "C" fn x_user_by_username(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let c = unsafe { handle(client, "client") }?;
+            // SAFETY: `client` is NULL or a live x_client from its constructor; `username` is
+            // NULL or NUL-terminated and outlives the call.
+            let c = unsafe { try_ref(client) }?;
             let name = unsafe { arg_str(username, "username") }?;
             c.inner.user_by_username(name).map(x_user::new)
         })
@@ -139,9 +141,13 @@ pub unsafe extern "C" fn x_client_own_user_id(
 ) -> x_result {
     boundary!({
         out_string(out, "out", || {
-            // SAFETY: pointer contract of the C API.
-            let c = unsafe { handle(client, "client") }?;
+            // SAFETY: `client` is NULL or a live x_client from its constructor.
+            let c = unsafe { try_ref(client) }?;
             c.inner.own_user_id().map(|id| c_string(&id))
         })
     })
+}
+
+castable! {
+    x_client => "client", Shared;
 }

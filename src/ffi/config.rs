@@ -1,9 +1,10 @@
 //! `x_config`: the single-threaded builder of a client.
 
-use super::{arg_opt_str, arg_str, boundary, free_box, out_handle, status, x_result};
+use super::{arg_opt_str, arg_str, boundary, free_raw, out_handle, status, x_result};
+use super::{castable, try_mut};
 use crate::client::ClientBuilder;
 use crate::error::Error;
-use crate::transport;
+use crate::transport::{self, TransportOptions};
 use std::ffi::c_char;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,13 +15,20 @@ pub struct x_config {
     builder: ClientBuilder,
 }
 
+impl x_config {
+    /// The builder so far.
+    pub(crate) fn builder(&self) -> &ClientBuilder {
+        &self.builder
+    }
+
+    /// Applies one setter of the builder.
+    pub(crate) fn update(&mut self, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
+        self.builder = f(std::mem::take(&mut self.builder));
+    }
+}
+
 /// The largest timeout accepted, in milliseconds (one hour).
 pub const X_MAX_TIMEOUT_MS: u32 = 3_600_000;
-
-pub(crate) unsafe fn config_mut<'a>(cfg: *mut x_config) -> Result<&'a mut x_config, Error> {
-    // SAFETY: non-NULL configs come from x_config_new and are used from one thread.
-    unsafe { cfg.as_mut() }.ok_or_else(|| Error::invalid_argument("config is NULL"))
-}
 
 /// Creates a configuration with the defaults: base URL https://api.x.com, connect timeout
 /// 10 s, overall timeout 30 s, no proxy, no credentials. `*out` is written on success.
@@ -38,13 +46,8 @@ pub unsafe extern "C" fn x_config_new(out: *mut *mut x_config) -> x_result {
 /// Frees a configuration. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_config_free(cfg: *mut x_config) {
-    // SAFETY: `cfg` is NULL or came from x_config_new.
-    boundary!(default = (), { unsafe { free_box(cfg) } })
-}
-
-pub(crate) fn update(cfg: &mut x_config, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
-    let b = std::mem::take(&mut cfg.builder);
-    cfg.builder = f(b);
+    // SAFETY: `cfg` is NULL or an x_config of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(cfg) } })
 }
 
 /// Sets the API base URL: https, or plain http for a loopback host only (127.0.0.0/8,
@@ -53,11 +56,12 @@ pub(crate) fn update(cfg: &mut x_config, f: impl FnOnce(ClientBuilder) -> Client
 pub unsafe extern "C" fn x_config_set_base_url(cfg: *mut x_config, url: *const c_char) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using; `url` is
+            // NULL or NUL-terminated and outlives the call.
+            let cfg = unsafe { try_mut(cfg) }?;
             let url = unsafe { arg_str(url, "base_url") }?;
             transport::check_base_url(url)?;
-            update(cfg, |b| b.base_url(url));
+            cfg.update(|b| b.base_url(url));
             Ok(())
         })
     })
@@ -75,13 +79,17 @@ pub unsafe extern "C" fn x_config_set_oauth1(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using;
+            // `consumer_key` is NULL or NUL-terminated and outlives the call; `consumer_secret`
+            // is NULL or NUL-terminated and outlives the call; `access_token` is NULL or
+            // NUL-terminated and outlives the call; `access_token_secret` is NULL or
+            // NUL-terminated and outlives the call.
+            let cfg = unsafe { try_mut(cfg) }?;
             let ck = unsafe { arg_str(consumer_key, "consumer_key") }?;
             let cs = unsafe { arg_str(consumer_secret, "consumer_secret") }?;
             let at = unsafe { arg_str(access_token, "access_token") }?;
             let ats = unsafe { arg_str(access_token_secret, "access_token_secret") }?;
-            update(cfg, |b| b.oauth1(ck, cs, at, ats));
+            cfg.update(|b| b.oauth1(ck, cs, at, ats));
             Ok(())
         })
     })
@@ -95,10 +103,11 @@ pub unsafe extern "C" fn x_config_set_oauth2_token(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using;
+            // `access_token` is NULL or NUL-terminated and outlives the call.
+            let cfg = unsafe { try_mut(cfg) }?;
             let t = unsafe { arg_str(access_token, "access_token") }?;
-            update(cfg, |b| b.oauth2_token(t));
+            cfg.update(|b| b.oauth2_token(t));
             Ok(())
         })
     })
@@ -118,10 +127,10 @@ fn timeout(ms: u32, what: &str) -> Result<Duration, Error> {
 pub unsafe extern "C" fn x_config_set_connect_timeout_ms(cfg: *mut x_config, ms: u32) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using.
+            let cfg = unsafe { try_mut(cfg) }?;
             let d = timeout(ms, "connect timeout")?;
-            update(cfg, |b| b.connect_timeout(d));
+            cfg.update(|b| b.connect_timeout(d));
             Ok(())
         })
     })
@@ -133,10 +142,10 @@ pub unsafe extern "C" fn x_config_set_connect_timeout_ms(cfg: *mut x_config, ms:
 pub unsafe extern "C" fn x_config_set_timeout_ms(cfg: *mut x_config, ms: u32) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using.
+            let cfg = unsafe { try_mut(cfg) }?;
             let d = timeout(ms, "timeout")?;
-            update(cfg, |b| b.timeout(d));
+            cfg.update(|b| b.timeout(d));
             Ok(())
         })
     })
@@ -148,14 +157,15 @@ pub unsafe extern "C" fn x_config_set_timeout_ms(cfg: *mut x_config, ms: u32) ->
 pub unsafe extern "C" fn x_config_set_proxy(cfg: *mut x_config, url: *const c_char) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using; `url` is
+            // NULL or NUL-terminated and outlives the call.
+            let cfg = unsafe { try_mut(cfg) }?;
             let url = unsafe { arg_opt_str(url, "proxy") }?;
             if let Some(u) = url {
                 ureq::Proxy::new(u).map_err(|_| Error::invalid_argument("invalid proxy URL"))?;
             }
             let url = url.map(str::to_owned);
-            update(cfg, |b| b.proxy(url));
+            cfg.update(|b| b.proxy(url));
             Ok(())
         })
     })
@@ -167,10 +177,11 @@ pub unsafe extern "C" fn x_config_set_proxy(cfg: *mut x_config, url: *const c_ch
 pub unsafe extern "C" fn x_config_set_ca_file(cfg: *mut x_config, path: *const c_char) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using; `path` is
+            // NULL or NUL-terminated and outlives the call.
+            let cfg = unsafe { try_mut(cfg) }?;
             let p = unsafe { arg_opt_str(path, "ca_file") }?.map(PathBuf::from);
-            update(cfg, |b| b.ca_file(p));
+            cfg.update(|b| b.ca_file(p));
             Ok(())
         })
     })
@@ -183,25 +194,21 @@ pub unsafe extern "C" fn x_config_set_ca_file(cfg: *mut x_config, path: *const c
 pub unsafe extern "C" fn x_config_set_gzip(cfg: *mut x_config, enabled: bool) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
-            update(cfg, |b| b.gzip(enabled));
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using.
+            let cfg = unsafe { try_mut(cfg) }?;
+            cfg.update(|b| b.gzip(enabled));
             Ok(())
         })
     })
 }
 
-/// Applies `f` to the builder of `cfg` (for setters defined in other files of the C ABI).
-pub(crate) unsafe fn update_builder(
-    cfg: *mut x_config,
-    f: impl FnOnce(ClientBuilder) -> ClientBuilder,
-) -> Result<(), Error> {
-    // SAFETY: forwarded pointer contract of the C API.
-    let cfg = unsafe { config_mut(cfg) }?;
-    update(cfg, f);
-    Ok(())
+/// The transport settings of an optional config (NULL: the defaults).
+pub(crate) fn transport_of(cfg: Option<&x_config>) -> TransportOptions {
+    cfg.map_or_else(TransportOptions::default, |c| {
+        c.builder().transport_options().clone()
+    })
 }
 
-pub(crate) fn builder(cfg: &x_config) -> &ClientBuilder {
-    &cfg.builder
+castable! {
+    x_config => "config", Exclusive;
 }

@@ -125,7 +125,7 @@ pub extern "C" fn x_last_error_type() -> *const c_char {
 /// The problem type name after `/2/problems/` (e.g. "client-forbidden"), whatever the host.
 /// NULL when absent. Valid until the next `x_result`-returning call on this thread.
 #[no_mangle]
-pub extern "C" fn x_last_error_problem_type() -> *const c_char {
+pub extern "C" fn x_last_error_type_name() -> *const c_char {
     boundary!(default = ptr::null(), {
         with(ptr::null(), |l| opt_ptr(&l.type_suffix))
     })
@@ -201,7 +201,7 @@ pub unsafe extern "C" fn x_last_error_rate_limit(
 ) -> bool {
     boundary!(default = false, {
         let rl = with(None, |l| Some(*l.error.rate_limit()));
-        // SAFETY: forwarded out-pointer contract.
+        // SAFETY: The three out-pointers are NULL or writable uint64_t.
         unsafe { window_out(rl.as_ref(), window, limit_out, remaining_out, reset_out) }
     })
 }

@@ -2,9 +2,10 @@
 //! list read through accessors.
 
 use super::client::x_client;
-use super::result::{window_out, x_rate_window};
-use super::{arg_opt_str, boundary, c_string, free_box, handle, out_handle, x_result};
-use crate::lookups::{PageRequest, UserPage};
+use super::result::{rate_limit_of, x_rate_window};
+use super::{arg_opt_str, boundary, c_string, free_raw, out_handle, x_result};
+use super::{castable, opt_ref, try_ref};
+use crate::client::pages::{PageRequest, UserPage};
 use std::ffi::{c_char, CString};
 use std::ptr;
 
@@ -21,7 +22,8 @@ pub struct x_user_page {
 
 impl x_user_page {
     fn new(page: UserPage) -> x_user_page {
-        let col = |f: fn(&crate::User) -> &str| page.users.iter().map(|u| c_string(f(u))).collect();
+        let col =
+            |f: fn(&crate::api::User) -> &str| page.users.iter().map(|u| c_string(f(u))).collect();
         x_user_page {
             ids: col(|u| &u.id),
             usernames: col(|u| &u.username),
@@ -33,11 +35,6 @@ impl x_user_page {
     }
 }
 
-unsafe fn pr<'a>(p: *const x_user_page) -> Option<&'a x_user_page> {
-    // SAFETY: non-NULL pages come from x_followers/x_following and are live.
-    unsafe { p.as_ref() }
-}
-
 unsafe fn list(
     client: *const x_client,
     user_id: *const c_char,
@@ -47,8 +44,10 @@ unsafe fn list(
     followers: bool,
 ) -> x_result {
     out_handle(out, || {
-        // SAFETY: pointer contracts of the C API.
-        let c = unsafe { handle(client, "client") }?;
+        // SAFETY: `client` is NULL or a live x_client from its constructor; `user_id` is NULL
+        // or NUL-terminated and outlives the call; `pagination_token` is NULL or NUL-terminated
+        // and outlives the call.
+        let c = unsafe { try_ref(client) }?;
         let user = unsafe { arg_opt_str(user_id, "user_id") }?;
         let token = unsafe { arg_opt_str(pagination_token, "pagination_token") }?;
         let page = PageRequest {
@@ -79,7 +78,7 @@ pub unsafe extern "C" fn x_followers(
     pagination_token: *const c_char,
     out: *mut *mut x_user_page,
 ) -> x_result {
-    // SAFETY: forwarded pointer contracts.
+    // SAFETY: `list` gets this function's pointers, under the same contract.
     boundary!({ unsafe { list(client, user_id, max_results, pagination_token, out, true) } })
 }
 
@@ -93,32 +92,32 @@ pub unsafe extern "C" fn x_following(
     pagination_token: *const c_char,
     out: *mut *mut x_user_page,
 ) -> x_result {
-    // SAFETY: forwarded pointer contracts.
+    // SAFETY: `list` gets this function's pointers, under the same contract.
     boundary!({ unsafe { list(client, user_id, max_results, pagination_token, out, false) } })
 }
 
 /// Frees a page. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_free(page: *mut x_user_page) {
-    // SAFETY: `page` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(page) } })
+    // SAFETY: `page` is NULL or an x_user_page of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(page) } })
 }
 
 /// The number of users on the page (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_count(page: *const x_user_page) -> usize {
-    // SAFETY: see pr.
     boundary!(default = 0, {
-        unsafe { pr(page) }.map_or(0, |p| p.page.users.len())
+        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+        unsafe { opt_ref(page) }.map_or(0, |p| p.page.users.len())
     })
 }
 
 /// `meta.result_count` as the API sent it (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_result_count(page: *const x_user_page) -> u32 {
-    // SAFETY: see pr.
     boundary!(default = 0, {
-        unsafe { pr(page) }.map_or(0, |p| p.page.result_count)
+        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+        unsafe { opt_ref(page) }.map_or(0, |p| p.page.result_count)
     })
 }
 
@@ -132,9 +131,9 @@ pub unsafe extern "C" fn x_user_page_user_id(
     page: *const x_user_page,
     index: usize,
 ) -> *const c_char {
-    // SAFETY: see pr.
     boundary!(default = ptr::null(), {
-        unsafe { pr(page) }.map_or(ptr::null(), |p| nth(&p.ids, index))
+        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+        unsafe { opt_ref(page) }.map_or(ptr::null(), |p| nth(&p.ids, index))
     })
 }
 
@@ -144,18 +143,18 @@ pub unsafe extern "C" fn x_user_page_username(
     page: *const x_user_page,
     index: usize,
 ) -> *const c_char {
-    // SAFETY: see pr.
     boundary!(default = ptr::null(), {
-        unsafe { pr(page) }.map_or(ptr::null(), |p| nth(&p.usernames, index))
+        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+        unsafe { opt_ref(page) }.map_or(ptr::null(), |p| nth(&p.usernames, index))
     })
 }
 
 /// The display name (UTF-8) of user `index`. NULL for an index out of range.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_name(page: *const x_user_page, index: usize) -> *const c_char {
-    // SAFETY: see pr.
     boundary!(default = ptr::null(), {
-        unsafe { pr(page) }.map_or(ptr::null(), |p| nth(&p.names, index))
+        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+        unsafe { opt_ref(page) }.map_or(ptr::null(), |p| nth(&p.names, index))
     })
 }
 
@@ -163,9 +162,9 @@ pub unsafe extern "C" fn x_user_page_name(page: *const x_user_page, index: usize
 /// on the last page. Owned by the page.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_next_token(page: *const x_user_page) -> *const c_char {
-    // SAFETY: see pr.
     boundary!(default = ptr::null(), {
-        unsafe { pr(page) }
+        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+        unsafe { opt_ref(page) }
             .and_then(|p| p.next_token.as_ref())
             .map_or(ptr::null(), |c| c.as_ptr())
     })
@@ -174,9 +173,9 @@ pub unsafe extern "C" fn x_user_page_next_token(page: *const x_user_page) -> *co
 /// The token of the previous page, or NULL on the first page. Owned by the page.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_previous_token(page: *const x_user_page) -> *const c_char {
-    // SAFETY: see pr.
     boundary!(default = ptr::null(), {
-        unsafe { pr(page) }
+        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+        unsafe { opt_ref(page) }
             .and_then(|p| p.previous_token.as_ref())
             .map_or(ptr::null(), |c| c.as_ptr())
     })
@@ -192,16 +191,20 @@ pub unsafe extern "C" fn x_user_page_rate_limit(
     remaining_out: *mut u64,
     reset_out: *mut u64,
 ) -> bool {
-    boundary!(default = false, {
-        // SAFETY: see pr and window_out.
-        unsafe {
-            window_out(
-                pr(page).map(|p| &p.page.rate_limit),
-                window,
-                limit_out,
-                remaining_out,
-                reset_out,
-            )
-        }
-    })
+    // SAFETY: `page` is NULL or a live x_user_page; the out-pointers are NULL or writable
+    // (the documented contract).
+    unsafe {
+        rate_limit_of(
+            page,
+            |p| &p.page.rate_limit,
+            window,
+            limit_out,
+            remaining_out,
+            reset_out,
+        )
+    }
+}
+
+castable! {
+    x_user_page => "page", Shared;
 }

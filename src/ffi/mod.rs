@@ -5,76 +5,41 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod client;
+mod codes;
 mod config;
+mod handle;
 mod last_error;
+mod lookups;
+mod oauth1;
+mod oauth2;
 mod quota;
+mod redirect;
 mod result;
 mod retry;
-mod tokens;
+mod token_set;
 mod version;
-mod lookups;
 
 use crate::error::Error;
+pub(crate) use handle::{castable, free_raw, opt_ref, try_mut, try_ref};
+use handle::{to_raw, Castable};
 use std::any::Any;
 use std::cell::Cell;
-use std::ffi::{c_char, c_int, CStr, CString};
+use std::ffi::{c_char, CStr, CString};
 use std::sync::Once;
 
 pub use client::*;
+pub use codes::*;
 pub use config::*;
 pub use last_error::*;
+pub use lookups::*;
+pub use oauth1::*;
+pub use oauth2::*;
 pub use quota::*;
+pub use redirect::*;
 pub use result::*;
 pub use retry::*;
-pub use tokens::*;
+pub use token_set::*;
 pub use version::*;
-pub use lookups::*;
-
-/// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
-/// never renumbered or reused, and new codes are added at the end.
-pub type x_result = c_int;
-
-/// Success.
-pub const X_SUCCESS: x_result = 0;
-/// A NULL pointer, invalid UTF-8, a malformed id or username, an out-of-range option or
-/// an incomplete configuration. Detected before any network traffic.
-pub const X_ERR_INVALID_ARGUMENT: x_result = 1;
-/// HTTP 401: the credentials were refused. Also a token flow that was refused: the token
-/// endpoint's OAuth error (the provider's message is in x_last_error_message, the OAuth
-/// `error` code in x_last_error_title), a failed refresh, a `state` or token mismatch on a
-/// callback, or a denied authorization.
-pub const X_ERR_UNAUTHORIZED: x_result = 2;
-/// HTTP 403: not allowed (wrong source user, app not enrolled...).
-pub const X_ERR_FORBIDDEN: x_result = 3;
-/// HTTP 404 or a resource-not-found problem.
-pub const X_ERR_NOT_FOUND: x_result = 4;
-/// HTTP 429: rate limited; see x_last_error_retry_at().
-pub const X_ERR_RATE_LIMITED: x_result = 5;
-/// Could not connect, or the connection broke.
-pub const X_ERR_NETWORK: x_result = 6;
-/// The connect or overall timeout expired.
-pub const X_ERR_TIMEOUT: x_result = 7;
-/// TLS handshake or certificate verification failed.
-pub const X_ERR_TLS: x_result = 8;
-/// HTTP 5xx.
-pub const X_ERR_SERVER: x_result = 9;
-/// A malformed or unexpected response (bad JSON, missing fields).
-pub const X_ERR_PROTOCOL: x_result = 10;
-/// Any other API error (HTTP 400 and other 4xx).
-pub const X_ERR_API: x_result = 11;
-/// A panic inside the library was caught at the boundary.
-pub const X_ERR_PANIC: x_result = 12;
-/// A follow or unfollow refused locally by the quota ledger, without a request: a daily cap
-/// is reached. x_last_error_next_free_at() tells when a slot frees.
-pub const X_ERR_QUOTA_EXHAUSTED: x_result = 13;
-/// The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
-pub const X_ERR_QUOTA_STORE: x_result = 14;
-/// Cancelled by x_client_cancel(): before the first attempt, during an attempt on a direct
-/// connection, or while waiting to retry.
-pub const X_ERR_CANCELLED: x_result = 15;
-/// The OAuth 2.0 token store could not be read, locked or written (or is readable by
-/// group or others), or a refreshed token set could not be persisted.
-pub const X_ERR_TOKEN_STORE: x_result = 16;
 
 /// Runs an exported function's body, turning a panic into `X_ERR_PANIC` (with the last
 /// error set to the panic's message) or into the given safe default for functions that do
@@ -177,15 +142,9 @@ pub(crate) unsafe fn arg_opt_str<'a>(
     if p.is_null() {
         Ok(None)
     } else {
-        // SAFETY: forwarded contract.
+        // SAFETY: `p` is NULL or NUL-terminated and outlives the call.
         unsafe { arg_str(p, what) }.map(Some)
     }
-}
-
-/// Borrows a handle; NULL is an invalid argument.
-pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T, Error> {
-    // SAFETY: non-NULL handles come from this library's constructors and are live.
-    unsafe { p.as_ref() }.ok_or_else(|| Error::invalid_argument(format!("{what} is NULL")))
 }
 
 /// Writes `v` through an out-pointer (checked non-NULL beforehand).
@@ -229,8 +188,11 @@ fn out_with<T, P>(
 }
 
 /// Writes the value `f` makes through `out` as a new handle (freed by its type's `_free`).
-pub(crate) fn out_handle<T>(out: *mut *mut T, f: impl FnOnce() -> Result<T, Error>) -> x_result {
-    out_with(out, "out", f, |v| Box::into_raw(Box::new(v)))
+pub(crate) fn out_handle<T: Castable>(
+    out: *mut *mut T,
+    f: impl FnOnce() -> Result<T, Error>,
+) -> x_result {
+    out_with(out, "out", f, to_raw)
 }
 
 /// Writes the string `f` makes through `out` (named `what` in errors), to be freed with
@@ -243,11 +205,22 @@ pub(crate) fn out_string(
     out_with(out, what, f, CString::into_raw)
 }
 
-/// Frees a handle this library made with `Box::into_raw`. NULL is accepted.
-pub(crate) unsafe fn free_box<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: `p` came from Box::into_raw in this library and is freed once.
-        drop(unsafe { Box::from_raw(p) });
+/// A C copy of a secret, zeroized when dropped.
+pub(crate) struct CSecret(CString);
+
+impl CSecret {
+    pub(crate) fn new(s: &str) -> CSecret {
+        CSecret(c_string(s))
+    }
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+
+impl Drop for CSecret {
+    fn drop(&mut self) {
+        let mut bytes = std::mem::take(&mut self.0).into_bytes_with_nul();
+        zeroize::Zeroize::zeroize(&mut bytes);
     }
 }
 
@@ -268,32 +241,6 @@ pub unsafe extern "C" fn x_string_free(s: *mut c_char) {
             zeroize::Zeroize::zeroize(&mut bytes);
         }
     })
-}
-
-/// Static text for any code, known or not (never NULL, never freed).
-#[no_mangle]
-pub extern "C" fn x_result_str(code: x_result) -> *const c_char {
-    let s: &'static CStr = match code {
-        X_SUCCESS => c"ok",
-        X_ERR_INVALID_ARGUMENT => c"invalid argument",
-        X_ERR_UNAUTHORIZED => c"unauthorized (HTTP 401)",
-        X_ERR_FORBIDDEN => c"forbidden (HTTP 403)",
-        X_ERR_NOT_FOUND => c"not found",
-        X_ERR_RATE_LIMITED => c"rate limited (HTTP 429)",
-        X_ERR_NETWORK => c"network error",
-        X_ERR_TIMEOUT => c"timeout",
-        X_ERR_TLS => c"TLS error",
-        X_ERR_SERVER => c"server error (HTTP 5xx)",
-        X_ERR_PROTOCOL => c"malformed response",
-        X_ERR_API => c"API error",
-        X_ERR_PANIC => c"internal panic",
-        X_ERR_QUOTA_EXHAUSTED => c"daily quota exhausted (refused locally, not sent)",
-        X_ERR_QUOTA_STORE => c"quota ledger store error",
-        X_ERR_CANCELLED => c"cancelled",
-        X_ERR_TOKEN_STORE => c"token store error",
-        _ => c"unknown result code",
-    };
-    s.as_ptr()
 }
 
 /// Test-only entry point: panics inside the boundary and so returns `X_ERR_PANIC` with
@@ -317,7 +264,7 @@ mod abi_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::error::ErrorKind;
 
     #[test]
     fn codes_match_error_kinds() {

@@ -2,14 +2,15 @@
 //! client's latest rate-limit snapshot per endpoint.
 
 use super::client::x_client;
-use super::config::{config_mut, update, x_config};
+use super::config::x_config;
 use super::result::window_out;
 use super::{
-    arg_opt_str, arg_str, boundary, free_box, handle, out_handle, status, x_rate_window, x_result,
+    arg_opt_str, arg_str, boundary, free_raw, out_handle, status, x_rate_window, x_result,
 };
+use super::{castable, opt_ref, try_mut, try_ref};
+use crate::client::policy::quota_error;
 use crate::client::Endpoint;
 use crate::error::Error;
-use crate::limits::quota_error;
 use crate::quota::{QuotaLimits, QuotaStatus};
 use std::ffi::c_char;
 use std::ffi::c_int;
@@ -38,10 +39,11 @@ pub const X_ENDPOINT_FOLLOWING: x_endpoint = 5;
 pub unsafe extern "C" fn x_config_set_quota(cfg: *mut x_config, url: *const c_char) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using; `url` is
+            // NULL or NUL-terminated and outlives the call.
+            let cfg = unsafe { try_mut(cfg) }?;
             let url = unsafe { arg_str(url, "quota") }?;
-            update(cfg, |b| b.quota(url));
+            cfg.update(|b| b.quota(url));
             Ok(())
         })
     })
@@ -59,15 +61,15 @@ pub unsafe extern "C" fn x_config_set_quota_limits(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using.
+            let cfg = unsafe { try_mut(cfg) }?;
             let limits = QuotaLimits {
                 follows_per_user,
                 follows_per_app,
                 unfollows_per_app,
             };
             limits.check().map_err(quota_error)?;
-            update(cfg, |b| b.quota_limits(limits));
+            cfg.update(|b| b.quota_limits(limits));
             Ok(())
         })
     })
@@ -84,14 +86,15 @@ pub unsafe extern "C" fn x_config_set_client_id(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contracts of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using;
+            // `client_id` is NULL or NUL-terminated and outlives the call.
+            let cfg = unsafe { try_mut(cfg) }?;
             let id = unsafe { arg_opt_str(client_id, "client_id") }?;
             if id.is_some_and(str::is_empty) {
                 return Err(Error::invalid_argument("client_id is empty"));
             }
             let id = id.map(str::to_owned);
-            update(cfg, |b| b.client_id(id));
+            cfg.update(|b| b.client_id(id));
             Ok(())
         })
     })
@@ -113,8 +116,9 @@ pub unsafe extern "C" fn x_client_quota_status(
 ) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: pointer contracts of the C API.
-            let c = unsafe { handle(client, "client") }?;
+            // SAFETY: `client` is NULL or a live x_client from its constructor; `user_id` is
+            // NULL or NUL-terminated and outlives the call.
+            let c = unsafe { try_ref(client) }?;
             let user = unsafe { arg_opt_str(user_id, "user_id") }?;
             c.inner()
                 .quota_status(user)?
@@ -127,8 +131,8 @@ pub unsafe extern "C" fn x_client_quota_status(
 /// Frees a quota status. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_free(s: *mut x_quota_status) {
-    // SAFETY: `s` is NULL or came from x_client_quota_status.
-    boundary!(default = (), { unsafe { free_box(s) } })
+    // SAFETY: `s` is NULL or an x_quota_status of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(s) } })
 }
 
 unsafe fn status_get<T>(
@@ -136,8 +140,8 @@ unsafe fn status_get<T>(
     default: T,
     f: impl FnOnce(&QuotaStatus) -> T,
 ) -> T {
-    // SAFETY: non-NULL statuses come from x_client_quota_status and are live.
-    match unsafe { s.as_ref() } {
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    match unsafe { opt_ref(s) } {
         Some(s) => f(&s.s),
         None => default,
     }
@@ -150,14 +154,14 @@ fn remaining(r: Option<u32>) -> i64 {
 /// When the counts were read (Unix seconds). 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_at(s: *const x_quota_status) -> i64 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = 0, { unsafe { status_get(s, 0, |s| s.at) } })
 }
 
 /// The user's follows in the last 24 hours. 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_user_used(s: *const x_quota_status) -> u32 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = 0, {
         unsafe { status_get(s, 0, |s| s.user_used) }
     })
@@ -166,7 +170,7 @@ pub unsafe extern "C" fn x_quota_status_user_used(s: *const x_quota_status) -> u
 /// Follows the user has left; -1 when the per-user cap is off (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_user_remaining(s: *const x_quota_status) -> i64 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = -1, {
         unsafe { status_get(s, -1, |s| remaining(s.user_remaining)) }
     })
@@ -175,14 +179,14 @@ pub unsafe extern "C" fn x_quota_status_user_remaining(s: *const x_quota_status)
 /// The app's follows (all users) in the last 24 hours. 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_app_used(s: *const x_quota_status) -> u32 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = 0, { unsafe { status_get(s, 0, |s| s.app_used) } })
 }
 
 /// Follows the app has left; -1 when the per-app cap is off (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_app_remaining(s: *const x_quota_status) -> i64 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = -1, {
         unsafe { status_get(s, -1, |s| remaining(s.app_remaining)) }
     })
@@ -191,7 +195,7 @@ pub unsafe extern "C" fn x_quota_status_app_remaining(s: *const x_quota_status) 
 /// The app's unfollows in the last 24 hours. 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_unfollows_used(s: *const x_quota_status) -> u32 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = 0, {
         unsafe { status_get(s, 0, |s| s.unfollows_used) }
     })
@@ -200,7 +204,7 @@ pub unsafe extern "C" fn x_quota_status_unfollows_used(s: *const x_quota_status)
 /// Unfollows the app has left; -1 when the unfollow cap is off (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_unfollows_remaining(s: *const x_quota_status) -> i64 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = -1, {
         unsafe { status_get(s, -1, |s| remaining(s.unfollows_remaining)) }
     })
@@ -210,7 +214,7 @@ pub unsafe extern "C" fn x_quota_status_unfollows_remaining(s: *const x_quota_st
 /// the app's follow windows have a free slot.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_next_free_at(s: *const x_quota_status) -> i64 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = 0, {
         unsafe { status_get(s, 0, |s| s.next_free_at.unwrap_or(0)) }
     })
@@ -220,7 +224,7 @@ pub unsafe extern "C" fn x_quota_status_next_free_at(s: *const x_quota_status) -
 /// free slot.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_unfollows_next_free_at(s: *const x_quota_status) -> i64 {
-    // SAFETY: forwarded handle contract.
+    // SAFETY: `status_get` gets this function's pointers, under the same contract.
     boundary!(default = 0, {
         unsafe { status_get(s, 0, |s| s.unfollows_next_free_at.unwrap_or(0)) }
     })
@@ -240,8 +244,8 @@ pub unsafe extern "C" fn x_client_rate_limit(
     reset_out: *mut u64,
 ) -> bool {
     boundary!(default = false, {
-        // SAFETY: pointer contract of the C API.
-        let Ok(c) = (unsafe { handle(client, "client") }) else {
+        // SAFETY: `client` is NULL or a live x_client from its constructor.
+        let Ok(c) = (unsafe { try_ref(client) }) else {
             return false;
         };
         let ep = match endpoint {
@@ -254,7 +258,10 @@ pub unsafe extern "C" fn x_client_rate_limit(
             _ => return false,
         };
         let rl = c.inner().rate_limit(ep);
-        // SAFETY: forwarded out-pointer contract.
         unsafe { window_out(rl.as_ref(), window, limit_out, remaining_out, reset_out) }
     })
+}
+
+castable! {
+    x_quota_status => "status", Shared;
 }

@@ -1,7 +1,8 @@
 //! Opaque results read through accessor functions, so that they can grow without an ABI
 //! break.
 
-use super::{boundary, c_string, free_box};
+use super::{boundary, c_string, free_raw};
+use super::{castable, opt_ref, Castable};
 use crate::api::{FollowOutcome, FollowState, User};
 use crate::ratelimit::RateLimit;
 use std::ffi::{c_char, c_int, CString};
@@ -55,6 +56,33 @@ pub(crate) unsafe fn window_out(
     true
 }
 
+/// An object's rate-limit accessor: one window of the `RateLimit` that `get` reads from the
+/// object into the out-parameters (see [`window_out`]); false for a NULL object.
+///
+/// # Safety
+/// `p` is NULL or a live `T` from its constructor; each out-pointer is NULL or writable.
+pub(crate) unsafe fn rate_limit_of<T: Castable>(
+    p: *const T,
+    get: impl FnOnce(&T) -> &RateLimit,
+    window: x_rate_window,
+    limit_out: *mut u64,
+    remaining_out: *mut u64,
+    reset_out: *mut u64,
+) -> bool {
+    boundary!(default = false, {
+        // SAFETY: this function's contract, passed on.
+        unsafe {
+            window_out(
+                opt_ref(p).map(get),
+                window,
+                limit_out,
+                remaining_out,
+                reset_out,
+            )
+        }
+    })
+}
+
 /// The outcome of x_follow / x_unfollow (opaque; read it with the accessors, free it with
 /// x_follow_result_free).
 pub struct x_follow_result {
@@ -73,33 +101,28 @@ impl x_follow_result {
     }
 }
 
-unsafe fn fr<'a>(r: *const x_follow_result) -> Option<&'a x_follow_result> {
-    // SAFETY: non-NULL results come from x_follow/x_unfollow and are live.
-    unsafe { r.as_ref() }
-}
-
 /// Frees a follow result. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_free(r: *mut x_follow_result) {
-    // SAFETY: `r` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(r) } })
+    // SAFETY: `r` is NULL or an x_follow_result of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(r) } })
 }
 
 /// `data.following` (false for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_following(r: *const x_follow_result) -> bool {
-    // SAFETY: see fr.
     boundary!(default = false, {
-        unsafe { fr(r) }.is_some_and(|r| r.outcome.following)
+        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+        unsafe { opt_ref(r) }.is_some_and(|r| r.outcome.following)
     })
 }
 
 /// `data.pending_follow` (false when absent, as after an unfollow, and for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_pending_follow(r: *const x_follow_result) -> bool {
-    // SAFETY: see fr.
     boundary!(default = false, {
-        unsafe { fr(r) }.is_some_and(|r| r.outcome.pending_follow)
+        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+        unsafe { opt_ref(r) }.is_some_and(|r| r.outcome.pending_follow)
     })
 }
 
@@ -107,8 +130,8 @@ pub unsafe extern "C" fn x_follow_result_pending_follow(r: *const x_follow_resul
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_state(r: *const x_follow_result) -> x_follow_state {
     boundary!(default = X_STATE_NOT_FOLLOWING, {
-        // SAFETY: see fr.
-        match unsafe { fr(r) }.map(|r| r.outcome.state) {
+        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+        match unsafe { opt_ref(r) }.map(|r| r.outcome.state) {
             Some(FollowState::Following) => X_STATE_FOLLOWING,
             Some(FollowState::Pending) => X_STATE_PENDING,
             _ => X_STATE_NOT_FOLLOWING,
@@ -119,9 +142,9 @@ pub unsafe extern "C" fn x_follow_result_state(r: *const x_follow_result) -> x_f
 /// The HTTP status of the response (200), or 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_http_status(r: *const x_follow_result) -> i32 {
-    // SAFETY: see fr.
     boundary!(default = 0, {
-        unsafe { fr(r) }.map_or(0, |r| i32::from(r.outcome.http_status))
+        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+        unsafe { opt_ref(r) }.map_or(0, |r| i32::from(r.outcome.http_status))
     })
 }
 
@@ -135,26 +158,26 @@ pub unsafe extern "C" fn x_follow_result_rate_limit(
     remaining_out: *mut u64,
     reset_out: *mut u64,
 ) -> bool {
-    boundary!(default = false, {
-        // SAFETY: see fr and window_out.
-        unsafe {
-            window_out(
-                fr(r).map(|r| &r.outcome.rate_limit),
-                window,
-                limit_out,
-                remaining_out,
-                reset_out,
-            )
-        }
-    })
+    // SAFETY: `r` is NULL or a live x_follow_result; the out-pointers are NULL or writable
+    // (the documented contract).
+    unsafe {
+        rate_limit_of(
+            r,
+            |r| &r.outcome.rate_limit,
+            window,
+            limit_out,
+            remaining_out,
+            reset_out,
+        )
+    }
 }
 
 /// The number of partial `errors` that came beside `data`.
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_error_count(r: *const x_follow_result) -> usize {
-    // SAFETY: see fr.
     boundary!(default = 0, {
-        unsafe { fr(r) }.map_or(0, |r| r.outcome.errors.len())
+        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+        unsafe { opt_ref(r) }.map_or(0, |r| r.outcome.errors.len())
     })
 }
 
@@ -165,8 +188,8 @@ pub unsafe extern "C" fn x_follow_result_error_code(
     index: usize,
 ) -> i64 {
     boundary!(default = -1, {
-        // SAFETY: see fr.
-        unsafe { fr(r) }
+        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+        unsafe { opt_ref(r) }
             .and_then(|r| r.outcome.errors.get(index))
             .and_then(|e| e.code)
             .unwrap_or(-1)
@@ -180,8 +203,8 @@ pub unsafe extern "C" fn x_follow_result_error_message(
     index: usize,
 ) -> *const c_char {
     boundary!(default = ptr::null(), {
-        // SAFETY: see fr.
-        unsafe { fr(r) }
+        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+        unsafe { opt_ref(r) }
             .and_then(|r| r.messages.get(index))
             .and_then(|m| m.as_ref())
             .map_or(ptr::null(), |c| c.as_ptr())
@@ -207,42 +230,37 @@ impl x_user {
     }
 }
 
-unsafe fn ur<'a>(u: *const x_user) -> Option<&'a x_user> {
-    // SAFETY: non-NULL users come from x_me/x_user_by_username and are live.
-    unsafe { u.as_ref() }
-}
-
 /// Frees a user. NULL is accepted.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_free(u: *mut x_user) {
-    // SAFETY: `u` is NULL or came from this library.
-    boundary!(default = (), { unsafe { free_box(u) } })
+    // SAFETY: `u` is NULL or an x_user of ours that C hands back once, here.
+    boundary!(default = (), { unsafe { free_raw(u) } })
 }
 
 /// The user id (digits). Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_id(u: *const x_user) -> *const c_char {
-    // SAFETY: see ur.
     boundary!(default = ptr::null(), {
-        unsafe { ur(u) }.map_or(ptr::null(), |u| u.id.as_ptr())
+        // SAFETY: `u` is NULL or a live x_user from its constructor.
+        unsafe { opt_ref(u) }.map_or(ptr::null(), |u| u.id.as_ptr())
     })
 }
 
 /// The @handle without `@`. Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_username(u: *const x_user) -> *const c_char {
-    // SAFETY: see ur.
     boundary!(default = ptr::null(), {
-        unsafe { ur(u) }.map_or(ptr::null(), |u| u.username.as_ptr())
+        // SAFETY: `u` is NULL or a live x_user from its constructor.
+        unsafe { opt_ref(u) }.map_or(ptr::null(), |u| u.username.as_ptr())
     })
 }
 
 /// The display name (UTF-8). Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_name(u: *const x_user) -> *const c_char {
-    // SAFETY: see ur.
     boundary!(default = ptr::null(), {
-        unsafe { ur(u) }.map_or(ptr::null(), |u| u.name.as_ptr())
+        // SAFETY: `u` is NULL or a live x_user from its constructor.
+        unsafe { opt_ref(u) }.map_or(ptr::null(), |u| u.name.as_ptr())
     })
 }
 
@@ -256,16 +274,21 @@ pub unsafe extern "C" fn x_user_rate_limit(
     remaining_out: *mut u64,
     reset_out: *mut u64,
 ) -> bool {
-    boundary!(default = false, {
-        // SAFETY: see ur and window_out.
-        unsafe {
-            window_out(
-                ur(u).map(|u| &u.user.rate_limit),
-                window,
-                limit_out,
-                remaining_out,
-                reset_out,
-            )
-        }
-    })
+    // SAFETY: `u` is NULL or a live x_user; the out-pointers are NULL or writable
+    // (the documented contract).
+    unsafe {
+        rate_limit_of(
+            u,
+            |u| &u.user.rate_limit,
+            window,
+            limit_out,
+            remaining_out,
+            reset_out,
+        )
+    }
+}
+
+castable! {
+    x_follow_result => "result", Shared;
+    x_user => "user", Shared;
 }

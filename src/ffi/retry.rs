@@ -1,11 +1,11 @@
 //! Retry settings of `x_config`, the on-retry callback, and cancelling a client's waits.
 
 use super::client::x_client;
-use super::config::{config_mut, update, x_config};
+use super::config::x_config;
 use super::{
-    boundary, handle, status, x_result, X_ERR_NETWORK, X_ERR_RATE_LIMITED, X_ERR_SERVER,
-    X_ERR_TIMEOUT,
+    boundary, status, x_result, X_ERR_NETWORK, X_ERR_RATE_LIMITED, X_ERR_SERVER, X_ERR_TIMEOUT,
 };
+use super::{try_mut, try_ref};
 use crate::error::Error;
 use crate::retry::RetryReason;
 use std::ffi::c_void;
@@ -37,7 +37,6 @@ pub type x_on_retry_fn = Option<
 struct UserData(*mut c_void);
 // SAFETY: the C contract of x_config_set_on_retry makes the pointer usable from any thread.
 unsafe impl Send for UserData {}
-// SAFETY: as above.
 unsafe impl Sync for UserData {}
 
 fn ms(v: u32, what: &str) -> Result<Duration, Error> {
@@ -65,8 +64,8 @@ pub unsafe extern "C" fn x_config_set_retry(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using.
+            let cfg = unsafe { try_mut(cfg) }?;
             if !(1..=X_MAX_RETRY_ATTEMPTS).contains(&max_attempts) {
                 return Err(Error::invalid_argument(format!(
                     "max_attempts must be between 1 and {X_MAX_RETRY_ATTEMPTS}"
@@ -80,7 +79,7 @@ pub unsafe extern "C" fn x_config_set_retry(
                     "base_delay_ms must not exceed max_delay_ms",
                 ));
             }
-            update(cfg, |b| {
+            cfg.update(|b| {
                 let mut p = b.retry_policy_ref().clone();
                 p.max_attempts = max_attempts;
                 p.base_delay = base;
@@ -98,9 +97,9 @@ pub unsafe extern "C" fn x_config_set_retry(
 pub unsafe extern "C" fn x_config_set_retry_jitter(cfg: *mut x_config, enabled: bool) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
-            update(cfg, |b| {
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using.
+            let cfg = unsafe { try_mut(cfg) }?;
+            cfg.update(|b| {
                 let mut p = b.retry_policy_ref().clone();
                 p.jitter = enabled;
                 b.retry(p)
@@ -121,10 +120,10 @@ pub unsafe extern "C" fn x_config_set_on_retry(
 ) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            let cfg = unsafe { config_mut(cfg) }?;
+            // SAFETY: `cfg` is NULL or a live x_config that no other thread is using.
+            let cfg = unsafe { try_mut(cfg) }?;
             let data = UserData(user_data);
-            update(cfg, |b| {
+            cfg.update(|b| {
                 let mut p = b.retry_policy_ref().clone();
                 p.on_retry = None;
                 let p = match callback {
@@ -158,8 +157,8 @@ pub unsafe extern "C" fn x_config_set_on_retry(
 pub unsafe extern "C" fn x_client_cancel(client: *const x_client) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            unsafe { handle(client, "client") }?.inner().cancel();
+            // SAFETY: `client` is NULL or a live x_client from its constructor.
+            unsafe { try_ref(client) }?.inner().cancel();
             Ok(())
         })
     })
@@ -170,8 +169,8 @@ pub unsafe extern "C" fn x_client_cancel(client: *const x_client) -> x_result {
 pub unsafe extern "C" fn x_client_cancel_reset(client: *const x_client) -> x_result {
     boundary!({
         status(|| {
-            // SAFETY: pointer contract of the C API.
-            unsafe { handle(client, "client") }?.inner().reset_cancel();
+            // SAFETY: `client` is NULL or a live x_client from its constructor.
+            unsafe { try_ref(client) }?.inner().reset_cancel();
             Ok(())
         })
     })

@@ -76,7 +76,7 @@ pub enum Error {
     Internal(String),
     /// The HTTP request to the token endpoint failed before an answer was read (network,
     /// timeout, TLS, bad URL): the client's error, with its kind.
-    Request(crate::Error),
+    Request(crate::error::Error),
 }
 
 impl Error {
@@ -180,12 +180,12 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<Error> for crate::Error {
+impl From<Error> for crate::error::Error {
     /// The client's error for a token-module error: a refused flow or refresh is
     /// `Unauthorized` (the OAuth `error` code as problem title, the provider's description as
     /// problem detail, the HTTP status kept), a missed callback a `Timeout`, a store or persist
     /// failure `TokenStore`, an answer that cannot be understood `Protocol`.
-    fn from(e: Error) -> crate::Error {
+    fn from(e: Error) -> crate::error::Error {
         use crate::error::{Delivery, ErrorKind};
         let message = e.to_string();
         let (kind, delivery, status) = match &e {
@@ -224,7 +224,7 @@ impl From<Error> for crate::Error {
             Error::Io(_) => (ErrorKind::Network, Delivery::NotSent, None),
             Error::Internal(_) => (ErrorKind::Panic, Delivery::MaybeSent, None),
         };
-        let mut out = crate::Error::new(kind, message, delivery);
+        let mut out = crate::error::Error::new(kind, message, delivery);
         out.0.http_status = status;
         if let Error::OAuth {
             error, description, ..

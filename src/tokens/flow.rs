@@ -12,11 +12,10 @@ use super::oauth1::{self, AccessToken, AccessType, AuthorizeOptions, RequestToke
 use super::oauth2::{AuthorizationRequest, OAuth2Client, TokenTypeHint, DEFAULT_API_BASE};
 use super::pkce::CodeVerifier;
 use super::{unix_now, Secret, TokenSet};
-use crate::auth::oauth1::{authorization_header, Signing};
-use crate::client::ClientBuilder;
 use crate::error::{Error, ErrorKind};
 use crate::ratelimit::RateLimit;
-use crate::transport;
+use crate::signature::{authorization_header, Signing};
+use crate::transport::{self, TransportOptions};
 
 /// Where the user approves an app: X's pages are on `x.com`, the API on `api.x.com`.
 pub const DEFAULT_PAGES_BASE: &str = "https://x.com";
@@ -106,9 +105,10 @@ impl OAuth1Flow {
         Ok(self)
     }
 
-    /// Use the transport settings (timeouts, proxy, CA file) of `builder`.
-    pub fn transport(mut self, builder: &ClientBuilder) -> Result<Self, Error> {
-        self.poster = HttpPoster::with_transport(builder)?;
+    /// Use these transport settings (timeouts, proxy, CA file): a [`TransportOptions`], or
+    /// a `&ClientBuilder` for its settings.
+    pub fn transport(mut self, options: impl Into<TransportOptions>) -> Result<Self, Error> {
+        self.poster = HttpPoster::with_transport(&options.into())?;
         Ok(self)
     }
 
@@ -212,7 +212,7 @@ impl OAuth1Flow {
                     return Err(Error::new(
                         ErrorKind::Protocol,
                         "the access token answer names another user than its token",
-                        crate::Delivery::MaybeSent,
+                        crate::error::Delivery::MaybeSent,
                     ));
                 }
             }
@@ -294,9 +294,10 @@ impl OAuth2Flow {
         Ok(self)
     }
 
-    /// Use the transport settings (timeouts, proxy, CA file) of `builder`.
-    pub fn transport(mut self, builder: &ClientBuilder) -> Result<Self, Error> {
-        self.poster = HttpPoster::with_transport(builder)?;
+    /// Use these transport settings (timeouts, proxy, CA file): a [`TransportOptions`], or
+    /// a `&ClientBuilder` for its settings.
+    pub fn transport(mut self, options: impl Into<TransportOptions>) -> Result<Self, Error> {
+        self.poster = HttpPoster::with_transport(&options.into())?;
         Ok(self)
     }
 

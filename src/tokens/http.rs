@@ -6,8 +6,7 @@ use std::fmt;
 
 use super::oauth2::{basic_authorization, encode_form, FormPoster};
 use super::Error;
-use crate::client::ClientBuilder;
-use crate::transport;
+use crate::transport::{self, TransportOptions};
 
 /// Posts forms (and signed OAuth 1.0a requests) over one connection pool.
 #[derive(Clone)]
@@ -23,15 +22,14 @@ impl fmt::Debug for HttpPoster {
 
 impl HttpPoster {
     /// A poster with the default transport (10 s connect, 30 s overall, built-in roots).
-    pub fn new() -> Result<Self, crate::Error> {
-        Self::with_transport(&ClientBuilder::new())
+    pub fn new() -> Result<Self, crate::error::Error> {
+        Self::with_transport(&TransportOptions::default())
     }
 
-    /// A poster with the transport settings of `builder` (timeouts, proxy, CA file); its
-    /// base URL and credentials are not used.
-    pub fn with_transport(builder: &ClientBuilder) -> Result<Self, crate::Error> {
+    /// A poster with these transport settings (timeouts, proxy, CA file).
+    pub fn with_transport(options: &TransportOptions) -> Result<Self, crate::error::Error> {
         Ok(HttpPoster {
-            agent: builder.transport_agent()?,
+            agent: transport::agent(options)?,
         })
     }
 
@@ -47,7 +45,7 @@ impl HttpPoster {
         url: &str,
         authorization: Option<&str>,
         body: &str,
-    ) -> Result<(u16, String), crate::Error> {
+    ) -> Result<(u16, String), crate::error::Error> {
         check_url(url)?;
         let resp = transport::post_form(&self.agent, url, authorization, body)?;
         Ok((resp.status, resp.body))
@@ -55,8 +53,8 @@ impl HttpPoster {
 }
 
 /// Checks an endpoint URL with the base URL rules (https, or http for loopback only).
-pub(crate) fn check_url(url: &str) -> Result<(), crate::Error> {
-    let bad = || crate::Error::invalid_argument("invalid endpoint URL");
+pub(crate) fn check_url(url: &str) -> Result<(), crate::error::Error> {
+    let bad = || crate::error::Error::invalid_argument("invalid endpoint URL");
     let uri: ureq::http::Uri = url.parse().map_err(|_| bad())?;
     let scheme = uri.scheme_str().ok_or_else(bad)?;
     let authority = uri.authority().ok_or_else(bad)?;
@@ -89,7 +87,7 @@ mod tests {
         );
         assert!(check_url("http://localhost:9/2/oauth2/token").is_ok());
         let e = check_url("http://api.x.com/2/oauth2/token").unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidArgument);
         assert_eq!(
             e.message(),
             "invalid base URL: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost)"

@@ -3,11 +3,11 @@
 //! This module obtains user tokens (the OAuth 1.0a three-legged flow and the OAuth 2.0
 //! Authorization Code flow with PKCE) and keeps OAuth 2.0 token sets alive (refresh before
 //! expiry and after a 401, single-flight across threads and, through a [`TokenStore`], across
-//! processes). Signing requests with a token is not done here.
+//! processes). Signing API requests with a token is `auth`'s work, which sits above this module.
 //!
-//! Everything in this module is independent of the HTTP client: the few calls that talk to the
-//! token endpoint go through a [`FormPoster`], a function that posts an
-//! `application/x-www-form-urlencoded` body and returns the status and body.
+//! The calls that talk to a token endpoint go through a [`FormPoster`] (posts an
+//! `application/x-www-form-urlencoded` body, returns the status and body); [`HttpPoster`] is
+//! the one over the library's transport, set up from a [`crate::TransportOptions`].
 //!
 //! Secrets (tokens, token secrets, refresh tokens, client secrets, PKCE verifiers,
 //! authorization codes) are held in [`Secret`]: redacted in `Debug`, zeroized on drop, and never
@@ -25,7 +25,7 @@ pub mod refresh;
 pub mod store;
 pub mod token_set;
 
-pub use crate::auth::Secret;
+pub use crate::secret::Secret;
 pub use error::Error;
 pub use flow::{OAuth1Flow, OAuth2Flow, DEFAULT_PAGES_BASE};
 pub use http::HttpPoster;

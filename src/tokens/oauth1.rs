@@ -13,7 +13,7 @@ use super::form::{get, parse_pairs, pct_encode};
 use super::pkce::ct_eq;
 use super::token_set::MAX_ANSWER_LEN;
 use super::{Error, Secret};
-use crate::auth::secret::token_problem;
+use crate::secret::token_problem;
 use zeroize::Zeroizing;
 
 /// X's authorize page (asks every time).

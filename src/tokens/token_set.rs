@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use super::error::scrub;
 use super::{Error, Secret};
-use crate::auth::secret::token_problem;
+use crate::secret::token_problem;
 
 /// Largest token endpoint answer parsed (OAuth 2.0 JSON, OAuth error JSON, OAuth 1.0a form
 /// bodies); X's are a few hundred bytes.

@@ -18,7 +18,6 @@ const READ_BUFFER: usize = 8 * 1024;
 /// Runs the direct path's answer reading and [`finish`] over `bytes`, as if a server had sent
 /// them and then closed the connection. Never panics, and allocates at most a few times the
 /// limits, whatever the input (the fuzz target's entry).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn parse_answer_bytes(mut bytes: &[u8]) -> Result<RawResponse, Error> {
     let (head, body, _) = ReadBuf::new().read_response(&mut bytes)?;
     finish(&head, body)

@@ -15,9 +15,9 @@
 
 use super::answer::{io_error, ReadBuf, Stage};
 use super::deadline::DeadlineSocket;
-use super::{finish, AgentOptions, RawResponse, USER_AGENT};
+use super::{finish, RawResponse, TransportOptions, USER_AGENT};
+use crate::cancel::Cancel;
 use crate::error::{Delivery, Error, ErrorKind};
-use crate::retry::Cancel;
 use std::io::{self, Write};
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
@@ -79,7 +79,7 @@ impl Pool {
     /// `base` is a checked base URL ([`super::check_base_url`]); `roots`: the built-in roots
     /// and the CA file's, when a CA file is set.
     pub(super) fn new(
-        o: &AgentOptions<'_>,
+        o: &TransportOptions,
         base: &str,
         roots: Option<&[ureq::tls::Certificate<'static>]>,
         cancel: Cancel,
@@ -445,13 +445,10 @@ mod tests {
                 .unwrap();
             std::thread::sleep(Duration::from_secs(2));
         });
-        let o = AgentOptions {
-            connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(5),
-            proxy: None,
-            ca_file: None,
-            gzip: false,
-        };
+        let o = TransportOptions::new()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(5))
+            .gzip(false);
         let pool = Pool::new(&o, &base, None, Cancel::new()).unwrap();
         let url = format!("{base}/2/users/me");
         let answer = pool.send("GET", &url, "Bearer SECRET-TOKEN", None).unwrap();

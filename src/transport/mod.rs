@@ -14,18 +14,19 @@ mod answer;
 mod deadline;
 mod direct;
 mod gzip;
+mod options;
 mod written;
 
 // The fuzz target's entry: the direct path's answer reading over bytes in memory.
-#[allow(unused_imports)]
 pub(crate) use answer::parse_answer_bytes;
+pub(crate) use options::redact_userinfo;
+pub use options::TransportOptions;
 
 use crate::error::{Delivery, Error, ErrorKind};
 use crate::ratelimit::RateLimit;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
@@ -34,22 +35,15 @@ const MAX_BODY: u64 = 1 << 20;
 
 const USER_AGENT: &str = concat!("xfollow/", env!("CARGO_PKG_VERSION"));
 
-pub(crate) struct AgentOptions<'a> {
-    pub connect_timeout: Duration,
-    pub timeout: Duration,
-    pub proxy: Option<&'a str>,
-    pub ca_file: Option<&'a Path>,
-    pub gzip: bool,
-}
-
 /// The ureq agent (token endpoints, proxied connections).
-pub(crate) fn agent(o: &AgentOptions<'_>) -> Result<Agent, Error> {
-    agent_with(o, o.ca_file.map(roots_with).transpose()?)
+pub(crate) fn agent(o: &TransportOptions) -> Result<Agent, Error> {
+    let o = o.checked()?;
+    agent_with(o, o.ca_file.as_deref().map(roots_with).transpose()?)
 }
 
 /// The ureq agent, trusting `roots` (the CA file's and the built-in ones) when given.
 fn agent_with(
-    o: &AgentOptions<'_>,
+    o: &TransportOptions,
     roots: Option<Vec<Certificate<'static>>>,
 ) -> Result<Agent, Error> {
     let mut tls = TlsConfig::builder();
@@ -57,7 +51,7 @@ fn agent_with(
         tls = tls.root_certs(RootCerts::Specific(Arc::new(roots)));
     }
     let proxied = o.proxy.is_some();
-    let proxy = match o.proxy {
+    let proxy = match o.proxy.as_deref() {
         Some(p) => Some(ureq::Proxy::new(p).map_err(|_| {
             Error::invalid_argument(
                 "invalid proxy URL: expected http://, https://, socks4://, socks4a:// or socks5:// and a host",
@@ -95,12 +89,13 @@ pub(crate) struct ApiTransport {
 impl ApiTransport {
     /// `base` is a checked base URL ([`check_base_url`]); `cancel`: the client's switch.
     pub(crate) fn new(
-        o: &AgentOptions<'_>,
+        o: &TransportOptions,
         base: &str,
-        cancel: crate::retry::Cancel,
+        cancel: crate::cancel::Cancel,
     ) -> Result<Self, Error> {
         // The CA file is read once, for both paths.
-        let roots = o.ca_file.map(roots_with).transpose()?;
+        let o = o.checked()?;
+        let roots = o.ca_file.as_deref().map(roots_with).transpose()?;
         let direct = match o.proxy {
             None => Some(direct::Pool::new(o, base, roots.as_deref(), cancel)?),
             Some(_) => None,

@@ -71,7 +71,7 @@ static void print_error(const char *what, x_result code) {
     if ((s = x_last_error_title()) != NULL) fprintf(stderr, "title: %s\n", s);
     if ((s = x_last_error_detail()) != NULL) fprintf(stderr, "detail: %s\n", s);
     if ((s = x_last_error_type()) != NULL) fprintf(stderr, "type: %s\n", s);
-    if ((s = x_last_error_problem_type()) != NULL) fprintf(stderr, "problem: %s\n", s);
+    if ((s = x_last_error_type_name()) != NULL) fprintf(stderr, "problem: %s\n", s);
     if ((s = x_last_error_reason()) != NULL) fprintf(stderr, "reason: %s\n", s);
     if ((s = x_last_error_required_enrollment()) != NULL) fprintf(stderr, "required enrollment: %s\n", s);
     if ((s = x_last_error_registration_url()) != NULL) fprintf(stderr, "registration url: %s\n", s);

@@ -218,7 +218,7 @@ static void test_calls(void) {
     CHECK(x_last_error_http_status() == 404);
     CHECK_STR(x_last_error_message(), "HTTP 404 Not Found Error: Could not find user with target_user_id: [1234].");
     CHECK_STR(x_last_error_title(), "Not Found Error");
-    CHECK_STR(x_last_error_problem_type(), "resource-not-found");
+    CHECK_STR(x_last_error_type_name(), "resource-not-found");
     CHECK_STR(x_last_error_type(), "https://api.twitter.com/2/problems/resource-not-found");
     CHECK(x_last_error_reason() == NULL);
     CHECK(x_last_error_rate_limit(X_WINDOW_ENDPOINT, &limit, &remaining, NULL) && limit == 50);

@@ -111,7 +111,7 @@ static void test_errors(x_client *c) {
     /* An unknown user: 200 with a resource-not-found error and no data. */
     CHECK(x_followers(c, "1", 0, NULL, &p) == X_ERR_NOT_FOUND);
     CHECK_STR(x_last_error_message(), "HTTP 200 Not Found Error: Could not find user with id: [1].");
-    CHECK_STR(x_last_error_problem_type(), "resource-not-found");
+    CHECK_STR(x_last_error_type_name(), "resource-not-found");
     CHECK(x_last_error_rate_limit(X_WINDOW_ENDPOINT, &limit, NULL, NULL) && limit == 300);
     CHECK(p == (x_user_page *)0x1);
 

@@ -145,11 +145,11 @@ static void test_oauth1(void) {
     CHECK(x_oauth1_flow_new(NULL, "demo-consumer-key", "demo-consumer-secret", NULL, base_url, &flow) == X_SUCCESS);
     CHECK(x_oauth1_flow_request_token(flow, "admin", &req) == X_ERR_INVALID_ARGUMENT);
     CHECK(x_oauth1_flow_request_token(flow, "write", &req) == X_SUCCESS);
-    snprintf(url, sizeof url, "%s/oauth/authorize?oauth_token=%s", base_url, x_oauth1_request_get_token(req));
+    snprintf(url, sizeof url, "%s/oauth/authorize?oauth_token=%s", base_url, x_oauth1_request_token(req));
     CHECK_STR(x_oauth1_request_authorize_url(req), url);
     CHECK(x_oauth1_flow_authorize_url(flow, req, true, true, "bob", &u) == X_SUCCESS);
     snprintf(url, sizeof url, "%s/oauth/authenticate?oauth_token=%s&force_login=true&screen_name=bob",
-             base_url, x_oauth1_request_get_token(req));
+             base_url, x_oauth1_request_token(req));
     CHECK_STR(u, url);
     CHECK(http_get(u, NULL, page, sizeof page) == 0);
     x_string_free(u);

@@ -177,7 +177,7 @@ class OAuth1RequestToken(_Handle):
 
     @property
     def token(self) -> str:
-        return _text(self._lib.x_oauth1_request_get_token(self._live())) or ""
+        return _text(self._lib.x_oauth1_request_token(self._live())) or ""
 
     @property
     def authorize_url(self) -> str:

@@ -91,7 +91,7 @@ module Xfollow
 
       def initialize(handle) # :nodoc:
         @handle = handle
-        @token = Native.utf8(Native.x_oauth1_request_get_token(handle))
+        @token = Native.utf8(Native.x_oauth1_request_token(handle))
         @authorize_url = Native.utf8(Native.x_oauth1_request_authorize_url(handle))
       end
 

@@ -1,16 +1,19 @@
 //! [`Client`] and [`ClientBuilder`]: every API call goes through [`Client::call`].
 
+pub(crate) mod pages;
+pub(crate) mod policy;
+
 use crate::api::{self, follows, users, FollowOutcome, User};
 use crate::auth::{
     AfterUnauthorized, Authorizer, Credentials, OAuth1Credentials, OAuth2Refreshing, Secret,
 };
 use crate::error::Error;
-use crate::limits::{self, Quota};
 use crate::quota::{Action, Clock, Ledger, QuotaLimits, QuotaStatus};
 use crate::ratelimit::RateLimit;
 use crate::retry::{Cancel, RetryPolicy};
-use crate::transport::{self, AgentOptions, ApiTransport};
+use crate::transport::{self, redact_userinfo, ApiTransport, TransportOptions};
 use crate::validate;
+use policy::Quota;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -18,10 +21,6 @@ use std::time::Duration;
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.x.com";
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default overall timeout of one request (connect, send, receive).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The endpoints a client calls; rate-limit snapshots are kept per endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,12 +46,8 @@ pub enum Endpoint {
 pub struct ClientBuilder {
     base_url: String,
     credentials: Option<Credentials>,
-    connect_timeout: Duration,
-    timeout: Duration,
-    proxy: Option<String>,
-    ca_file: Option<PathBuf>,
+    transport: TransportOptions,
     clock_offset: i64,
-    gzip: bool,
     retry: RetryPolicy,
     quota_url: String,
     quota_limits: QuotaLimits,
@@ -65,12 +60,15 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("base_url", &redact_userinfo(&self.base_url))
             .field("credentials", &self.credentials)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("proxy", &self.proxy.as_deref().map(redact_userinfo))
-            .field("ca_file", &self.ca_file)
+            .field("connect_timeout", &self.transport.connect_timeout)
+            .field("timeout", &self.transport.timeout)
+            .field(
+                "proxy",
+                &self.transport.proxy.as_deref().map(redact_userinfo),
+            )
+            .field("ca_file", &self.transport.ca_file)
             .field("clock_offset", &self.clock_offset)
-            .field("gzip", &self.gzip)
+            .field("gzip", &self.transport.gzip)
             .field("retry", &self.retry)
             .field("quota_url", &redact_userinfo(&self.quota_url))
             .field("quota_limits", &self.quota_limits)
@@ -80,15 +78,11 @@ impl std::fmt::Debug for ClientBuilder {
     }
 }
 
-/// `url` with any userinfo (`user:pass@` after `scheme://`) replaced by `<redacted>`.
-fn redact_userinfo(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{scheme}://<redacted>{}", &rest[at..]),
-        None => url.to_owned(),
+/// A builder's transport settings, so that the token flows' `transport(&builder)` reads as
+/// before.
+impl From<&ClientBuilder> for TransportOptions {
+    fn from(b: &ClientBuilder) -> Self {
+        b.transport.clone()
     }
 }
 
@@ -110,12 +104,8 @@ impl Default for ClientBuilder {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             credentials: None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            proxy: None,
-            ca_file: None,
+            transport: TransportOptions::default(),
             clock_offset: 0,
-            gzip: true,
             retry: RetryPolicy::default(),
             quota_url: DEFAULT_QUOTA_URL.to_owned(),
             quota_limits: QuotaLimits::default(),
@@ -166,23 +156,23 @@ impl ClientBuilder {
     }
     /// Connect timeout (default 10 s).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
+        self.transport = self.transport.connect_timeout(d);
         self
     }
     /// Overall timeout of one request (default 30 s).
     pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
+        self.transport = self.transport.timeout(d);
         self
     }
     /// An explicit proxy (`http://host:port`, `socks5://host:port`...). `*_PROXY`
     /// environment variables are never read.
     pub fn proxy(mut self, url: Option<String>) -> Self {
-        self.proxy = url;
+        self.transport = self.transport.proxy(url);
         self
     }
     /// A PEM file of extra root certificates, trusted beside the built-in roots.
     pub fn ca_file(mut self, path: Option<PathBuf>) -> Self {
-        self.ca_file = path;
+        self.transport = self.transport.ca_file(path);
         self
     }
 
@@ -199,7 +189,7 @@ impl ClientBuilder {
     /// bytes, and not compressing them saves CPU at both ends. A gzip body is decoded either
     /// way.
     pub fn gzip(mut self, on: bool) -> Self {
-        self.gzip = on;
+        self.transport = self.transport.gzip(on);
         self
     }
 
@@ -249,26 +239,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The HTTP agent of this configuration (timeouts, proxy, CA file, no redirects), as the
-    /// token flows use it.
-    pub(crate) fn transport_agent(&self) -> Result<ureq::Agent, Error> {
-        transport::agent(&self.agent_options()?)
-    }
-
-    /// The transport settings, checked.
-    fn agent_options(&self) -> Result<AgentOptions<'_>, Error> {
-        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
-            return Err(Error::invalid_argument(
-                "timeouts must be greater than zero",
-            ));
-        }
-        Ok(AgentOptions {
-            connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
-            proxy: self.proxy.as_deref(),
-            ca_file: self.ca_file.as_deref(),
-            gzip: self.gzip,
-        })
+    /// The transport settings so far (timeouts, proxy, CA file, gzip), as the token flows
+    /// take them.
+    pub fn transport_options(&self) -> &TransportOptions {
+        &self.transport
     }
 
     /// Checks everything and builds the client (no network traffic).
@@ -280,22 +254,21 @@ impl ClientBuilder {
             )
         })?;
         check_credentials(&creds)?;
-        let transport =
-            ApiTransport::new(&self.agent_options()?, &base, self.retry.cancel.clone())?;
+        let transport = ApiTransport::new(&self.transport, &base, self.retry.cancel.clone())?;
         let mut retry = self.retry.clone();
         if let Some(c) = &self.clock {
             retry = retry.with_clock(c.0.clone());
         }
-        let quota = if self.quota_url == limits::QUOTA_OFF {
+        let quota = if self.quota_url == policy::QUOTA_OFF {
             None
         } else {
             let ledger = match &self.clock {
                 Some(c) => Ledger::open_with_clock(&self.quota_url, self.quota_limits, c.0.clone()),
                 None => Ledger::open(&self.quota_url, self.quota_limits),
             }
-            .map_err(limits::quota_error)?;
+            .map_err(policy::quota_error)?;
             let app =
-                crate::quota::AppId::from_key(limits::app_key(&creds, self.client_id.as_deref()));
+                crate::quota::AppId::from_key(policy::app_key(&creds, self.client_id.as_deref()));
             Some(Quota { ledger, app })
         };
         let auth = Authorizer::new(creds, self.clock_offset, transport.agent(), &base)?;
@@ -333,7 +306,7 @@ fn check_credentials(c: &Credentials) -> Result<(), Error> {
         }
         Credentials::OAuth2(t) => {
             header_safe("OAuth 2.0 access token", t.expose())?;
-            if crate::auth::secret::token_problem(t.expose()).is_some() {
+            if crate::secret::token_problem(t.expose()).is_some() {
                 return Err(Error::invalid_argument(
                     "OAuth 2.0 access token must be printable ASCII without spaces (at most 4096 bytes)",
                 ));
@@ -506,12 +479,7 @@ impl Client {
         q.ledger
             .status(&q.app, &user)
             .map(Some)
-            .map_err(limits::quota_error)
-    }
-
-    /// The retry policy in use.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
+            .map_err(policy::quota_error)
     }
 
     /// Cancels every retry wait and every request in flight on a direct connection running
@@ -553,8 +521,8 @@ impl Client {
         url.push_str(&self.base);
         url.push_str(req.path);
         self.retry
-            .run(|_| self.attempt(req, &url, &parse), limits::classify)
-            .map_err(limits::retry_result)
+            .run(|_| self.attempt(req, &url, &parse), policy::classify)
+            .map_err(policy::retry_result)
     }
 
     /// One attempt. A follow or unfollow first reserves a slot in the ledger (a refusal
@@ -570,7 +538,7 @@ impl Client {
             (Some(q), Some((action, user))) => Some(
                 q.ledger
                     .reserve(&q.app, user, action)
-                    .map_err(limits::quota_error)?,
+                    .map_err(policy::quota_error)?,
             ),
             _ => None,
         };
@@ -634,7 +602,7 @@ impl Client {
             .unwrap_or_else(|p| p.into_inner())
             .insert(req.endpoint, rl);
         if let (Some(q), Some((action, user))) = (&self.quota, req.quota) {
-            limits::observe(q, user, action, &rl);
+            policy::observe(q, user, action, &rl);
         }
     }
 }

@@ -26,8 +26,9 @@ pub(crate) struct Quota {
 pub(crate) fn app_key<'a>(creds: &'a Credentials, client_id: Option<&'a str>) -> &'a str {
     match creds {
         Credentials::OAuth1(o) => &o.consumer_key,
-        #[allow(unreachable_patterns)]
-        _ => client_id.unwrap_or(OAUTH2_WITHOUT_CLIENT_ID),
+        Credentials::OAuth2(_) | Credentials::OAuth2Refreshing(_) => {
+            client_id.unwrap_or(OAUTH2_WITHOUT_CLIENT_ID)
+        }
     }
 }
 

@@ -4,74 +4,66 @@
 use crate::ratelimit::RateLimit;
 use std::fmt;
 
-/// What went wrong, as a stable number. The numbers are the C ABI's `x_result` codes:
-/// they are never renumbered or reused, and new kinds are added at the end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(i32)]
-pub enum ErrorKind {
-    /// A bad argument or configuration, detected before any network traffic.
-    InvalidArgument = 1,
-    /// HTTP 401: the credentials were refused (bad secret, revoked token, stale timestamp).
-    Unauthorized = 2,
-    /// HTTP 403: not allowed (wrong source user, app not enrolled, unsupported auth...).
-    Forbidden = 3,
-    /// HTTP 404, or a `resource-not-found` problem in a 200.
-    NotFound = 4,
-    /// HTTP 429: a rate limit or daily cap was hit; see the binding reset.
-    RateLimited = 5,
-    /// Could not connect, or the connection broke.
-    Network = 6,
-    /// A connect or overall timeout expired.
-    Timeout = 7,
-    /// TLS handshake or certificate verification failed.
-    Tls = 8,
-    /// HTTP 5xx.
-    Server = 9,
-    /// A response that is not what the API documents (malformed JSON, missing fields).
-    Protocol = 10,
-    /// Any other API error (400, 409, other 4xx, errors without data in a 200).
-    Api = 11,
-    /// A panic inside the library (only surfaced through the C ABI).
-    Panic = 12,
-    /// A follow or unfollow refused locally by the quota ledger, without a request: a daily
-    /// cap is reached; see [`Error::next_free_at`].
-    QuotaExhausted = 13,
-    /// The quota ledger's store failed (SQLite I/O, Redis unreachable); nothing was sent.
-    QuotaStore = 14,
-    /// The call was cancelled (see [`crate::Client::cancel`]) before its first attempt, during
-    /// an attempt on a direct connection, or while waiting to retry.
-    Cancelled = 15,
-    /// The OAuth 2.0 token store could not be read, locked or written (or is readable by
-    /// others), or the persist callback of a refreshing client failed.
-    TokenStore = 16,
+/// Defines [`ErrorKind`] and its table from `codes.rs`.
+macro_rules! error_codes {
+    ($($code:literal, $kind:ident, $c_name:ident, $text:literal, $doc:literal, $c_doc:literal;)*) => {
+        /// What went wrong, as a stable number. The numbers are the C ABI's `x_result` codes:
+        /// they are never renumbered or reused, and new kinds are added at the end.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(i32)]
+        pub enum ErrorKind {
+            $(#[doc = $doc] $kind = $code,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in code order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// The kind of a code (`None` for 0, success, and for unknown codes).
+            pub fn from_code(code: i32) -> Option<ErrorKind> {
+                match code {
+                    $($code => Some(ErrorKind::$kind),)*
+                    _ => None,
+                }
+            }
+
+            /// Static one-line text for the kind.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $text,)*
+                }
+            }
+
+            /// The same text, NUL-terminated (`x_result_str`).
+            pub fn as_c_str(self) -> &'static std::ffi::CStr {
+                match self {
+                    $(ErrorKind::$kind => {
+                        const TEXT: &std::ffi::CStr =
+                            match std::ffi::CStr::from_bytes_with_nul(concat!($text, "\0").as_bytes()) {
+                                Ok(c) => c,
+                                Err(_) => panic!("an error text holds a NUL"),
+                            };
+                        TEXT
+                    })*
+                }
+            }
+
+            /// The C constant's name (`X_ERR_RATE_LIMITED`).
+            pub fn c_name(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => stringify!($c_name),)*
+                }
+            }
+        }
+    };
 }
+
+include!("codes.rs");
 
 impl ErrorKind {
     /// The stable number (also the C `x_result` code).
     pub fn code(self) -> i32 {
         self as i32
-    }
-
-    /// Static one-line text for the kind.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidArgument => "invalid argument",
-            ErrorKind::Unauthorized => "unauthorized (HTTP 401)",
-            ErrorKind::Forbidden => "forbidden (HTTP 403)",
-            ErrorKind::NotFound => "not found",
-            ErrorKind::RateLimited => "rate limited (HTTP 429)",
-            ErrorKind::Network => "network error",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Tls => "TLS error",
-            ErrorKind::Server => "server error (HTTP 5xx)",
-            ErrorKind::Protocol => "malformed response",
-            ErrorKind::Api => "API error",
-            ErrorKind::Panic => "internal panic",
-            ErrorKind::QuotaExhausted => "daily quota exhausted (refused locally, not sent)",
-            ErrorKind::QuotaStore => "quota ledger store error",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::TokenStore => "token store error",
-        }
     }
 }
 

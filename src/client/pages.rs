@@ -1,8 +1,8 @@
 //! The followers/following lookups on [`Client`], and [`UserPages`], an iterator over
 //! every page of a list.
 
+use super::{ApiRequest, Client, Endpoint};
 use crate::api::lookups::{self, check_page};
-use crate::client::{ApiRequest, Client, Endpoint};
 use crate::error::Error;
 use crate::validate;
 
