@@ -908,7 +908,7 @@ private:
 class OAuth1RequestToken {
 public:
     // The request token (oauth_token; public).
-    std::string token() const { return x_oauth1_request_get_token(handle()); }
+    std::string token() const { return x_oauth1_request_token(handle()); }
     // The authorize page for this request token (.../oauth/authorize?oauth_token=...).
     std::string authorize_url() const { return x_oauth1_request_authorize_url(handle()); }
 
