@@ -152,6 +152,9 @@ fn login_oauth2(
         .exchange(answer.code.expose(), req.verifier.expose())
         .map_err(|e| Failure::api("login: code exchange", e))?;
     interrupt::enter_run();
+    if let Some(dir) = paths.tokens.parent() {
+        crate::profile::ensure_dir(dir)?;
+    }
     // Who logged in, with the new access token (no refresh needed yet).
     let client = session::build(&builder.clone().oauth2_token(set.access_token.clone()))?;
     let user = client.me().map_err(|e| Failure::api("login: whoami", e))?;
