@@ -219,7 +219,8 @@ impl Paths {
             .take(MAX_PROFILE_LEN + 1)
             .read_to_end(&mut text)
             .map_err(|e| bad(&format!("cannot be read ({e})")))?;
-        let text = xfollow::Secret::new(String::from_utf8_lossy(&text).into_owned());
+        // Moved, not copied, into a Secret: the bytes are wiped when it drops.
+        let text = Secret::new(String::from_utf8(text).map_err(|_| bad("is not UTF-8 text"))?);
         let mut s: Stored = serde_json::from_str(text.expose())
             .map_err(|_| bad("is not an xfollow profile (invalid JSON or fields)"))?;
         if s.version != VERSION {

@@ -50,6 +50,15 @@ impl Session {
         }
     }
 
+    /// The user id a profile keeps (no `GET /2/users/me` needed); `None` for credentials from
+    /// the environment.
+    pub fn known_user_id(&self) -> Option<&str> {
+        match &self.source {
+            Source::Profile(p) => Some(&p.user_id),
+            Source::Env(_) => None,
+        }
+    }
+
     /// The key of the last-known windows file.
     pub fn windows_key(&self) -> &str {
         self.profile_name().unwrap_or(ENV_KEY)

@@ -31,7 +31,9 @@ fn pkce_login_then_commands_then_logout() {
         "{}/i/oauth2/authorize?response_type=code&client_id=demo-client-id&redirect_uri=",
         emu.base
     )));
-    assert!(url.contains("&scope=tweet.read%20users.read%20follows.read%20follows.write%20offline.access&"));
+    assert!(url.contains(
+        "&scope=tweet.read%20users.read%20follows.read%20follows.write%20offline.access&"
+    ));
     assert!(url.contains("&code_challenge_method=S256"));
     assert_eq!(
         v[1],
@@ -61,7 +63,10 @@ fn pkce_login_then_commands_then_logout() {
     // The profile is the default: no flag, no variable (its base URL is kept in it).
     let r = home.run(&["whoami"], &[]);
     r.expect(0);
-    assert_eq!(r.stdout, format!("@alice ({ALICE}) Alice [profile default, oauth2]\n"));
+    assert_eq!(
+        r.stdout,
+        format!("@alice ({ALICE}) Alice [profile default, oauth2]\n")
+    );
     home.run(&["follow", "@erin"], &[]).expect(0);
     assert!(emu.follows(ALICE, ERIN));
     let r = home.run(&["--json", "status"], &[]);
@@ -118,7 +123,10 @@ fn pin_login_then_commands_then_logout() {
     // XFOLLOW_PROFILE names it too.
     let r = home.run(&["whoami"], &[("XFOLLOW_PROFILE", "erin")]);
     r.expect(0);
-    assert_eq!(r.stdout, format!("@erin ({ERIN}) Erin [profile erin, oauth1]\n"));
+    assert_eq!(
+        r.stdout,
+        format!("@erin ({ERIN}) Erin [profile erin, oauth1]\n")
+    );
     let r = home.run(&["--profile", "erin", "logout"], &[]);
     r.expect(0);
     assert_eq!(
@@ -138,9 +146,9 @@ fn logout_keeps_the_profile_when_revoking_fails() {
     let r = home.run(&["--profile", "p1", "logout"], &[]);
     r.expect(1);
     assert!(
-        r.stderr.trim_end().ends_with(
-            "; profile p1 kept (xfollow logout --force deletes it without revoking)"
-        ),
+        r.stderr
+            .trim_end()
+            .ends_with("; profile p1 kept (xfollow logout --force deletes it without revoking)"),
         "{}",
         r.stderr
     );
@@ -156,7 +164,8 @@ fn two_processes_share_one_profile_across_a_token_rotation() {
     let redirect = format!("http://127.0.0.1:{}/callback", free_port());
     let emu = Emulator::with_redirect(&redirect);
     let home = Home::new();
-    home.login_pkce(&emu, &redirect, "shared", "alice").expect(0);
+    home.login_pkce(&emu, &redirect, "shared", "alice")
+        .expect(0);
     let tokens = home.profile_dir().join("shared.tokens.json");
     let before = read_json(&tokens);
     // Every access token issued so far is now expired on the server: the next request of

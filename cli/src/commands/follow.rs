@@ -75,7 +75,7 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
     let mut done: HashSet<String> = HashSet::new();
     let mut exit = Exit::Ok;
     let mut stop: Option<Failure> = None;
-    let mut source: Option<String> = None;
+    let mut source: Option<String> = s.known_user_id().map(str::to_owned);
     for t in &targets {
         if stop.is_none() && interrupt::interrupted() {
             stop = Some(Failure::new(Exit::Interrupted, "interrupted"));
@@ -157,8 +157,8 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
             continue;
         }
         let result = match action {
-            Action::Follow => s.client.follow(None, &r.id),
-            Action::Unfollow => s.client.unfollow(None, &r.id),
+            Action::Follow => s.client.follow(source.as_deref(), &r.id),
+            Action::Unfollow => s.client.unfollow(source.as_deref(), &r.id),
         };
         match result {
             Ok(o) => {

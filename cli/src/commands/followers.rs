@@ -52,7 +52,7 @@ fn stream(
             }
             Err(e) => return Err(Failure::api(format!("{what}: USER {}", t.shown()), e)),
         },
-        None => None,
+        None => s.known_user_id().map(str::to_owned),
     };
     let pages = if followers {
         s.client.followers_iter(id.as_deref(), Some(page_size))

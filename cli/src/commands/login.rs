@@ -199,7 +199,9 @@ fn login_oauth1(
         .take(MAX_PIN_LINE)
         .read_until(b'\n', &mut line)
         .map_err(|e| Failure::usage("stdin", format!("cannot read the PIN: {e}")))?;
-    let pin = Secret::new(String::from_utf8_lossy(&line).trim().to_owned());
+    let line =
+        Secret::new(String::from_utf8(line).map_err(|_| Failure::usage("PIN", "not UTF-8 text"))?);
+    let pin = Secret::new(line.expose().trim());
     if pin.is_empty() {
         return Err(Failure::usage("PIN", "none was typed on stdin"));
     }
