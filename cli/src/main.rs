@@ -51,9 +51,15 @@ fn parse_error(e: clap::Error) -> u8 {
             0
         };
     }
+    // clap's first paragraph (some name the argument on its second line), on one line.
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid arguments");
-    let msg = first.strip_prefix("error: ").unwrap_or(first);
+    let msg = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with("Usage:"))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
     let f = Failure::new(Exit::Usage, failure::one_line(msg));
     let json = std::env::args().any(|a| a == "--json");
     Out { json }.failure(&f);

@@ -64,6 +64,14 @@ fn usage_and_configuration_errors_exit_2_naming_the_argument() {
             vec!["frobnicate"],
             "xfollow: unrecognized subcommand 'frobnicate'",
         ),
+        (
+            vec!["follow"],
+            "xfollow: the following required arguments were not provided: <TARGET>...",
+        ),
+        (
+            vec!["login", "--oauth1", "--oauth2"],
+            "xfollow: the argument '--oauth1' cannot be used with '--oauth2'",
+        ),
     ];
     for (args, want) in cases {
         let r = home.run(&args, &env);
