@@ -83,9 +83,9 @@ pub enum Command {
     Following(ListArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
+    /// Print the man page (roff), or write every page (xfollow.1, xfollow-SUBCOMMAND.1) to DIR
     #[command(hide = true)]
-    Man,
+    Man(ManArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,6 +99,12 @@ pub enum Shell {
 pub struct CompletionsArgs {
     /// The shell
     pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write the pages to
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -342,6 +342,32 @@ fn completions_and_man_page_come_from_the_same_definitions() {
     assert!(r.stdout.starts_with(".ie"), "{}", &r.stdout[..40]);
     assert!(r.stdout.contains(".TH xfollow 1 "));
     assert!(r.stdout.contains("\\-\\-base\\-url"));
+    // Every page, one per subcommand, into a directory.
+    let dir = home.dir.join("man1");
+    std::fs::create_dir_all(&dir).unwrap();
+    home.run(&["man", dir.to_str().unwrap()], &[]).expect(0);
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            "xfollow-completions.1",
+            "xfollow-follow.1",
+            "xfollow-followers.1",
+            "xfollow-following.1",
+            "xfollow-login.1",
+            "xfollow-logout.1",
+            "xfollow-status.1",
+            "xfollow-unfollow.1",
+            "xfollow-whoami.1",
+            "xfollow.1",
+        ]
+    );
+    let login = std::fs::read_to_string(dir.join("xfollow-login.1")).unwrap();
+    assert!(login.contains("\\-\\-no\\-browser"), "{login}");
     let r = home.run(&["completions", "tcsh"], &[]);
     r.expect(2);
     assert!(

@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Followers(a) => followers::run(g, out, &a),
         Command::Following(a) => following::run(g, out, &a),
         Command::Completions(a) => completions::run(&a),
-        Command::Man => man::run(),
+        Command::Man(a) => man::run(&a),
     }
 }
 
