@@ -303,7 +303,7 @@ impl Paths {
             }
         }
         let text = Secret::new(serde_json::to_string_pretty(&s).unwrap_or_default() + "\n");
-        write_private(&self.file, text.expose().as_bytes())
+        write_private(&self.file, text.expose().as_bytes(), true)
     }
 
     /// Deletes the profile's files (the profile, its token store and lock file).
@@ -327,8 +327,9 @@ impl Paths {
 }
 
 /// Writes `bytes` to `path` atomically (a private temporary file in the same directory,
-/// fsync, rename): a reader sees the old file or the new one, never a part.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+/// rename): a reader sees the old file or the new one, never a part. `durable` adds the
+/// fsyncs that keep the new file across a power loss.
+pub fn write_private(path: &Path, bytes: &[u8], durable: bool) -> Result<(), Failure> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_dir(dir)?;
     let fail = |e: std::io::Error| Failure::usage(path.display(), format!("cannot write it: {e}"));
@@ -338,10 +339,14 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .tempfile_in(dir)
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
+    if durable {
+        tmp.as_file().sync_all().map_err(fail)?;
+    }
     tmp.persist(path).map_err(|e| fail(e.error))?;
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
+    if durable {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
     }
     Ok(())
 }

@@ -101,5 +101,6 @@ pub fn record(key: &str, client: &Client, now: u64) -> Result<(), Failure> {
         );
     }
     let text = serde_json::to_string_pretty(&w).unwrap_or_default() + "\n";
-    write_private(&path(key)?, text.as_bytes())
+    // A cache: a file lost to a power cut is read as empty, so no fsync on every run.
+    write_private(&path(key)?, text.as_bytes(), false)
 }
