@@ -2,7 +2,8 @@
 # Cold start: one follow per process, process start to exit, against a local emulator.
 #   scripts/bench-cold-start.sh [RUNS]      (default 30 runs per case, interleaved)
 # Cases, all OAuth 2.0 bearer (GET /2/users/me, then the follow: two requests each):
-#   xfollow follow ID      (release build, TLS with --ca-file, and plain http)
+#   xfollow follow ID      (release build, TLS with --ca-file, and plain http; its default
+#                           ledger is an SQLite file, and `--quota memory:` the C example's)
 #   build/bin/follow ID    (the C example on the release library; plain http only: it reads
 #                           no CA variable, so it cannot trust the emulator's private CA)
 #   python -c tweepy       (tweepy.Client(bearer_token=...).follow_user, TLS through
@@ -62,6 +63,9 @@ cases = [
     ("xfollow follow ID, TLS", ["target/release/xfollow", "--ca-file", f"{tmp}/ca.pem",
                                 "--base-url", tls, "follow", target], {}),
     ("xfollow follow ID, http", ["target/release/xfollow", "--base-url", http, "follow", target], {}),
+    # The C example's ledger: memory: (per process), so no SQLite file is opened.
+    ("xfollow --quota memory:, http", ["target/release/xfollow", "--quota", "memory:",
+                                       "--base-url", http, "follow", target], {}),
     ("build/bin/follow ID, http", ["build/bin/follow", target], {"X_API_BASE_URL": http}),
     ("python -c tweepy, TLS", [python, "-c", tweepy_code, tls, token, target],
      {"REQUESTS_CA_BUNDLE": f"{tmp}/ca.pem"}),
@@ -81,11 +85,12 @@ for i in range(runs + 1):
 med = {n: statistics.median(t) for n, t in times.items()}
 p90 = {n: sorted(t)[int(0.9 * (len(t) - 1))] for n, t in times.items()}
 print(f"{runs} runs per case, interleaved; wall time from process start to exit")
-print(f"{'case':<28} {'median ms':>10} {'p90 ms':>8}")
+print(f"{'case':<30} {'median ms':>10} {'p90 ms':>8}")
 for n in times:
-    print(f"{n:<28} {med[n]:>10.1f} {p90[n]:>8.1f}")
+    print(f"{n:<30} {med[n]:>10.1f} {p90[n]:>8.1f}")
 c = med["build/bin/follow ID, http"]
 print(f"xfollow / C example (http):      {med['xfollow follow ID, http'] / c:.2f}x")
+print(f"same ledger (memory:) / C example: {med['xfollow --quota memory:, http'] / c:.2f}x")
 print(f"tweepy / xfollow (TLS):          {med['python -c tweepy, TLS'] / med['xfollow follow ID, TLS']:.1f}x")
 print(f"tweepy / xfollow (http):         {med['python -c tweepy, http'] / med['xfollow follow ID, http']:.1f}x")
 EOF
