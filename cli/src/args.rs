@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use xfollow::Secret;
 
 /// Longest `--timeout`, in seconds.
 pub const MAX_TIMEOUT_SECS: u64 = 600;
@@ -45,15 +46,16 @@ pub struct Global {
         global = true,
         env = "X_QUOTA",
         value_name = "URL",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = secret
     )]
-    pub quota: Option<String>,
+    pub quota: Option<Secret>,
     /// PEM file of a CA to trust besides the built-in roots
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
     /// Proxy URL (http, https, socks4, socks4a, socks5); proxy variables are never read
-    #[arg(long, global = true, value_name = "URL")]
-    pub proxy: Option<String>,
+    #[arg(long, global = true, value_name = "URL", value_parser = secret)]
+    pub proxy: Option<Secret>,
     /// Overall timeout of one request, in seconds (1 to 600)
     #[arg(long, global = true, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
@@ -123,9 +125,10 @@ pub struct LoginArgs {
         long,
         env = "X_CLIENT_SECRET",
         value_name = "SECRET",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = secret
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// OAuth 1.0a consumer key (API key)
     #[arg(long, env = "X_CONSUMER_KEY", value_name = "KEY")]
     pub consumer_key: Option<String>,
@@ -134,9 +137,10 @@ pub struct LoginArgs {
         long,
         env = "X_CONSUMER_SECRET",
         value_name = "SECRET",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = secret
     )]
-    pub consumer_secret: Option<String>,
+    pub consumer_secret: Option<Secret>,
     /// The loopback redirect URI registered with the app
     #[arg(
         long,
@@ -178,7 +182,39 @@ pub struct ListArgs {
     pub page_size: u32,
 }
 
+/// Values that may carry a secret (a client secret, a password in a URL) are kept as
+/// [`Secret`]s, so that no `Debug` of the arguments shows them.
+fn secret(s: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(s))
+}
+
 /// The clap command (for completions and the man page).
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_arguments_shows_no_secret() {
+        let cli = Cli::try_parse_from([
+            "xfollow",
+            "--quota",
+            "redis://:pw-123@h:6379",
+            "--proxy",
+            "http://u:pw-456@p:1",
+            "login",
+            "--client-secret",
+            "cs-789",
+            "--consumer-secret",
+            "cs-000",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        for secret in ["pw-123", "pw-456", "cs-789", "cs-000"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 }

@@ -84,7 +84,7 @@ pub fn transport(g: &Global, profile_base: Option<&str>) -> Result<ClientBuilder
         b = b.base_url(u);
     }
     if let Some(p) = &g.proxy {
-        b = b.proxy(Some(p.clone()));
+        b = b.proxy(Some(p.expose().to_owned()));
     }
     if let Some(c) = &g.ca_file {
         if !c.is_file() {
@@ -109,8 +109,8 @@ pub fn transport(g: &Global, profile_base: Option<&str>) -> Result<ClientBuilder
 /// The quota ledger URL: `--quota`/`X_QUOTA`, else an SQLite file in the state directory
 /// (each run is a new process, so an in-memory ledger would count nothing).
 fn quota_url(g: &Global) -> Result<String, Failure> {
-    match g.quota.as_deref() {
-        Some(q) => Ok(q.to_owned()),
+    match &g.quota {
+        Some(q) => Ok(q.expose().to_owned()),
         None => {
             let dir = state_dir()?;
             crate::profile::ensure_dir(&dir)?;

@@ -44,13 +44,17 @@ pub fn run(g: &Global, out: Out, a: &LoginArgs) -> Result<Exit, Failure> {
                 "missing: the OAuth 1.0a consumer key (API key) of your app",
             )
         })?;
-        let cs = nonempty(&a.consumer_secret).ok_or_else(|| {
-            Failure::usage(
-                "--consumer-secret (or X_CONSUMER_SECRET)",
-                "missing: the OAuth 1.0a consumer secret of your app",
-            )
-        })?;
-        login_oauth1(g, out, a, &builder, ck, Secret::new(cs))?
+        let cs = a
+            .consumer_secret
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                Failure::usage(
+                    "--consumer-secret (or X_CONSUMER_SECRET)",
+                    "missing: the OAuth 1.0a consumer secret of your app",
+                )
+            })?;
+        login_oauth1(g, out, a, &builder, ck, cs)?
     } else {
         let id = nonempty(&a.client_id).ok_or_else(|| {
             Failure::usage(
@@ -58,7 +62,7 @@ pub fn run(g: &Global, out: Out, a: &LoginArgs) -> Result<Exit, Failure> {
                 "missing: the OAuth 2.0 client id of your app (or use --oauth1 with a consumer key)",
             )
         })?;
-        let secret = nonempty(&a.client_secret).map(Secret::new);
+        let secret = a.client_secret.clone().filter(|s| !s.is_empty());
         login_oauth2(g, out, a, &builder, &paths, id, secret)?
     };
     let profile = Profile {
