@@ -78,8 +78,18 @@ fn follow_and_unfollow_print_each_outcome() {
     );
     assert!(emu.follows(ALICE, BOB));
     assert!(emu.pending(ALICE, CAROL));
-    // @bob and @BOB: one lookup, one follow.
+    // @bob and @BOB: one follow, and one lookup (two in all, with @nobody's).
     assert_eq!(emu.user_follows_24h(ALICE), 2);
+    let r = home.run(&["--base-url", b, "--json", "status"], &oauth1_env());
+    let lookups = r
+        .json()
+        .into_iter()
+        .find(|v| v["endpoint"] == "user_by_username")
+        .unwrap();
+    assert_eq!(
+        lookups["limit"].as_u64().unwrap() - lookups["remaining"].as_u64().unwrap(),
+        2
+    );
 
     let r = home.run(&["--base-url", b, "unfollow", "@bob"], &oauth2_env());
     r.expect(0);
@@ -257,6 +267,23 @@ fn status_shows_the_ledger_and_the_last_known_windows() {
     assert!(lines
         .iter()
         .any(|l| l.starts_with("follow           endpoint      50         48  ")));
+
+    // The windows file is a cache: a corrupt one is read as empty, and rewritten.
+    let windows = home.state_dir().join("_env.windows.json");
+    std::fs::write(&windows, "{\"endpoints\": 7").unwrap();
+    let r = home.run(&["--base-url", b, "--json", "status"], &oauth1_env());
+    r.expect(0);
+    assert!(r.json().iter().all(|v| v["type"] != "rate_limit"));
+    home.run(&["--base-url", b, "whoami"], &oauth1_env())
+        .expect(0);
+    let r = home.run(&["--base-url", b, "--json", "status"], &oauth1_env());
+    let seen: Vec<Value> = r
+        .json()
+        .into_iter()
+        .filter(|v| v["type"] == "rate_limit")
+        .collect();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["endpoint"], "me");
 
     // --quota off: no ledger.
     let r = home.run(
