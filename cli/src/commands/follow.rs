@@ -98,17 +98,11 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
                 continue;
             }
             Err(e) => {
+                let detail = describe(&e);
                 let f = Failure::api(format!("{} {}", action.name(), t.shown()), e);
                 let mut v = line(action, t, None, "error");
                 v["error"] = error_json(&f);
-                out.emit(
-                    &format!(
-                        "failed {}: {}",
-                        t.shown(),
-                        describe(f.error.as_ref().unwrap())
-                    ),
-                    v,
-                );
+                out.emit(&format!("failed {}: {detail}", t.shown()), v);
                 stop = Some(f);
                 continue;
             }
@@ -181,8 +175,8 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
             }
             Err(e) => {
                 let kind = e.kind();
+                let detail = describe(&e);
                 let f = Failure::api(format!("{} {shown}", action.name()), e);
-                let detail = describe(f.error.as_ref().unwrap());
                 let (human, outcome) = if kind == ErrorKind::NotFound {
                     ("not found", "not_found")
                 } else {
