@@ -39,7 +39,8 @@ start_emulator() { # name, extra args...
 }
 tls_base="$(start_emulator tls --tls --ca-out "$tmp/ca.pem")"
 http_base="$(start_emulator http)"
-exec "$venv/bin/python" - "$runs" "$tmp" "$tls_base" "$http_base" <<'EOF'
+# Not exec: the EXIT trap stops the emulators.
+"$venv/bin/python" - "$runs" "$tmp" "$tls_base" "$http_base" <<'EOF'
 import os, statistics, subprocess, sys, time
 
 runs, tmp, tls, http = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
