@@ -27,6 +27,7 @@ trap cleanup EXIT
 # Limits high enough never to answer 429.
 python3 -c 'import json, sys; w = json.load(open("emulator/demo-world.json")); \
   w["limits"] = {k: 10**9 for k in w["limits"]}; json.dump(w, open(sys.argv[1], "w"))' "$tmp/world.json"
+# Run in this shell (not in $(...)), so that the EXIT trap knows every pid.
 start_emulator() { # name, extra args...
     local name="$1"; shift
     target/release/xfollow-emulator --port 0 --config "$tmp/world.json" "$@" >"$tmp/$name.out" 2>&1 &
@@ -35,10 +36,12 @@ start_emulator() { # name, extra args...
         grep -q '^listening on ' "$tmp/$name.out" 2>/dev/null && break
         sleep 0.05
     done
-    sed -n 's/^listening on //p' "$tmp/$name.out" | head -n 1
 }
-tls_base="$(start_emulator tls --tls --ca-out "$tmp/ca.pem")"
-http_base="$(start_emulator http)"
+base_of() { sed -n 's/^listening on //p' "$tmp/$1.out" | head -n 1; }
+start_emulator tls --tls --ca-out "$tmp/ca.pem"
+start_emulator http
+tls_base="$(base_of tls)"
+http_base="$(base_of http)"
 # Not exec: the EXIT trap stops the emulators.
 "$venv/bin/python" - "$runs" "$tmp" "$tls_base" "$http_base" <<'EOF'
 import os, statistics, subprocess, sys, time
