@@ -4,7 +4,9 @@
 //! reads: a socket timeout set once per call would let a server that trickles bytes hold a
 //! call for as long as it likes. Here each socket read and write first sets the socket's
 //! timeout to the time left (only when that changed, in whole milliseconds), and fails with
-//! `TimedOut` once none is left.
+//! `TimedOut` once none is left. A read or write cut by a signal handler (EINTR: a socket
+//! with a timeout is never restarted, SA_RESTART or not) is tried again within the same
+//! deadline, so a program's Ctrl-C or Python's handlers neither end nor repeat a request.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -48,25 +50,47 @@ impl DeadlineSocket {
     }
 }
 
+impl DeadlineSocket {
+    fn refresh_read_timeout(&mut self) -> io::Result<()> {
+        let left = Some(self.left()?);
+        if self.read_timeout != left {
+            self.tcp.set_read_timeout(left)?;
+            self.read_timeout = left;
+        }
+        Ok(())
+    }
+
+    fn refresh_write_timeout(&mut self) -> io::Result<()> {
+        let left = Some(self.left()?);
+        if self.write_timeout != left {
+            self.tcp.set_write_timeout(left)?;
+            self.write_timeout = left;
+        }
+        Ok(())
+    }
+}
+
 impl Read for DeadlineSocket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.left()?;
-        if self.read_timeout != Some(left) {
-            self.tcp.set_read_timeout(Some(left))?;
-            self.read_timeout = Some(left);
+        self.refresh_read_timeout()?;
+        loop {
+            match self.tcp.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.refresh_read_timeout()?,
+                done => return done,
+            }
         }
-        self.tcp.read(buf)
     }
 }
 
 impl Write for DeadlineSocket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let left = self.left()?;
-        if self.write_timeout != Some(left) {
-            self.tcp.set_write_timeout(Some(left))?;
-            self.write_timeout = Some(left);
+        self.refresh_write_timeout()?;
+        loop {
+            match self.tcp.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.refresh_write_timeout()?,
+                done => return done,
+            }
         }
-        self.tcp.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -149,18 +149,24 @@ impl Emulator {
         }
     }
 
-    fn admin_agent() -> ureq::Agent {
-        ureq::Agent::config_builder()
+    /// An agent for the admin API, trusting the emulator's CA under `--tls`.
+    fn admin_agent(&self) -> ureq::Agent {
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build()
-            .new_agent()
+            .timeout_global(Some(Duration::from_secs(10)));
+        if let Some(ca) = &self.ca_file {
+            let pem = std::fs::read(ca).expect("the emulator's CA file");
+            let cert = ureq::tls::Certificate::from_pem(&pem).expect("a PEM certificate");
+            let roots = ureq::tls::RootCerts::new_with_certs(&[cert]);
+            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        }
+        config.build().new_agent()
     }
 
     fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}/__emulator/{}", self.base, path);
-        let agent = Self::admin_agent();
+        let agent = self.admin_agent();
         let mut resp = match (method, body) {
             ("GET", _) => agent.get(&url).call(),
             ("POST", Some(b)) => agent
