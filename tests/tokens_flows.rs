@@ -94,9 +94,12 @@ fn oauth1_pin_flow_then_follow() {
     assert_eq!(pin.len(), 7);
     assert_eq!(page.verifier_header.as_deref(), Some(pin.as_str()));
 
-    // A wrong PIN is refused by the provider.
+    // A wrong PIN is refused by the provider, in plain text: its words are the detail.
     let err = flow.access_token(&req, "0000000x").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err:?}");
+    let said = "Error processing your OAuth request: Invalid oauth_verifier parameter";
+    assert_eq!(err.message(), format!("HTTP 401: {said}"));
+    assert_eq!(err.problem().detail.as_deref(), Some(said));
 
     let req = flow.request_token().unwrap();
     let page = browse(&format!(

@@ -68,20 +68,40 @@ fn kind_of_entry(e: &ApiError) -> Option<ErrorKind> {
 
 /// The error for a non-2xx response.
 pub(crate) fn error_from_status(status: u16, body: &str, rate_limit: RateLimit) -> Error {
-    let kind = match status {
+    let parsed: Option<Map<String, Value>> = serde_json::from_str(body).ok();
+    let (problem, errors) = match &parsed {
+        Some(o) => (problem_of(o), errors_of(o)),
+        None => (Problem::default(), Vec::new()),
+    };
+    build(kind_of_status(status), Some(status), problem, errors, rate_limit)
+}
+
+/// The error for a non-2xx answer whose body is a line of plain text (X's OAuth 1.0a token
+/// endpoints answer some refusals so): that line is the problem's detail. The caller has
+/// bounded it and taken out what must not be shown.
+pub(crate) fn error_from_text(status: u16, detail: String) -> Error {
+    let problem = Problem {
+        detail: Some(detail),
+        ..Problem::default()
+    };
+    build(
+        kind_of_status(status),
+        Some(status),
+        problem,
+        Vec::new(),
+        RateLimit::default(),
+    )
+}
+
+fn kind_of_status(status: u16) -> ErrorKind {
+    match status {
         401 => ErrorKind::Unauthorized,
         403 => ErrorKind::Forbidden,
         404 => ErrorKind::NotFound,
         429 => ErrorKind::RateLimited,
         500..=599 => ErrorKind::Server,
         _ => ErrorKind::Api,
-    };
-    let parsed: Option<Map<String, Value>> = serde_json::from_str(body).ok();
-    let (problem, errors) = match &parsed {
-        Some(o) => (problem_of(o), errors_of(o)),
-        None => (Problem::default(), Vec::new()),
-    };
-    build(kind, Some(status), problem, errors, rate_limit)
+    }
 }
 
 /// The error for a 2xx response that carries `errors` and no `data`.

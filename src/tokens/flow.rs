@@ -153,14 +153,13 @@ impl OAuth1Flow {
         // The answer holds the token secret.
         let body = Zeroizing::new(body);
         if (200..300).contains(&status) {
-            Ok(body)
-        } else {
-            Err(crate::api::error_from_status(
-                status,
-                &body,
-                RateLimit::default(),
-            ))
+            return Ok(body);
         }
+        let secrets = [token.map_or("", |t| t.1), verifier.unwrap_or("")];
+        Err(match plain_text_detail(&body, &secrets) {
+            Some(detail) => crate::api::error_from_text(status, detail),
+            None => crate::api::error_from_status(status, &body, RateLimit::default()),
+        })
     }
 
     /// Step 1: `POST /oauth/request_token` with `oauth_callback` (and `x_auth_access_type`
@@ -340,4 +339,19 @@ impl OAuth2Flow {
             .client
             .revoke(&self.poster, &Secret::new(token), hint)?)
     }
+}
+
+/// The most of a plain-text refusal shown in an error message.
+const MAX_TEXT_DETAIL: usize = 200;
+
+/// A refusal in plain text ("Error processing your OAuth request: Invalid oauth_verifier
+/// parameter"): its first line, at most [`MAX_TEXT_DETAIL`] characters of printable ASCII,
+/// without the flow's secrets. None for JSON (read as the API's errors), an empty line or
+/// anything else.
+fn plain_text_detail(body: &str, secrets: &[&str]) -> Option<String> {
+    let line = body.lines().next()?.trim();
+    let text = !line.is_empty()
+        && !line.starts_with(['{', '[', '<'])
+        && line.bytes().all(|b| (0x20..0x7f).contains(&b));
+    text.then(|| super::error::scrub(&line[..line.len().min(MAX_TEXT_DETAIL)], secrets))
 }

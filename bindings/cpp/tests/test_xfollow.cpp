@@ -989,7 +989,10 @@ void test_oauth1_pin() {
     if (wrong) {
         CHECK(wrong->code() == xfollow::ErrorCode::unauthorized);
         CHECK_EQ(wrong->http_status(), 401);
-        CHECK_EQ(std::string(wrong->what()), "HTTP 401 unauthorized (HTTP 401)");
+        CHECK_EQ(std::string(wrong->what()),
+                 "HTTP 401: Error processing your OAuth request: Invalid oauth_verifier parameter");
+        CHECK(wrong->detail() == std::optional<std::string>(
+                                     "Error processing your OAuth request: Invalid oauth_verifier parameter"));
     }
     xfollow::OAuth1Credentials creds = flow.access_token(req, pin);
     CHECK(creds.user_id == std::optional<std::string>(BOB));

@@ -102,7 +102,8 @@ class ExamplesTest < EmulatorTest
     url = "#{Regexp.escape(emulator.base_url)}/oauth/authorize\\?oauth_token=\\S+"
     assert_match(/\AOpen this page in your browser and authorize the app:\n#{url}\nPIN: \z/, out)
     assert_equal "error: getting the access token failed: unauthorized (HTTP 401) (2)\n" \
-                 "message: HTTP 401 unauthorized (HTTP 401)\nhttp status: 401\n", err
+                 "message: HTTP 401: Error processing your OAuth request: Invalid oauth_verifier parameter\n" \
+                 "http status: 401\n", err
     assert_equal before, emulator.follows
   end
 end
