@@ -1,4 +1,4 @@
-//! The OAuth 1.0a vectors of REFERENCE.md section 5, with injected nonce and timestamp.
+//! The OAuth 1.0a signature examples of X's documentation ("Creating a signature") and RFC 5849, with injected nonce and timestamp.
 
 use xfollow::OAuth1Credentials;
 

@@ -26,7 +26,7 @@ from xfollow import ApiErrorEntry, RateLimitWindow
 
 FOLLOW_ROUTE = "POST /2/users/*/following"
 
-# REFERENCE.md section 3: the enrollment 403 as X sends it.
+# The enrollment 403 as X sends it (tests/data/xapi).
 ENROLLMENT_403 = {
     "client_id": "101010101",
     "required_enrollment": "Appropriate Level of API Access",

@@ -6,7 +6,7 @@ require "socket"
 # Every exception class with its attributes, from real emulator answers and injected
 # faults; invalid input refused before any request.
 class ErrorsTest < EmulatorTest
-  # REFERENCE.md section 3: the enrollment 403 as X sends it.
+  # The enrollment 403 as X sends it (tests/data/xapi).
   ENROLLMENT_403 = {
     "client_id" => "101010101",
     "required_enrollment" => "Appropriate Level of API Access",

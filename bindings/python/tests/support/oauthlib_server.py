@@ -3,7 +3,7 @@
 
 Every OAuth 1.0a request is verified by `oauthlib` (its `SignatureOnlyEndpoint`, a third-party
 RFC 5849 implementation that shares nothing with libxfollow or the emulator); OAuth 2.0 bearer
-tokens are looked up. Answers use X's real bodies (REFERENCE.md). Everything it verified is
+tokens are looked up. Answers use X's real bodies (as in tests/data/xapi). Everything it verified is
 recorded and served at `GET /__verified`.
 
     python oauthlib_server.py [--port 0] [--config WORLD.json]
@@ -36,7 +36,7 @@ from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[4] / "emulator" / "demo-world.json"
 
-# X's real bodies (REFERENCE.md section 3).
+# X's real bodies (as in tests/data/xapi).
 UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
 FORBIDDEN = {"title": "Forbidden", "type": "about:blank", "status": 403, "detail": "Forbidden"}
 JSON_BODY_REQUIRED = {
