@@ -1,4 +1,4 @@
-//! The OAuth 1.0a signature examples of X's documentation ("Creating a signature") and RFC 5849, with injected nonce and timestamp.
+//! OAuth 1.0a signatures: X's documented worked example ("Creating a signature") and the follow, unfollow and me requests signed with its credentials, with injected nonce and timestamp.
 
 use xfollow::OAuth1Credentials;
 
