@@ -43,6 +43,35 @@ class TestLimits < EmulatorTest
     end
   end
 
+  def test_refreshing_client_takes_the_ledger_and_retry_options
+    # No refresh happens here (the token is valid for 7200 s); the refresh token is never spent.
+    tokens = Xfollow::TokenSet.new(access_token: ALICE_OAUTH2, refresh_token: "unused-refresh-token")
+    Dir.mktmpdir do |dir|
+      store = "sqlite:#{dir}/quota.db"
+      seen = []
+      c = Xfollow::Client.oauth2_refreshing(tokens, client_id: "refreshing-client", base_url: emulator.base_url,
+                                                    quota: store, retry_policy: quick(seen),
+                                                    quota_limits: Xfollow::QuotaLimits.new(follows_per_user: 2))
+      emulator.fault(FOLLOW_ROUTE, "status", status: 503, count: 1)
+      assert c.follow(BOB).following?
+      assert_equal [[1, :server, 0.002, 503]], seen
+      # The 503 may have reached X, so its slot stays spent: two slots for one follow.
+      e = assert_raises(Xfollow::QuotaExhausted) { c.follow(ERIN) }
+      assert_match(/2 of 2 follows per 24 hours used by this user/, e.message)
+      assert_equal 2, counter(ALICE)
+      c.close
+      # The ledger counts the app under the refreshing client's client_id.
+      same = Xfollow::Client.oauth2(ALICE_OAUTH2, base_url: emulator.base_url, quota: store,
+                                                  client_id: "refreshing-client")
+      assert_equal 2, same.quota_status(user_id: ALICE).app_used
+      other = Xfollow::Client.oauth2(ALICE_OAUTH2, base_url: emulator.base_url, quota: store,
+                                                   client_id: "another-client")
+      assert_equal 0, other.quota_status(user_id: ALICE).app_used
+    ensure
+      [same, other].compact.each(&:close)
+    end
+  end
+
   def test_quota_off_and_bad_store
     c = alice_oauth1(quota: "off")
     assert_raises(Xfollow::InvalidArgument) { c.quota_status }

@@ -77,11 +77,12 @@ module Xfollow
       #   token_store  a file shared with other processes (mode 0600, locked during a
       #                refresh, replaced atomically)
       #
-      # The token endpoint is under base_url. Other options as for oauth1; the current set
-      # is client.token_set.
+      # The token endpoint is under base_url. Other options as for oauth1 (quota:,
+      # quota_limits:, retry_policy: too); client_id also names the app in the quota ledger,
+      # as for oauth2. The current set is client.token_set.
       def oauth2_refreshing(token_set, client_id:, client_secret: nil, on_refresh: nil, token_store: nil, margin: nil,
                             base_url: nil, timeout: nil, connect_timeout: nil, ca_file: nil, proxy: nil, gzip: nil,
-                            &block)
+                            quota: nil, quota_limits: nil, retry_policy: nil, &block)
         raise TypeError, "token_set must be an Xfollow::TokenSet, not #{token_set.class}" unless token_set.is_a?(TokenSet)
         raise TypeError, "on_refresh must respond to call" unless on_refresh.nil? || on_refresh.respond_to?(:call)
         unless margin.nil? || (margin.is_a?(Integer) && margin >= 1)
@@ -98,7 +99,8 @@ module Xfollow
         end
         native = token_set.to_native
         begin
-          client = build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, nil) do |cfg|
+          limits = { quota: quota, quota_limits: quota_limits, retry_policy: retry_policy, client_id: client_id }
+          client = build(base_url, timeout, connect_timeout, ca_file, proxy, gzip, nil, limits) do |cfg|
             Native.x_config_set_oauth2_refreshing(cfg, native, id, secret, [margin || 0, 0xFFFF_FFFF].min, persist,
                                                   nil, store)
           end
