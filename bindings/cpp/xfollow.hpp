@@ -689,6 +689,10 @@ struct Options {
         std::chrono::milliseconds base_delay{500}, max_delay{8000}, max_rate_limit_wait{60000};
     };
     std::optional<Retry> retry;
+    // The app's OAuth 2.0 client id, naming the app in the quota ledger for Client::oauth2
+    // (without one, every OAuth 2.0 client of a store counts as one app). An OAuth 1.0a
+    // client counts under its consumer key; Client::oauth2_refreshing under its client_id.
+    std::optional<std::string> client_id;
 };
 
 // How Client::oauth2_refreshing renews its token set.
@@ -878,7 +882,10 @@ private:
     static Client build(const Options &o, SetCredentials set_credentials) {
         check_library_version();
         const char *base = detail::arg(o.base_url, "base_url");
+        const char *client_id = detail::arg(o.client_id, "client_id");
         detail::ConfigPtr cfg = detail::new_config();
+        // Before the credentials: oauth2_refreshing's own client_id then takes its place.
+        if (client_id) detail::check(x_config_set_client_id(cfg.get(), client_id));
         detail::check(set_credentials(cfg.get()));
         if (base) detail::check(x_config_set_base_url(cfg.get(), base));
         detail::set_transport(cfg.get(), o.timeout, o.connect_timeout, o.ca_file, o.proxy);

@@ -964,6 +964,23 @@ void test_refreshing_client_quota_app() {
     }
 }
 
+// Client::oauth2 with Options::client_id: with one follow per app, another client id still
+// has its own.
+void test_oauth2_client_id_names_the_app() {
+    std::cerr << "-- OAuth 2.0 client id: the app in the quota ledger\n";
+    OwnEmulator emu("http://127.0.0.1:8765/callback");
+    xfollow::Options o = client_opts(emu.base_url);
+    o.quota = "sqlite:" + emu.dir() + "/quota.db";
+    o.quota_limits = xfollow::Options::QuotaLimits{400, 1, 500};
+    o.client_id = "first-app";
+    CHECK(xfollow::Client::oauth2(ALICE_OAUTH2, o).follow(BOB).following);
+    const auto same_app = xfollow::Client::oauth2(ALICE_OAUTH2, o);
+    auto qe = EXPECT_THROW(xfollow::QuotaExhausted, same_app.follow(ERIN));
+    if (qe) CHECK(!qe->may_have_reached_server());
+    o.client_id = "second-app";
+    CHECK(xfollow::Client::oauth2(ALICE_OAUTH2, o).follow(ERIN).following);
+}
+
 // The OAuth 1.0a PIN flow: the emulator's authorize page shows the PIN.
 void test_oauth1_pin() {
     std::cerr << "-- OAuth 1.0a PIN\n";
@@ -1113,6 +1130,7 @@ int main() {
         test_pkce();
         test_refreshing_client();
         test_refreshing_client_quota_app();
+        test_oauth2_client_id_names_the_app();
         test_oauth1_pin();
         test_oauth1_callback();
     } catch (const std::exception &e) {
