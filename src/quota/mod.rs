@@ -49,8 +49,8 @@
 
 mod clock;
 mod memory;
-mod redis_store;
-mod sqlite;
+pub(crate) mod redis_store;
+pub(crate) mod sqlite;
 mod window;
 
 pub use clock::{epoch_secs, from_epoch_secs, Clock, ManualClock, SystemClock};
@@ -490,33 +490,19 @@ impl Ledger {
         clock: Arc<dyn Clock>,
     ) -> Result<Ledger, QuotaError> {
         limits.check()?;
-        let (store, kind): (Box<dyn Store>, StoreKind) = if url.is_empty() || url == "memory:" {
-            (
+        let (store, kind): (Box<dyn Store>, StoreKind) = match parse_store_url(url)? {
+            StoreUrl::Memory => (
                 Box::new(memory::MemoryStore::process_wide()),
                 StoreKind::Memory,
-            )
-        } else if let Some(path) = url.strip_prefix("sqlite:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
-            if path.is_empty() {
-                return Err(QuotaError::InvalidUrl(
-                    "sqlite: needs a file path, as in sqlite:/var/lib/app/quota.db".into(),
-                ));
-            }
-            (
+            ),
+            StoreUrl::Sqlite(path) => (
                 Box::new(sqlite::SqliteStore::open(path)?),
                 StoreKind::Sqlite,
-            )
-        } else if url.starts_with("redis://") || url.starts_with("rediss://") {
-            (
+            ),
+            StoreUrl::Redis(url) => (
                 Box::new(redis_store::RedisStore::open(url)?),
                 StoreKind::Redis,
-            )
-        } else {
-            let scheme = url.split(':').next().unwrap_or("");
-            let shown: String = scheme.chars().take(16).collect();
-            return Err(QuotaError::InvalidUrl(format!(
-                "unknown scheme '{shown}': expected memory:, sqlite:PATH, redis://host:port[/db] or rediss://host:port[/db]"
-            )));
+            ),
         };
         Ok(Ledger {
             inner: Arc::new(Inner {
@@ -650,6 +636,40 @@ impl Ledger {
             app: app_w,
             unfollows: unf,
         })
+    }
+}
+
+/// A store URL, parsed: the ledger's forms, shared with the follow plans' stores.
+pub(crate) enum StoreUrl<'a> {
+    /// `memory:` or the empty string.
+    Memory,
+    /// `sqlite:PATH`, `sqlite://PATH`: the path.
+    Sqlite(&'a str),
+    /// `redis://...` or `rediss://...`: the whole URL.
+    Redis(&'a str),
+}
+
+/// Parses `memory:`, `sqlite:PATH`, `redis://...` and `rediss://...`; an unknown scheme is
+/// refused without echoing the URL (it may hold a password).
+pub(crate) fn parse_store_url(url: &str) -> Result<StoreUrl<'_>, QuotaError> {
+    if url.is_empty() || url == "memory:" {
+        Ok(StoreUrl::Memory)
+    } else if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        if path.is_empty() {
+            return Err(QuotaError::InvalidUrl(
+                "sqlite: needs a file path, as in sqlite:/var/lib/app/quota.db".into(),
+            ));
+        }
+        Ok(StoreUrl::Sqlite(path))
+    } else if url.starts_with("redis://") || url.starts_with("rediss://") {
+        Ok(StoreUrl::Redis(url))
+    } else {
+        let scheme = url.split(':').next().unwrap_or("");
+        let shown: String = scheme.chars().take(16).collect();
+        Err(QuotaError::InvalidUrl(format!(
+            "unknown scheme '{shown}': expected memory:, sqlite:PATH, redis://host:port[/db] or rediss://host:port[/db]"
+        )))
     }
 }
 

@@ -1,0 +1,82 @@
+//! What every plan store provides, each operation atomic against every other process on the
+//! same store. Times are Unix epoch milliseconds.
+
+use super::intent::{Counts, Failure, IntentRecord, State};
+use super::PlanError;
+use crate::quota::StoreKind;
+
+/// The most intents one plan holds.
+pub const MAX_INTENTS: u64 = 1_000_000;
+
+/// What [`Store::claim`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// An intent, now held under a lease: its key, the id its username was resolved to
+    /// (if it was), and whether it was taken over from a runner whose lease expired.
+    Intent {
+        key: String,
+        resolved: Option<String>,
+        taken_over: bool,
+    },
+    /// The plan may send its next request at this time (pace, or a 429 / cap pause).
+    NotBefore(i64),
+    /// Nothing queued, but intents held by runners; the first lease ends at this time.
+    Held(i64),
+    /// Nothing queued, nothing held.
+    Empty,
+}
+
+pub(crate) trait Store: Send + Sync {
+    fn kind(&self) -> StoreKind;
+
+    /// Creates the plan for `source`; `Ok(false)` when it exists for the same source,
+    /// [`PlanError::SourceMismatch`] for another.
+    fn create(&self, plan: &str, source: &str) -> Result<bool, PlanError>;
+
+    /// The plan's source user, `None` when there is no such plan.
+    fn source(&self, plan: &str) -> Result<Option<String>, PlanError>;
+
+    /// Adds the intents not in the plan yet (as queued, at the back); returns how many.
+    /// [`PlanError::TooManyIntents`] when the plan would hold more than [`MAX_INTENTS`].
+    fn add(&self, plan: &str, keys: &[String]) -> Result<u64, PlanError>;
+
+    /// When `now` is not before the plan's next request time: takes the first intent whose
+    /// lease ended, else the first queued one, holds it until `lease_until` and sets the
+    /// plan's next request time to `next_at`.
+    fn claim(
+        &self,
+        plan: &str,
+        now: i64,
+        lease_until: i64,
+        next_at: i64,
+    ) -> Result<Claim, PlanError>;
+
+    /// Records the id an `@username` intent was resolved to.
+    fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError>;
+
+    /// Ends a held intent as `state` (with its failure). Returns the counts after, or `None`
+    /// when the intent was not held any more (another runner finished it).
+    fn finish(
+        &self,
+        plan: &str,
+        key: &str,
+        state: State,
+        failure: Option<&Failure>,
+    ) -> Result<Option<Counts>, PlanError>;
+
+    /// Puts a held intent back at the end of the queue, and keeps the plan from sending
+    /// before `not_before`.
+    fn requeue(&self, plan: &str, key: &str, not_before: i64) -> Result<(), PlanError>;
+
+    fn status(&self, plan: &str) -> Result<Counts, PlanError>;
+
+    /// Up to `limit` intents (any order).
+    fn intents(&self, plan: &str, limit: usize) -> Result<Vec<IntentRecord>, PlanError>;
+
+    /// Up to `limit` queued intents' keys, in the order they will be sent (held ones first).
+    fn queued(&self, plan: &str, limit: usize) -> Result<Vec<String>, PlanError>;
+
+    fn plans(&self) -> Result<Vec<String>, PlanError>;
+
+    fn drop_plan(&self, plan: &str) -> Result<bool, PlanError>;
+}
