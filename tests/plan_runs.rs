@@ -50,7 +50,16 @@ fn a_mixed_plan_ends_in_exact_states() {
     let store = PlanStore::open("memory:").unwrap();
     let plan = store.create(&unique("mixed"), ALICE).unwrap();
     let added = plan
-        .follow(&[BOB, CAROL, "9999999999", DAVE, "@erin", XDEV, "@nosuchuser", BOB])
+        .follow(&[
+            BOB,
+            CAROL,
+            "9999999999",
+            DAVE,
+            "@erin",
+            XDEV,
+            "@nosuchuser",
+            BOB,
+        ])
         .unwrap();
     assert_eq!(added, 7, "the second follow of bob is kept once");
     assert_eq!(plan.unfollow(&["1500000000000000009"]).unwrap(), 1);
@@ -60,7 +69,10 @@ fn a_mixed_plan_ends_in_exact_states() {
     assert_eq!(dry[0], Intent::follow(BOB).unwrap());
     assert_eq!(dry[4], Intent::follow("@erin").unwrap());
     assert_eq!(dry[7], Intent::unfollow("1500000000000000009").unwrap());
-    assert!(requests_since(&emu.base, 0).is_empty(), "a dry run sends nothing");
+    assert!(
+        requests_since(&emu.base, 0).is_empty(),
+        "a dry run sends nothing"
+    );
 
     let runner = Runner::new(
         RunOptions::new()
@@ -88,7 +100,18 @@ fn a_mixed_plan_ends_in_exact_states() {
     assert_eq!(plan.status().unwrap(), want);
     assert_eq!(seen.len(), 8, "one progress call per intent");
     assert_eq!(seen.last().unwrap().2, want);
-    assert_eq!(seen[0], (Intent::follow(BOB).unwrap(), State::Done, Counts { queued: 7, done: 1, ..Counts::default() }));
+    assert_eq!(
+        seen[0],
+        (
+            Intent::follow(BOB).unwrap(),
+            State::Done,
+            Counts {
+                queued: 7,
+                done: 1,
+                ..Counts::default()
+            }
+        )
+    );
 
     assert_eq!(record_of(&plan, BOB).state, State::Done);
     assert_eq!(record_of(&plan, CAROL).state, State::Pending);
@@ -130,7 +153,10 @@ fn a_mixed_plan_ends_in_exact_states() {
         .collect();
     assert_eq!(
         lookups,
-        ["/2/users/by/username/erin", "/2/users/by/username/nosuchuser"]
+        [
+            "/2/users/by/username/erin",
+            "/2/users/by/username/nosuchuser"
+        ]
     );
 
     // A second run finds nothing to do and sends nothing.
@@ -163,7 +189,9 @@ fn pacing_follows_the_pace_within_jitter_and_never_passes_the_ledger() {
         .unwrap();
     let store = PlanStore::open("memory:").unwrap();
     let plan = store.create(&unique("pace"), ALICE).unwrap();
-    let targets: Vec<String> = (0..12).map(|i| format!("{}", 1_700_000_000_000_000_000u64 + i)).collect();
+    let targets: Vec<String> = (0..12)
+        .map(|i| format!("{}", 1_700_000_000_000_000_000u64 + i))
+        .collect();
     let refs: Vec<&str> = targets.iter().map(String::as_str).collect();
     plan.follow(&refs).unwrap();
     let runner = Runner::new(
@@ -176,7 +204,10 @@ fn pacing_follows_the_pace_within_jitter_and_never_passes_the_ledger() {
     let report = runner.run(&plan, &client, |_| {}).unwrap();
     assert_eq!(report.stop, Stop::Finished);
     assert_eq!(report.sent, 12);
-    assert_eq!(report.counts.failed, 12, "the targets do not exist: 404 each");
+    assert_eq!(
+        report.counts.failed, 12,
+        "the targets do not exist: 404 each"
+    );
     let log = requests_since(&emu.base, 0);
     let times: Vec<i64> = follow_requests(&log).iter().map(|r| r.time).collect();
     assert_eq!(times.len(), 12);
@@ -189,12 +220,18 @@ fn pacing_follows_the_pace_within_jitter_and_never_passes_the_ledger() {
             // the five before them).
             assert!(gap >= 86_400 - 4 * 324 - 2, "gap {i}: {gap}");
         } else {
-            assert!((spacing - 1..=spacing * 3 / 2 + 1).contains(&gap), "gap {i}: {gap}");
+            assert!(
+                (spacing - 1..=spacing * 3 / 2 + 1).contains(&gap),
+                "gap {i}: {gap}"
+            );
         }
     }
     for (i, &t) in times.iter().enumerate() {
         let in_day = times[..=i].iter().filter(|&&s| s > t - 86_400).count();
-        assert!(in_day <= 5, "{in_day} follows in the 24 hours before request {i}");
+        assert!(
+            in_day <= 5,
+            "{in_day} follows in the 24 hours before request {i}"
+        );
     }
 }
 
@@ -223,7 +260,9 @@ fn rate_limits_pause_and_server_errors_leave_intents_queued() {
     let runner = Runner::new(options.clone().max_seconds(60)).unwrap();
     let mut states = Vec::new();
     let report = runner
-        .run(&plan, &client, |p| states.push((p.intent.clone(), p.state, p.next_request_at)))
+        .run(&plan, &client, |p| {
+            states.push((p.intent.clone(), p.state, p.next_request_at))
+        })
         .unwrap();
     assert_eq!(report.stop, Stop::Deadline);
     assert_eq!(report.counts.queued, 2);
@@ -233,10 +272,16 @@ fn rate_limits_pause_and_server_errors_leave_intents_queued() {
     let first = follow_requests(&log)[0].clone();
     assert_eq!(first.status, 429);
     let reset = xfollow::quota::epoch_secs(states[0].2);
-    assert!(reset > first.time + 60, "paused until the window's reset ({reset})");
+    assert!(
+        reset > first.time + 60,
+        "paused until the window's reset ({reset})"
+    );
 
     emu.fault(json!({"route": "POST /2/users/*/following", "kind": "status", "status": 503}));
-    let report = Runner::new(options).unwrap().run(&plan, &client, |_| {}).unwrap();
+    let report = Runner::new(options)
+        .unwrap()
+        .run(&plan, &client, |_| {})
+        .unwrap();
     assert_eq!(report.stop, Stop::Finished);
     assert_eq!(report.counts.done, 2);
     let log = requests_since(&emu.base, first.seq);
@@ -267,16 +312,30 @@ fn computed_plans_come_from_the_lookups() {
     let client = emu.alice_oauth1();
     let store = PlanStore::open("memory:").unwrap();
     let plan = store.create(&unique("computed"), ALICE).unwrap();
-    assert_eq!(plan.unfollow_non_followers(&client, &["@carol"]).unwrap(), 1);
+    assert_eq!(
+        plan.unfollow_non_followers(&client, &["@carol"]).unwrap(),
+        1
+    );
     assert_eq!(plan.follow_back(&client).unwrap(), 1);
-    assert_eq!(plan.follow_back(&client).unwrap(), 0, "adding twice keeps one");
+    assert_eq!(
+        plan.follow_back(&client).unwrap(),
+        0,
+        "adding twice keeps one"
+    );
     let mut dry = plan.dry_run(10).unwrap();
     dry.sort_by_key(|i| i.target.to_string());
     assert_eq!(
         dry,
-        [Intent::follow(BOB).unwrap(), Intent::unfollow(XDEV).unwrap()]
+        [
+            Intent::follow(BOB).unwrap(),
+            Intent::unfollow(XDEV).unwrap()
+        ]
     );
-    let other = emu.builder().oauth2_token("bob-demo-oauth2-readonly").build().unwrap();
+    let other = emu
+        .builder()
+        .oauth2_token("bob-demo-oauth2-readonly")
+        .build()
+        .unwrap();
     assert_eq!(
         plan.follow_back(&other).unwrap_err(),
         xfollow::PlanError::WrongClient

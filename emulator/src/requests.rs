@@ -52,8 +52,8 @@ impl RequestLog {
     pub fn json_since(&self, since: u64) -> Value {
         let first = self.entries.front().map_or(self.last + 1, |e| e.seq);
         let dropped = first.saturating_sub(since.saturating_add(1));
-        let skip = usize::try_from(since.saturating_sub(first.saturating_sub(1)))
-            .unwrap_or(usize::MAX);
+        let skip =
+            usize::try_from(since.saturating_sub(first.saturating_sub(1))).unwrap_or(usize::MAX);
         let list: Vec<Value> = self
             .entries
             .iter()
@@ -102,7 +102,13 @@ mod tests {
         let reqs = v["requests"].as_array().unwrap();
         assert_eq!(reqs.len(), 2);
         assert_eq!(reqs[1]["seq"], (CAPACITY + 5) as u64);
-        assert_eq!(log.json_since(u64::MAX)["requests"].as_array().unwrap().len(), 0);
+        assert_eq!(
+            log.json_since(u64::MAX)["requests"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
         log.clear();
         assert_eq!(log.json_since(0)["last"], 0);
     }

@@ -308,9 +308,7 @@ fn log_request(shared: &Shared, req: &Request, route: &Route, outcome: &Outcome)
         _ => None,
     };
     let mut w = shared.world.lock().unwrap_or_else(|e| e.into_inner());
-    let source = auth::identify(&w, req)
-        .1
-        .map(|u| w.cfg.users[u].id.clone());
+    let source = auth::identify(&w, req).1.map(|u| w.cfg.users[u].id.clone());
     let time = w.now();
     w.requests.push(crate::requests::Logged {
         seq: 0,
