@@ -7,11 +7,10 @@ mod api;
 pub mod auth;
 mod client;
 mod error;
+mod limits;
 pub mod ffi;
 #[doc(hidden)]
 pub mod fuzz;
-mod limits;
-mod lookups;
 pub mod plan;
 pub mod quota;
 mod ratelimit;
@@ -19,17 +18,18 @@ pub mod retry;
 pub mod tokens;
 mod transport;
 pub mod validate;
+mod lookups;
 
 pub use api::{FollowOutcome, FollowState, User};
 pub use auth::{Credentials, OAuth1Credentials, OAuth2Refreshing, Secret};
 pub use client::{Client, ClientBuilder, Endpoint, DEFAULT_QUOTA_URL};
-pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
 pub use limits::{OAUTH2_WITHOUT_CLIENT_ID, QUOTA_OFF};
-pub use lookups::{PageRequest, UserPage, UserPages, MAX_PAGE_SIZE};
 pub use plan::{Plan, PlanError, PlanStore, RunOptions, Runner};
 pub use quota::{QuotaLimits, QuotaStatus};
-pub use ratelimit::{RateLimit, Window, WindowKind};
 pub use retry::{Cancel, RetryPolicy};
+pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
+pub use ratelimit::{RateLimit, Window, WindowKind};
+pub use lookups::{PageRequest, UserPage, UserPages, MAX_PAGE_SIZE};
 
 /// The library version (from Cargo.toml).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

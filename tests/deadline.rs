@@ -182,8 +182,7 @@ fn assert_cancelled_in_flight(
         assert_eq!(err.may_have_reached_server(), sent, "{what}: {err:?}");
         // Not "while waiting to retry": the attempt itself was ended.
         assert!(
-            err.to_string()
-                .starts_with("cancelled after 1 attempt(s); last: "),
+            err.to_string().starts_with("cancelled after 1 attempt(s); last: "),
             "{what}: {err}"
         );
         assert!(

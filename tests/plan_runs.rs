@@ -9,7 +9,7 @@ use plan_support::{follow_requests, requests_since, virtual_time};
 use serde_json::json;
 use support::*;
 use xfollow::plan::{Counts, Failure, Intent, Pace, PlanStore, RunOptions, Runner, State, Stop};
-use xfollow::quota::QuotaLimits;
+use xfollow::quota::{Clock, QuotaLimits};
 use xfollow::{ErrorKind, RetryPolicy};
 
 /// A name of its own for each test's plan in the process-wide `memory:` store.
@@ -31,7 +31,23 @@ fn record_of(plan: &xfollow::Plan, target: &str) -> xfollow::plan::IntentRecord 
 /// Following, pending (protected), not found, suspended, already following, and usernames
 /// resolved once: each intent ends in its exact state, and only what had to be sent was sent.
 #[test]
-fn a_mixed_plan_ends_in_exact_states() {
+fn a_mixed_plan_ends_in_exact_states_in_memory() {
+    mixed_plan("memory:");
+}
+
+#[test]
+fn a_mixed_plan_ends_in_exact_states_in_sqlite() {
+    let dir = quota_support::TempDir::new("plan-mixed");
+    mixed_plan(&format!("sqlite:{}", dir.path().join("plans.db").display()));
+}
+
+#[test]
+fn a_mixed_plan_ends_in_exact_states_in_redis() {
+    let redis = quota_support::RedisServer::start();
+    mixed_plan(&redis.url());
+}
+
+fn mixed_plan(url: &str) {
     let emu = Emulator::start_with(json!({
         "follows": [
             {"source": BOB, "target": ALICE},
@@ -47,7 +63,7 @@ fn a_mixed_plan_ends_in_exact_states() {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let store = PlanStore::open("memory:").unwrap();
+    let store = PlanStore::open(url).unwrap();
     let plan = store.create(&unique("mixed"), ALICE).unwrap();
     let added = plan
         .follow(&[
@@ -339,5 +355,74 @@ fn computed_plans_come_from_the_lookups() {
     assert_eq!(
         plan.follow_back(&other).unwrap_err(),
         xfollow::PlanError::WrongClient
+    );
+}
+
+/// An intent that sends nothing (skipped, or refused by the ledger) takes no pace slot: the
+/// next one goes at once, or as soon as the ledger's window frees, not a pace gap later.
+#[test]
+fn intents_that_send_nothing_take_no_pace_slot() {
+    let emu = Emulator::start_with(json!({
+        "follows": [{"source": ALICE, "target": XDEV}]
+    }));
+    let (manual, clock, sleep) = virtual_time(&emu.base);
+    let start = manual.epoch_secs();
+    let dir = quota_support::TempDir::new("plan-slot");
+    let quota = format!("sqlite:{}", dir.path().join("q.db").display());
+    let limits = QuotaLimits {
+        follows_per_user: 1,
+        follows_per_app: 1000,
+        unfollows_per_app: 500,
+    };
+    // Another process took Alice's one follow of the day 86,000 s ago: it frees in 400 s.
+    let earlier = xfollow::quota::ManualClock::at_epoch(start - 86_000);
+    xfollow::quota::Ledger::open_with_clock(&quota, limits, std::sync::Arc::new(earlier))
+        .unwrap()
+        .reserve(
+            &xfollow::quota::AppId::from_key(CONSUMER_KEY),
+            ALICE,
+            xfollow::quota::Action::Follow,
+        )
+        .unwrap()
+        .commit();
+    let client = emu
+        .builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .quota_limits(limits)
+        .quota(quota)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let store = PlanStore::open("memory:").unwrap();
+    let plan = store.create(&unique("slot"), ALICE).unwrap();
+    plan.follow(&[XDEV, BOB]).unwrap();
+    let runner = Runner::new(
+        RunOptions::new()
+            .pace(Pace::per_day(2).unwrap().with_jitter(0.0).unwrap())
+            .clock(clock)
+            .sleep(sleep),
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    let report = runner
+        .run(&plan, &client, |p| {
+            seen.push((p.state, xfollow::quota::epoch_secs(p.next_request_at)))
+        })
+        .unwrap();
+    assert_eq!(report.stop, Stop::Finished);
+    assert_eq!(report.sent, 1);
+    // Skipped (already following): the next request may go at once. Refused by the ledger:
+    // the plan waits for the slot, not for the pace's 43,200 s.
+    assert_eq!(seen[0], (State::Skipped, start));
+    assert_eq!(seen[1], (State::Queued, start + 400));
+    assert_eq!(seen[2].0, State::Done);
+    let log = requests_since(&emu.base, 0);
+    let follows = follow_requests(&log);
+    assert_eq!(follows.len(), 1);
+    assert!(
+        (start + 400..=start + 402).contains(&follows[0].time),
+        "sent at {} (start {start})",
+        follows[0].time
     );
 }

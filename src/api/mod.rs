@@ -1,8 +1,8 @@
 //! Request paths and bodies, success parsing and error mapping for the endpoints used.
 
 pub(crate) mod follows;
-pub(crate) mod lookups;
 pub(crate) mod users;
+pub(crate) mod lookups;
 
 pub use follows::{FollowOutcome, FollowState};
 pub use users::User;

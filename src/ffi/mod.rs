@@ -7,12 +7,12 @@
 mod client;
 mod config;
 mod last_error;
-mod lookups;
 mod quota;
 mod result;
 mod retry;
 mod tokens;
 mod version;
+mod lookups;
 
 use crate::error::Error;
 use std::any::Any;
@@ -23,12 +23,12 @@ use std::sync::Once;
 pub use client::*;
 pub use config::*;
 pub use last_error::*;
-pub use lookups::*;
 pub use quota::*;
 pub use result::*;
 pub use retry::*;
 pub use tokens::*;
 pub use version::*;
+pub use lookups::*;
 
 /// A status code: `X_SUCCESS` (0) or one of the `X_ERR_*` codes. Codes are stable: they are
 /// never renumbered or reused, and new codes are added at the end.

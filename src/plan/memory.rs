@@ -4,13 +4,12 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Store, MAX_INTENTS};
+use super::store::{Claim, Slot, Store, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::StoreKind;
 
 struct Rec {
     state: State,
-    held: bool,
     resolved: Option<String>,
     failure: Option<Failure>,
 }
@@ -23,6 +22,14 @@ struct MemPlan {
     /// key -> lease end, for held intents.
     held: BTreeMap<String, i64>,
     counts: Counts,
+}
+
+impl MemPlan {
+    fn give_back(&mut self, slot: Option<Slot>) {
+        if let Some(s) = slot.filter(|s| s.taken == self.next_at) {
+            self.next_at = s.back_to;
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -94,7 +101,6 @@ impl Store for MemoryStore {
                     k.clone(),
                     Rec {
                         state: State::Queued,
-                        held: false,
                         resolved: None,
                         failure: None,
                     },
@@ -139,8 +145,7 @@ impl Store for MemoryStore {
         };
         p.held.insert(key.clone(), lease_until);
         p.next_at = next_at;
-        let rec = p.intents.get_mut(&key).ok_or(PlanError::NoSuchPlan)?;
-        rec.held = true;
+        let rec = p.intents.get(&key).ok_or(PlanError::NoSuchPlan)?;
         Ok(Claim::Intent {
             resolved: rec.resolved.clone(),
             key,
@@ -162,15 +167,16 @@ impl Store for MemoryStore {
         key: &str,
         state: State,
         failure: Option<&Failure>,
+        slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError> {
         let mut m = self.lock();
         let p = get(&mut m, plan)?;
         if p.held.remove(key).is_none() {
             return Ok(None);
         }
+        p.give_back(slot);
         if let Some(r) = p.intents.get_mut(key) {
             r.state = state;
-            r.held = false;
             r.failure = failure.cloned();
         }
         p.counts.bump(State::Queued, -1);
@@ -178,13 +184,17 @@ impl Store for MemoryStore {
         Ok(Some(p.counts))
     }
 
-    fn requeue(&self, plan: &str, key: &str, not_before: i64) -> Result<(), PlanError> {
+    fn requeue(
+        &self,
+        plan: &str,
+        key: &str,
+        not_before: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError> {
         let mut m = self.lock();
         let p = get(&mut m, plan)?;
+        p.give_back(slot);
         if p.held.remove(key).is_some() {
-            if let Some(r) = p.intents.get_mut(key) {
-                r.held = false;
-            }
             p.queue.push_back(key.to_string());
         }
         p.next_at = p.next_at.max(not_before);

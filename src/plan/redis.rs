@@ -16,7 +16,7 @@
 use redis::Script;
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Store, MAX_INTENTS};
+use super::store::{Claim, Slot, Store, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::redis_store::RedisStore as LedgerPool;
 use crate::quota::{QuotaError, StoreKind};
@@ -82,10 +82,21 @@ local r = redis.call('HGET', KEYS[5], key)
 return {'i', key, over, r or ''}
 ";
 
-/// KEYS: m, i, h, e. ARGV: key, state letter, failure ('' for none).
+/// Gives a pace slot back: ARGV[n] the time the claim set ('' for none), ARGV[n + 1] the
+/// time to put back while it is unchanged.
+const LUA_GIVE_BACK: &str = r"
+local function give_back(m, taken, back_to)
+  if taken ~= '' and redis.call('HGET', m, 'next') == taken then
+    redis.call('HSET', m, 'next', back_to)
+  end
+end
+";
+
+/// KEYS: m, i, h, e. ARGV: key, state letter, failure ('' for none), slot taken, back to.
 /// Returns the counts {q, d, p, s, x} after, or {} when the intent was not held.
 const LUA_FINISH: &str = r"
 if redis.call('ZREM', KEYS[3], ARGV[1]) == 0 then return {} end
+give_back(KEYS[1], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'q', -1)
 redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
@@ -93,8 +104,9 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[4], ARGV[1], ARGV[3]) end
 return redis.call('HMGET', KEYS[1], 'q', 'd', 'p', 's', 'x')
 ";
 
-/// KEYS: m, q, i, h. ARGV: key, not before.
+/// KEYS: m, q, i, h. ARGV: key, not before, slot taken, back to.
 const LUA_REQUEUE: &str = r"
+give_back(KEYS[1], ARGV[3], ARGV[4])
 if redis.call('ZREM', KEYS[4], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[3], ARGV[1], 'q')
   redis.call('RPUSH', KEYS[2], ARGV[1])
@@ -143,6 +155,13 @@ fn parse_counts(v: &[Option<i64>]) -> Option<Counts> {
     })
 }
 
+/// The slot as two script arguments ('' when there is none).
+fn slot_args(slot: Option<Slot>) -> (String, String) {
+    slot.map_or((String::new(), String::new()), |s| {
+        (s.taken.to_string(), s.back_to.to_string())
+    })
+}
+
 /// How many keys one `add` script call takes (bounds the script's run time).
 const ADD_BATCH: usize = 1_000;
 
@@ -153,8 +172,8 @@ impl RedisStore {
             create: Script::new(LUA_CREATE),
             add: Script::new(LUA_ADD),
             claim: Script::new(LUA_CLAIM),
-            finish: Script::new(LUA_FINISH),
-            requeue: Script::new(LUA_REQUEUE),
+            finish: Script::new(&format!("{LUA_GIVE_BACK}{LUA_FINISH}")),
+            requeue: Script::new(&format!("{LUA_GIVE_BACK}{LUA_REQUEUE}")),
         })
     }
 
@@ -264,7 +283,9 @@ impl Store for RedisStore {
         k: &str,
         state: State,
         failure: Option<&Failure>,
+        slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError> {
+        let (taken, back_to) = slot_args(slot);
         let r: Vec<Option<i64>> = self.with_conn(|c| {
             self.finish
                 .key(key(plan, "m"))
@@ -274,6 +295,8 @@ impl Store for RedisStore {
                 .arg(k)
                 .arg(state.code())
                 .arg(failure.map(Failure::encode).unwrap_or_default())
+                .arg(&taken)
+                .arg(&back_to)
                 .invoke(c)
         })?;
         if r.is_empty() {
@@ -284,7 +307,14 @@ impl Store for RedisStore {
             .ok_or_else(|| bad_reply("finish"))
     }
 
-    fn requeue(&self, plan: &str, k: &str, not_before: i64) -> Result<(), PlanError> {
+    fn requeue(
+        &self,
+        plan: &str,
+        k: &str,
+        not_before: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError> {
+        let (taken, back_to) = slot_args(slot);
         self.with_conn(|c| {
             self.requeue
                 .key(key(plan, "m"))
@@ -293,6 +323,8 @@ impl Store for RedisStore {
                 .key(key(plan, "h"))
                 .arg(k)
                 .arg(not_before)
+                .arg(&taken)
+                .arg(&back_to)
                 .invoke::<i64>(c)
         })?;
         Ok(())

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::compute::whole_list;
 use super::intent::{Counts, Failure, Intent, State, Target};
-use super::store::Claim;
+use super::store::{Claim, Slot};
 use super::{Pace, Plan, PlanError};
 use crate::quota::{Action, Clock, SystemClock};
 use crate::{Cancel, Client, Error, ErrorKind, FollowState};
@@ -310,6 +310,14 @@ impl Runner {
                             self.execute(job, &key, resolved, taken_over, now)?;
                         sent += u64::from(did_send);
                         let intent = Intent::from_key(&key);
+                        // Nothing sent: the next intent need not wait for the pace.
+                        let slot = (!did_send).then_some(Slot {
+                            taken: next_at,
+                            back_to: now,
+                        });
+                        if slot.is_some() {
+                            job.not_before = now;
+                        }
                         let (state, failure, counts) = match outcome {
                             Outcome::Finished(state, failure) => {
                                 let counts = job.plan.raw().finish(
@@ -317,6 +325,7 @@ impl Runner {
                                     &key,
                                     state,
                                     failure.as_ref(),
+                                    slot,
                                 )?;
                                 let counts = match counts {
                                     Some(c) => c,
@@ -325,7 +334,7 @@ impl Runner {
                                 (state, failure, counts)
                             }
                             Outcome::Requeued(until) => {
-                                job.plan.raw().requeue(job.plan.name(), &key, until)?;
+                                job.plan.raw().requeue(job.plan.name(), &key, until, slot)?;
                                 job.not_before = job.not_before.max(until);
                                 (State::Queued, None, job.plan.status()?)
                             }

@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Store, MAX_INTENTS};
+use super::store::{Claim, Slot, Store, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::sqlite::SqliteStore as LedgerFile;
 use crate::quota::{QuotaError, StoreKind};
@@ -92,6 +92,15 @@ fn counts(c: &Connection, plan: &str) -> Result<Counts, PlanError> {
         })
         .map_err(err)?
         .ok_or(PlanError::NoSuchPlan)
+}
+
+fn give_back(tx: &Transaction<'_>, plan: &str, slot: Option<Slot>) -> Result<(), PlanError> {
+    if let Some(s) = slot {
+        tx.prepare_cached("UPDATE xfollow_plans SET next_at = ?3 WHERE name = ?1 AND next_at = ?2")
+            .and_then(|mut st| st.execute(params![plan, s.taken, s.back_to]))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -251,8 +260,10 @@ impl Store for SqliteStore {
         key: &str,
         state: State,
         failure: Option<&Failure>,
+        slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError> {
         self.write(|tx| {
+            give_back(tx, plan, slot)?;
             let n = tx
                 .prepare_cached(
                     "UPDATE xfollow_plan_intents SET state = ?3, lease = NULL, failure = ?4
@@ -282,8 +293,15 @@ impl Store for SqliteStore {
         })
     }
 
-    fn requeue(&self, plan: &str, key: &str, not_before: i64) -> Result<(), PlanError> {
+    fn requeue(
+        &self,
+        plan: &str,
+        key: &str,
+        not_before: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError> {
         self.write(|tx| {
+            give_back(tx, plan, slot)?;
             let (_, seq) = plan_row(tx, plan)?;
             tx.execute(
                 "UPDATE xfollow_plan_intents SET state = 'q', lease = NULL, seq = ?3

@@ -26,6 +26,15 @@ pub(crate) enum Claim {
     Empty,
 }
 
+/// A pace slot a claim took (the plan's next request time it set) and the time to put back
+/// when no follow or unfollow was sent for the intent after all: the next intent need not
+/// wait. Put back only while no other claim has moved the time since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub(crate) taken: i64,
+    pub(crate) back_to: i64,
+}
+
 pub(crate) trait Store: Send + Sync {
     fn kind(&self) -> StoreKind;
 
@@ -54,19 +63,27 @@ pub(crate) trait Store: Send + Sync {
     /// Records the id an `@username` intent was resolved to.
     fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError>;
 
-    /// Ends a held intent as `state` (with its failure). Returns the counts after, or `None`
-    /// when the intent was not held any more (another runner finished it).
+    /// Ends a held intent as `state` (with its failure), and gives `slot` back. Returns the
+    /// counts after, or `None` when the intent was not held any more (another runner
+    /// finished it).
     fn finish(
         &self,
         plan: &str,
         key: &str,
         state: State,
         failure: Option<&Failure>,
+        slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError>;
 
-    /// Puts a held intent back at the end of the queue, and keeps the plan from sending
-    /// before `not_before`.
-    fn requeue(&self, plan: &str, key: &str, not_before: i64) -> Result<(), PlanError>;
+    /// Puts a held intent back at the end of the queue, gives `slot` back, and keeps the plan
+    /// from sending before `not_before`.
+    fn requeue(
+        &self,
+        plan: &str,
+        key: &str,
+        not_before: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError>;
 
     fn status(&self, plan: &str) -> Result<Counts, PlanError>;
 
