@@ -426,3 +426,50 @@ fn intents_that_send_nothing_take_no_pace_slot() {
         follows[0].time
     );
 }
+
+/// A request that fails before a follow could be sent (here the following-list lookup, its
+/// connection reset) keeps the pace's wait: the plan is not retried in a loop.
+#[test]
+fn failures_before_sending_still_wait_for_the_pace() {
+    let emu = Emulator::start();
+    let (manual, clock, sleep) = virtual_time(&emu.base);
+    let client = emu
+        .builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    emu.fault(json!({"route": "GET /2/users/*/following", "kind": "reset", "count": 3}));
+    let store = PlanStore::open("memory:").unwrap();
+    let plan = store.create(&unique("reset"), ALICE).unwrap();
+    plan.follow(&[BOB]).unwrap();
+    let runner = Runner::new(
+        RunOptions::new()
+            .pace(Pace::per_hour(60).unwrap().with_jitter(0.0).unwrap())
+            .clock(clock)
+            .sleep(sleep),
+    )
+    .unwrap();
+    let start = manual.epoch_secs();
+    let mut states = Vec::new();
+    let report = runner
+        .run(&plan, &client, |p| states.push(p.state))
+        .unwrap();
+    assert_eq!((report.stop, report.sent), (Stop::Finished, 1));
+    assert_eq!(
+        states,
+        [State::Queued, State::Queued, State::Queued, State::Done]
+    );
+    let log = requests_since(&emu.base, 0);
+    let lookups: Vec<i64> = log
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/following"))
+        .map(|r| r.time - start)
+        .collect();
+    assert_eq!(lookups.len(), 4);
+    for (i, t) in lookups.iter().enumerate() {
+        let want = 60 * i as i64;
+        assert!((want..=want + 1).contains(t), "lookup {i} at +{t}");
+    }
+}

@@ -7,6 +7,7 @@
 mod client;
 mod config;
 mod last_error;
+mod plan;
 mod quota;
 mod result;
 mod retry;
@@ -23,6 +24,7 @@ use std::sync::Once;
 pub use client::*;
 pub use config::*;
 pub use last_error::*;
+pub use plan::*;
 pub use quota::*;
 pub use result::*;
 pub use retry::*;

@@ -65,24 +65,24 @@ impl Intent {
         })
     }
 
-    /// The compact key stored for the intent (at most 20 bytes): `f` or `u`, then the id or
-    /// `@name`. Adding the same key twice keeps one intent.
+    /// The compact key stored for the intent (at most 17 bytes): the target (an id or
+    /// `@name`) for a follow, `-` and the target for an unfollow. A follow of an id is a
+    /// plain integer, which Redis keeps in 9 bytes in a list. Adding the same key twice keeps
+    /// one intent.
     pub(crate) fn key(&self) -> String {
-        let a = match self.action {
-            Action::Follow => 'f',
-            Action::Unfollow => 'u',
-        };
-        format!("{a}{}", self.target)
+        match self.action {
+            Action::Follow => self.target.to_string(),
+            Action::Unfollow => format!("-{}", self.target),
+        }
     }
 
     /// The intent a stored key stands for (`None`: not a key this code writes).
     pub(crate) fn from_key(key: &str) -> Option<Intent> {
-        let action = match key.as_bytes().first()? {
-            b'f' => Action::Follow,
-            b'u' => Action::Unfollow,
-            _ => return None,
+        let (action, target) = match key.strip_prefix('-') {
+            Some(rest) => (Action::Unfollow, rest),
+            None => (Action::Follow, key),
         };
-        let target = Target::parse(&key[1..]).ok()?;
+        let target = Target::parse(target).ok()?;
         Some(Intent { action, target })
     }
 }
@@ -269,13 +269,20 @@ mod tests {
     #[test]
     fn keys_are_compact_and_round_trip() {
         let i = Intent::follow("1500000000000000001").unwrap();
-        assert_eq!(i.key(), "f1500000000000000001");
+        assert_eq!(i.key(), "1500000000000000001");
         assert_eq!(Intent::from_key(&i.key()), Some(i));
-        let u = Intent::unfollow("@carol").unwrap();
-        assert_eq!(u.key(), "u@carol");
-        assert_eq!(Intent::from_key("u@carol"), Some(u));
-        assert_eq!(Intent::from_key("z1"), None);
-        assert_eq!(Intent::from_key(""), None);
+        let u = Intent::unfollow("1500000000000000001").unwrap();
+        assert_eq!(u.key(), "-1500000000000000001");
+        assert_eq!(Intent::from_key(&u.key()), Some(u));
+        let n = Intent::follow("@carol").unwrap();
+        assert_eq!(n.key(), "@carol");
+        assert_eq!(Intent::from_key("@carol"), Some(n));
+        let un = Intent::unfollow("@carol").unwrap();
+        assert_eq!(un.key(), "-@carol");
+        assert_eq!(Intent::from_key("-@carol"), Some(un));
+        for bad in ["", "-", "--1", "z1", "-@", "+1", "1 "] {
+            assert_eq!(Intent::from_key(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

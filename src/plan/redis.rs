@@ -10,7 +10,7 @@
 //! - `xfollow:plan:{P}:r` hash: resolved ids of `@username` intents;
 //! - `xfollow:plan:{P}:e` hash: failures, `<kind code>:<message>`.
 //!
-//! A queued intent costs one list entry and one hash field (about 20 bytes of key each).
+//! A queued intent costs one list entry and one hash field (a key of at most 17 bytes).
 //! The names of all plans are in the set `xfollow:plans`.
 
 use redis::Script;

@@ -191,8 +191,9 @@ struct Job<'a> {
 /// What became of one claimed intent.
 enum Outcome {
     Finished(State, Option<Failure>),
-    /// Put back in the queue; the plan waits until this time (epoch ms) or its pace.
-    Requeued(i64),
+    /// Put back in the queue; the plan waits until this time (epoch ms) or its pace. `true`
+    /// when the wait is the ledger's, not the pace's (nothing was sent).
+    Requeued(i64, bool),
 }
 
 fn ms(t: SystemTime) -> i64 {
@@ -310,8 +311,14 @@ impl Runner {
                             self.execute(job, &key, resolved, taken_over, now)?;
                         sent += u64::from(did_send);
                         let intent = Intent::from_key(&key);
-                        // Nothing sent: the next intent need not wait for the pace.
-                        let slot = (!did_send).then_some(Slot {
+                        // Nothing sent and nothing to wait for but the ledger: the next intent
+                        // need not wait for the pace. (A server or network error keeps the
+                        // pace's wait, so that a failing connection is not tried in a loop.)
+                        let gives_back = match outcome {
+                            Outcome::Finished(..) => !did_send,
+                            Outcome::Requeued(_, ledger) => ledger,
+                        };
+                        let slot = gives_back.then_some(Slot {
                             taken: next_at,
                             back_to: now,
                         });
@@ -333,7 +340,7 @@ impl Runner {
                                 };
                                 (state, failure, counts)
                             }
-                            Outcome::Requeued(until) => {
+                            Outcome::Requeued(until, _) => {
                                 job.plan.raw().requeue(job.plan.name(), &key, until, slot)?;
                                 job.not_before = job.not_before.max(until);
                                 (State::Queued, None, job.plan.status()?)
@@ -479,7 +486,7 @@ impl Runner {
     /// later, failed for good when the target is the problem, and the run ended when every
     /// intent would fail alike.
     fn after_error(&self, e: Error, now: i64, _sent: bool) -> (bool, Outcome, Option<PlanError>) {
-        let requeue = |until: i64| (false, Outcome::Requeued(until), None);
+        let requeue = |until: i64| (false, Outcome::Requeued(until, false), None);
         match e.kind() {
             ErrorKind::RateLimited => {
                 let until = e
@@ -496,7 +503,7 @@ impl Runner {
                     .map(|s| s.saturating_mul(1000))
                     .filter(|&t| t > now)
                     .unwrap_or(now.saturating_add(DEFAULT_429_PAUSE_MS));
-                requeue(until)
+                (false, Outcome::Requeued(until, true), None)
             }
             ErrorKind::Server
             | ErrorKind::Network
@@ -510,7 +517,11 @@ impl Runner {
             ErrorKind::Unauthorized
             | ErrorKind::QuotaStore
             | ErrorKind::TokenStore
-            | ErrorKind::Panic => (false, Outcome::Requeued(0), Some(PlanError::Client(e))),
+            | ErrorKind::Panic => (
+                false,
+                Outcome::Requeued(0, false),
+                Some(PlanError::Client(e)),
+            ),
             ErrorKind::NotFound
             | ErrorKind::Forbidden
             | ErrorKind::InvalidArgument

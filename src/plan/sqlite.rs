@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS xfollow_plans (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS xfollow_plan_intents (
     plan     TEXT NOT NULL,
-    key      TEXT NOT NULL,     -- f|u then id or @username
+    key      TEXT NOT NULL,     -- id or @username; '-' first for an unfollow
     seq      INTEGER NOT NULL,  -- queue position
     state    TEXT NOT NULL,     -- q queued, c held, d done, p pending, s skipped, x failed
     lease    INTEGER,           -- epoch ms, while held
