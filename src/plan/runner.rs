@@ -207,6 +207,11 @@ fn at_ms(v: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(v).unwrap_or(0))
 }
 
+/// The earlier of `wake` (if any) and `t`.
+fn sooner(wake: Option<i64>, t: i64) -> Option<i64> {
+    Some(wake.map_or(t, |w| w.min(t)))
+}
+
 fn duration_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -289,7 +294,7 @@ impl Runner {
                     break;
                 }
                 if job.not_before > now {
-                    wake = wake.min(Some(job.not_before)).or(Some(job.not_before));
+                    wake = sooner(wake, job.not_before);
                     continue;
                 }
                 let gap = duration_ms(self.options.pace.gap());
@@ -359,15 +364,15 @@ impl Runner {
                         if let Some(e) = fatal {
                             return Err(e);
                         }
-                        wake = wake.min(Some(job.not_before)).or(Some(job.not_before));
+                        wake = sooner(wake, job.not_before);
                     }
                     Claim::NotBefore(t) => {
                         job.not_before = t;
-                        wake = wake.min(Some(t)).or(Some(t));
+                        wake = sooner(wake, t);
                     }
                     Claim::Held(t) => {
                         job.not_before = t.min(now.saturating_add(HELD_POLL_MS));
-                        wake = wake.min(Some(job.not_before)).or(Some(job.not_before));
+                        wake = sooner(wake, job.not_before);
                     }
                     Claim::Empty => job.finished = true,
                 }

@@ -122,11 +122,16 @@ pub struct World {
 
 impl World {
     pub fn start(world: &Value, extra: &[&str]) -> World {
+        World::start_binary(&crate::support::emulator_path(), world, extra)
+    }
+
+    /// The same with the emulator binary at `bin`.
+    pub fn start_binary(bin: &std::path::Path, world: &Value, extra: &[&str]) -> World {
         use std::io::{BufRead, BufReader, Read};
         let dir = crate::quota_support::TempDir::new("plan-world");
         let file = dir.path().join("world.json");
         std::fs::write(&file, world.to_string()).unwrap();
-        let mut child = std::process::Command::new(crate::support::emulator_path())
+        let mut child = std::process::Command::new(bin)
             .args(["--port", "0", "--config"])
             .arg(&file)
             .args(extra)
