@@ -128,3 +128,28 @@ fn names_targets_and_sources_are_checked_before_the_store() {
     assert!(matches!(e, PlanError::InvalidUrl(_)));
     assert!(!e.to_string().contains("pw"));
 }
+
+/// The bound counts new intents only: adding ones already there to a full plan is no error.
+#[test]
+fn a_plan_holds_at_most_a_million_intents() {
+    let batch: Vec<Intent> = (0..xfollow::plan::MAX_INTENTS)
+        .map(|i| Intent::follow(&i.to_string()).unwrap())
+        .collect();
+    each_store("plan-full", |a, b, name| {
+        let p = a.create(name, ALICE).unwrap();
+        assert_eq!(p.add(&batch).unwrap(), xfollow::plan::MAX_INTENTS);
+        assert_eq!(
+            p.follow(&["1", "2"]).unwrap(),
+            0,
+            "already there: nothing to add"
+        );
+        assert_eq!(
+            p.follow(&["3", "@one_more"]).unwrap_err(),
+            PlanError::TooManyIntents
+        );
+        let other = b.plan(name).unwrap();
+        assert_eq!(other.status().unwrap().queued, xfollow::plan::MAX_INTENTS);
+        assert_eq!(other.dry_run(1).unwrap(), [Intent::follow("0").unwrap()]);
+        assert!(a.drop_plan(name).unwrap());
+    });
+}

@@ -91,7 +91,11 @@ impl Store for MemoryStore {
     fn add(&self, plan: &str, keys: &[String]) -> Result<u64, PlanError> {
         let mut m = self.lock();
         let p = get(&mut m, plan)?;
-        if (p.intents.len() as u64).saturating_add(keys.len() as u64) > MAX_INTENTS {
+        let new: std::collections::HashSet<&String> = keys
+            .iter()
+            .filter(|k| !p.intents.contains_key(*k))
+            .collect();
+        if (p.intents.len() as u64).saturating_add(new.len() as u64) > MAX_INTENTS {
             return Err(PlanError::TooManyIntents);
         }
         let mut n = 0;

@@ -35,10 +35,16 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return 1
 ";
 
-/// KEYS: m, q, i. ARGV: max intents, keys... Returns the number added, -1 no plan, -2 full.
+/// KEYS: m, q, i. ARGV: max intents, keys... Returns the number added, -1 no plan, -2 when
+/// the new keys would take the plan beyond the maximum (nothing added).
 const LUA_ADD: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('HLEN', KEYS[3]) + #ARGV - 1 > tonumber(ARGV[1]) then return -2 end
+local new, seen = 0, {}
+for j = 2, #ARGV do
+  if not seen[ARGV[j]] and redis.call('HEXISTS', KEYS[3], ARGV[j]) == 0 then new = new + 1 end
+  seen[ARGV[j]] = true
+end
+if redis.call('HLEN', KEYS[3]) + new > tonumber(ARGV[1]) then return -2 end
 local n = 0
 for j = 2, #ARGV do
   if redis.call('HSETNX', KEYS[3], ARGV[j], 'q') == 1 then

@@ -148,20 +148,6 @@ impl Store for SqliteStore {
     fn add(&self, plan: &str, keys: &[String]) -> Result<u64, PlanError> {
         self.write(|tx| {
             let (_, mut seq) = plan_row(tx, plan)?;
-            let have: i64 = tx
-                .query_row(
-                    "SELECT COUNT(*) FROM xfollow_plan_intents WHERE plan = ?1",
-                    [plan],
-                    |r| r.get(0),
-                )
-                .map_err(err)?;
-            if u64::try_from(have)
-                .unwrap_or(0)
-                .saturating_add(keys.len() as u64)
-                > MAX_INTENTS
-            {
-                return Err(PlanError::TooManyIntents);
-            }
             let mut n = 0;
             let mut ins = tx
                 .prepare_cached(
@@ -171,6 +157,11 @@ impl Store for SqliteStore {
             for k in keys {
                 seq += 1;
                 n += ins.execute(params![plan, k, seq]).map_err(err)? as u64;
+            }
+            drop(ins);
+            if counts(tx, plan)?.total().saturating_add(n) > MAX_INTENTS {
+                // Returning an error drops the transaction: nothing of the batch is kept.
+                return Err(PlanError::TooManyIntents);
             }
             tx.execute(
                 "UPDATE xfollow_plans SET seq = ?2, q = q + ?3 WHERE name = ?1",
