@@ -473,3 +473,43 @@ fn failures_before_sending_still_wait_for_the_pace() {
         assert!((want..=want + 1).contains(t), "lookup {i} at +{t}");
     }
 }
+
+/// Cancelling the client stops the run (the intent it was on stays queued); once the client's
+/// switch is reset the same runner works again.
+#[test]
+fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
+    let emu = Emulator::start();
+    let (_, clock, sleep) = virtual_time(&emu.base);
+    let client = emu
+        .builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let store = PlanStore::open("memory:").unwrap();
+    let plan = store.create(&unique("cancel"), ALICE).unwrap();
+    plan.follow(&[BOB, ERIN]).unwrap();
+    let runner = Runner::new(
+        RunOptions::new()
+            .pace(Pace::per_hour(60).unwrap())
+            .check_current(false)
+            .clock(clock)
+            .sleep(sleep),
+    )
+    .unwrap();
+    let mut states = Vec::new();
+    let report = runner
+        .run(&plan, &client, |p| {
+            states.push(p.state);
+            client.cancel();
+        })
+        .unwrap();
+    assert_eq!(report.stop, Stop::Cancelled);
+    assert_eq!(states, [State::Done, State::Queued]);
+    assert_eq!((report.counts.done, report.counts.queued), (1, 1));
+    client.reset_cancel();
+    let report = runner.run(&plan, &client, |_| {}).unwrap();
+    assert_eq!((report.stop, report.sent), (Stop::Finished, 1));
+    assert!(emu.follows(ALICE, BOB) && emu.follows(ALICE, ERIN));
+}

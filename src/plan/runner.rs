@@ -188,6 +188,14 @@ struct Job<'a> {
     current: Option<HashSet<String>>,
 }
 
+/// Why a run must end after an intent (which was put back first).
+enum End {
+    /// An error every intent would meet alike.
+    Fail(PlanError),
+    /// The client was cancelled.
+    Cancelled,
+}
+
 /// What became of one claimed intent.
 enum Outcome {
     Finished(State, Option<Failure>),
@@ -205,6 +213,11 @@ fn ms(t: SystemTime) -> i64 {
 
 fn at_ms(v: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(v).unwrap_or(0))
+}
+
+/// An error's outcome for an intent for which nothing was sent.
+fn not_sent((outcome, end): (Outcome, Option<End>)) -> (bool, Outcome, Option<End>) {
+    (false, outcome, end)
 }
 
 /// The earlier of `wake` (if any) and `t`.
@@ -282,8 +295,9 @@ impl Runner {
             })
             .collect();
         let mut sent = 0;
+        let mut cancelled = false;
         let stop = loop {
-            if self.options.cancel.is_cancelled() {
+            if cancelled || self.options.cancel.is_cancelled() {
                 break Stop::Cancelled;
             }
             let mut wake: Option<i64> = None;
@@ -312,7 +326,7 @@ impl Runner {
                     } => {
                         progressed = true;
                         job.not_before = next_at;
-                        let (did_send, outcome, fatal) =
+                        let (did_send, outcome, end) =
                             self.execute(job, &key, resolved, taken_over, now)?;
                         sent += u64::from(did_send);
                         let intent = Intent::from_key(&key);
@@ -361,8 +375,13 @@ impl Runner {
                                 next_request_at: at_ms(job.not_before),
                             });
                         }
-                        if let Some(e) = fatal {
-                            return Err(e);
+                        match end {
+                            Some(End::Fail(e)) => return Err(e),
+                            Some(End::Cancelled) => {
+                                cancelled = true;
+                                break;
+                            }
+                            None => {}
                         }
                         wake = sooner(wake, job.not_before);
                     }
@@ -377,7 +396,7 @@ impl Runner {
                     Claim::Empty => job.finished = true,
                 }
             }
-            if self.options.cancel.is_cancelled() {
+            if cancelled || self.options.cancel.is_cancelled() {
                 break Stop::Cancelled;
             }
             if jobs.iter().all(|j| j.finished) {
@@ -417,7 +436,7 @@ impl Runner {
         resolved: Option<String>,
         taken_over: bool,
         now: i64,
-    ) -> Result<(bool, Outcome, Option<PlanError>), PlanError> {
+    ) -> Result<(bool, Outcome, Option<End>), PlanError> {
         let Some(intent) = Intent::from_key(key) else {
             let f = Failure {
                 kind: ErrorKind::InvalidArgument,
@@ -433,14 +452,14 @@ impl Runner {
                     job.plan.raw().resolve(job.plan.name(), key, &u.id)?;
                     u.id
                 }
-                Err(e) => return Ok(self.after_error(e, now, false)),
+                Err(e) => return Ok(not_sent(self.after_error(e, now))),
             },
         };
         if self.options.check_current {
             if job.current.is_none() {
                 match whole_list(job.client, job.plan.source_user_id(), false) {
                     Ok(users) => job.current = Some(users.into_iter().map(|u| u.id).collect()),
-                    Err(PlanError::Client(e)) => return Ok(self.after_error(e, now, false)),
+                    Err(PlanError::Client(e)) => return Ok(not_sent(self.after_error(e, now))),
                     Err(e) => return Err(e),
                 }
             }
@@ -481,8 +500,8 @@ impl Runner {
             }
             Err(e) => {
                 let sent = e.may_have_reached_server();
-                let (_, outcome, fatal) = self.after_error(e, now, true);
-                Ok((sent, outcome, fatal))
+                let (outcome, end) = self.after_error(e, now);
+                Ok((sent, outcome, end))
             }
         }
     }
@@ -490,8 +509,8 @@ impl Runner {
     /// What an error makes of the intent: put back (and the plan paused) when it may succeed
     /// later, failed for good when the target is the problem, and the run ended when every
     /// intent would fail alike.
-    fn after_error(&self, e: Error, now: i64, _sent: bool) -> (bool, Outcome, Option<PlanError>) {
-        let requeue = |until: i64| (false, Outcome::Requeued(until, false), None);
+    fn after_error(&self, e: Error, now: i64) -> (Outcome, Option<End>) {
+        let requeue = |until: i64| (Outcome::Requeued(until, false), None);
         match e.kind() {
             ErrorKind::RateLimited => {
                 let until = e
@@ -508,24 +527,20 @@ impl Runner {
                     .map(|s| s.saturating_mul(1000))
                     .filter(|&t| t > now)
                     .unwrap_or(now.saturating_add(DEFAULT_429_PAUSE_MS));
-                (false, Outcome::Requeued(until, true), None)
+                (Outcome::Requeued(until, true), None)
             }
             ErrorKind::Server
             | ErrorKind::Network
             | ErrorKind::Timeout
             | ErrorKind::Tls
             | ErrorKind::Protocol => requeue(0),
-            ErrorKind::Cancelled => {
-                self.options.cancel.cancel();
-                requeue(0)
-            }
+            ErrorKind::Cancelled => (Outcome::Requeued(0, false), Some(End::Cancelled)),
             ErrorKind::Unauthorized
             | ErrorKind::QuotaStore
             | ErrorKind::TokenStore
             | ErrorKind::Panic => (
-                false,
                 Outcome::Requeued(0, false),
-                Some(PlanError::Client(e)),
+                Some(End::Fail(PlanError::Client(e))),
             ),
             ErrorKind::NotFound
             | ErrorKind::Forbidden
@@ -535,7 +550,7 @@ impl Runner {
                     kind: e.kind(),
                     message: e.message().to_string(),
                 };
-                (false, Outcome::Finished(State::Failed, Some(f)), None)
+                (Outcome::Finished(State::Failed, Some(f)), None)
             }
         }
     }
