@@ -169,15 +169,17 @@ impl Store for MemoryStore {
         &self,
         plan: &str,
         key: &str,
+        lease: i64,
         state: State,
         failure: Option<&Failure>,
         slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError> {
         let mut m = self.lock();
         let p = get(&mut m, plan)?;
-        if p.held.remove(key).is_none() {
+        if p.held.get(key) != Some(&lease) {
             return Ok(None);
         }
+        p.held.remove(key);
         p.give_back(slot);
         if let Some(r) = p.intents.get_mut(key) {
             r.state = state;
@@ -192,13 +194,15 @@ impl Store for MemoryStore {
         &self,
         plan: &str,
         key: &str,
+        lease: i64,
         not_before: i64,
         slot: Option<Slot>,
     ) -> Result<(), PlanError> {
         let mut m = self.lock();
         let p = get(&mut m, plan)?;
         p.give_back(slot);
-        if p.held.remove(key).is_some() {
+        if p.held.get(key) == Some(&lease) {
+            p.held.remove(key);
             p.queue.push_back(key.to_string());
         }
         p.next_at = p.next_at.max(not_before);

@@ -285,13 +285,11 @@ impl Plan {
     /// next intent (no pace) and records it as done. `false` when nothing was queued.
     #[doc(hidden)]
     pub fn bookkeeping_round(&self, now_ms: i64) -> Result<bool, PlanError> {
-        match self
-            .raw()
-            .claim(&self.name, now_ms, now_ms.saturating_add(60_000), now_ms)?
-        {
+        let lease = now_ms.saturating_add(60_000);
+        match self.raw().claim(&self.name, now_ms, lease, now_ms)? {
             store::Claim::Intent { key, .. } => {
                 self.raw()
-                    .finish(&self.name, &key, State::Done, None, None)?;
+                    .finish(&self.name, &key, lease, State::Done, None, None)?;
                 Ok(true)
             }
             _ => Ok(false),

@@ -98,10 +98,20 @@ local function give_back(m, taken, back_to)
 end
 ";
 
-/// KEYS: m, i, h, e. ARGV: key, state letter, failure ('' for none), slot taken, back to.
-/// Returns the counts {q, d, p, s, x} after, or {} when the intent was not held.
+/// Whether `key` is held under the claim whose lease ends at `lease`.
+const LUA_HELD: &str = r"
+local function held(h, key, lease)
+  local s = redis.call('ZSCORE', h, key)
+  return s and tonumber(s) == tonumber(lease)
+end
+";
+
+/// KEYS: m, i, h, e. ARGV: key, state letter, failure ('' for none), slot taken, back to,
+/// lease. Returns the counts {q, d, p, s, x} after, or {} when the intent is not held under
+/// that lease.
 const LUA_FINISH: &str = r"
-if redis.call('ZREM', KEYS[3], ARGV[1]) == 0 then return {} end
+if not held(KEYS[3], ARGV[1], ARGV[6]) then return {} end
+redis.call('ZREM', KEYS[3], ARGV[1])
 give_back(KEYS[1], ARGV[4], ARGV[5])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'q', -1)
@@ -110,10 +120,11 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[4], ARGV[1], ARGV[3]) end
 return redis.call('HMGET', KEYS[1], 'q', 'd', 'p', 's', 'x')
 ";
 
-/// KEYS: m, q, i, h. ARGV: key, not before, slot taken, back to.
+/// KEYS: m, q, i, h. ARGV: key, not before, slot taken, back to, lease.
 const LUA_REQUEUE: &str = r"
 give_back(KEYS[1], ARGV[3], ARGV[4])
-if redis.call('ZREM', KEYS[4], ARGV[1]) == 1 then
+if held(KEYS[4], ARGV[1], ARGV[5]) then
+  redis.call('ZREM', KEYS[4], ARGV[1])
   redis.call('HSET', KEYS[3], ARGV[1], 'q')
   redis.call('RPUSH', KEYS[2], ARGV[1])
 end
@@ -178,8 +189,8 @@ impl RedisStore {
             create: Script::new(LUA_CREATE),
             add: Script::new(LUA_ADD),
             claim: Script::new(LUA_CLAIM),
-            finish: Script::new(&format!("{LUA_GIVE_BACK}{LUA_FINISH}")),
-            requeue: Script::new(&format!("{LUA_GIVE_BACK}{LUA_REQUEUE}")),
+            finish: Script::new(&format!("{LUA_HELD}{LUA_GIVE_BACK}{LUA_FINISH}")),
+            requeue: Script::new(&format!("{LUA_HELD}{LUA_GIVE_BACK}{LUA_REQUEUE}")),
         })
     }
 
@@ -287,6 +298,7 @@ impl Store for RedisStore {
         &self,
         plan: &str,
         k: &str,
+        lease: i64,
         state: State,
         failure: Option<&Failure>,
         slot: Option<Slot>,
@@ -303,6 +315,7 @@ impl Store for RedisStore {
                 .arg(failure.map(Failure::encode).unwrap_or_default())
                 .arg(&taken)
                 .arg(&back_to)
+                .arg(lease)
                 .invoke(c)
         })?;
         if r.is_empty() {
@@ -317,6 +330,7 @@ impl Store for RedisStore {
         &self,
         plan: &str,
         k: &str,
+        lease: i64,
         not_before: i64,
         slot: Option<Slot>,
     ) -> Result<(), PlanError> {
@@ -331,6 +345,7 @@ impl Store for RedisStore {
                 .arg(not_before)
                 .arg(&taken)
                 .arg(&back_to)
+                .arg(lease)
                 .invoke::<i64>(c)
         })?;
         Ok(())

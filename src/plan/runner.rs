@@ -349,6 +349,7 @@ impl Runner {
                                 let counts = job.plan.raw().finish(
                                     job.plan.name(),
                                     &key,
+                                    lease_until,
                                     state,
                                     failure.as_ref(),
                                     slot,
@@ -360,7 +361,13 @@ impl Runner {
                                 (state, failure, counts)
                             }
                             Outcome::Requeued(until, _) => {
-                                job.plan.raw().requeue(job.plan.name(), &key, until, slot)?;
+                                job.plan.raw().requeue(
+                                    job.plan.name(),
+                                    &key,
+                                    lease_until,
+                                    until,
+                                    slot,
+                                )?;
                                 job.not_before = job.not_before.max(until);
                                 (State::Queued, None, job.plan.status()?)
                             }

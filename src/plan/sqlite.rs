@@ -249,6 +249,7 @@ impl Store for SqliteStore {
         &self,
         plan: &str,
         key: &str,
+        lease: i64,
         state: State,
         failure: Option<&Failure>,
         slot: Option<Slot>,
@@ -258,14 +259,15 @@ impl Store for SqliteStore {
             let n = tx
                 .prepare_cached(
                     "UPDATE xfollow_plan_intents SET state = ?3, lease = NULL, failure = ?4
-                     WHERE plan = ?1 AND key = ?2 AND state = 'c'",
+                     WHERE plan = ?1 AND key = ?2 AND state = 'c' AND lease = ?5",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
                         plan,
                         key,
                         state.code(),
-                        failure.map(Failure::encode)
+                        failure.map(Failure::encode),
+                        lease
                     ])
                 })
                 .map_err(err)?;
@@ -288,6 +290,7 @@ impl Store for SqliteStore {
         &self,
         plan: &str,
         key: &str,
+        lease: i64,
         not_before: i64,
         slot: Option<Slot>,
     ) -> Result<(), PlanError> {
@@ -296,8 +299,8 @@ impl Store for SqliteStore {
             let (_, seq) = plan_row(tx, plan)?;
             tx.execute(
                 "UPDATE xfollow_plan_intents SET state = 'q', lease = NULL, seq = ?3
-                 WHERE plan = ?1 AND key = ?2 AND state = 'c'",
-                params![plan, key, seq + 1],
+                 WHERE plan = ?1 AND key = ?2 AND state = 'c' AND lease = ?4",
+                params![plan, key, seq + 1, lease],
             )
             .map_err(err)?;
             tx.execute(

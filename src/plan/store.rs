@@ -63,24 +63,28 @@ pub(crate) trait Store: Send + Sync {
     /// Records the id an `@username` intent was resolved to.
     fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError>;
 
-    /// Ends a held intent as `state` (with its failure), and gives `slot` back. Returns the
-    /// counts after, or `None` when the intent was not held any more (another runner
-    /// finished it).
+    /// Ends an intent held under the claim whose lease ends at `lease` as `state` (with its
+    /// failure), and gives `slot` back. Returns the counts after, or `None` when the intent
+    /// is not held under that claim any more (its lease ended and another runner took it
+    /// over, or finished it): then nothing changes.
     fn finish(
         &self,
         plan: &str,
         key: &str,
+        lease: i64,
         state: State,
         failure: Option<&Failure>,
         slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError>;
 
-    /// Puts a held intent back at the end of the queue, gives `slot` back, and keeps the plan
-    /// from sending before `not_before`.
+    /// Puts an intent held under the claim whose lease ends at `lease` back at the end of the
+    /// queue (nothing when another runner took it over), gives `slot` back, and keeps the
+    /// plan from sending before `not_before`.
     fn requeue(
         &self,
         plan: &str,
         key: &str,
+        lease: i64,
         not_before: i64,
         slot: Option<Slot>,
     ) -> Result<(), PlanError>;
@@ -96,4 +100,74 @@ pub(crate) trait Store: Send + Sync {
     fn plans(&self) -> Result<Vec<String>, PlanError>;
 
     fn drop_plan(&self, plan: &str) -> Result<bool, PlanError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A runner whose lease ended and whose intent was taken over can neither finish nor put
+    /// back that intent: only the runner holding it now can.
+    fn a_late_runner_cannot_touch_an_intent_taken_over(s: &dyn Store, plan: &str) {
+        s.create(plan, "1").unwrap();
+        s.add(plan, &["10".to_string(), "11".to_string()]).unwrap();
+        let Claim::Intent { key, .. } = s.claim(plan, 0, 1_000, 0).unwrap() else {
+            panic!("nothing claimed")
+        };
+        assert_eq!(key, "10");
+        // The lease ends at 1,000; at 1,500 another runner takes the intent over.
+        let taken = s.claim(plan, 1_500, 2_500, 1_500).unwrap();
+        assert_eq!(
+            taken,
+            Claim::Intent {
+                key: "10".into(),
+                resolved: None,
+                taken_over: true
+            }
+        );
+        s.requeue(plan, "10", 1_000, 0, None).unwrap();
+        assert_eq!(
+            s.finish(plan, "10", 1_000, State::Failed, None, None)
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            s.queued(plan, 10).unwrap(),
+            ["10", "11"],
+            "still held, not queued twice"
+        );
+        let counts = s
+            .finish(plan, "10", 2_500, State::Done, None, None)
+            .unwrap();
+        assert_eq!(
+            counts,
+            Some(Counts {
+                queued: 1,
+                done: 1,
+                ..Counts::default()
+            })
+        );
+        assert_eq!(s.queued(plan, 10).unwrap(), ["11"]);
+    }
+
+    #[test]
+    fn leases_are_claim_tokens_in_memory() {
+        let s = super::super::memory::MemoryStore::process_wide();
+        a_late_runner_cannot_touch_an_intent_taken_over(&s, "lease-token-test");
+    }
+
+    #[test]
+    fn leases_are_claim_tokens_in_sqlite() {
+        let dir = std::env::temp_dir().join(format!(
+            "xfollow-plan-lease-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("plans.db");
+        let s = super::super::sqlite::SqliteStore::open(path.to_str().unwrap()).unwrap();
+        a_late_runner_cannot_touch_an_intent_taken_over(&s, "p");
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
