@@ -65,6 +65,9 @@ fn opaque_types(ffi: &Path) -> String {
             "Exclusive" => {
                 format!(" *     {name}: its setters take it exclusively, one thread at a time")
             }
+            "Lent" => {
+                format!(" *     {name}: lent to a callback, valid while it runs; never freed")
+            }
             _ => format!(" *     {name}"),
         })
         .collect::<Vec<_>>()

@@ -18,7 +18,9 @@
  *
  * Ownership
  * - Every object is opaque, made by its constructor, and has a _free function that accepts
- *   NULL and must be called exactly once. The types (listed by build.rs from src/ffi):
+ *   NULL and must be called exactly once; an object lent to a callback is the exception
+ *   (valid while the callback runs, never freed).
+ *   The types (listed by build.rs from src/ffi):
  *     x_client
  *     x_config: its setters take it exclusively, one thread at a time
  *     x_follow_result
@@ -26,6 +28,8 @@
  *     x_oauth1_flow
  *     x_oauth1_request
  *     x_oauth2_flow
+ *     x_plan
+ *     x_plan_progress: lent to a callback, valid while it runs; never freed
  *     x_quota_status
  *     x_redirect_receiver
  *     x_token_set
@@ -37,7 +41,10 @@
  *
  * Threading (docs/abi.md, per type)
  * - x_config is single-threaded. A built x_client is immutable and thread-safe: share one
- *   const x_client * between threads; it holds one keep-alive connection pool.
+ *   const x_client * between threads; it holds one keep-alive connection pool. An x_plan
+ *   is a name in a store, thread-safe: every call reads or writes the store, and runs on
+ *   several threads or processes at once claim each intent once. x_plan_run calls its
+ *   progress callback on the calling thread.
  *
  * Security
  * - https only (plain http only for loopback hosts), certificate verification always on,
@@ -167,6 +174,11 @@
 #define X_MAX_TIMEOUT_MS 3600000
 
 /**
+ * The most keep-list entries x_plan_unfollow_non_followers accepts.
+ */
+#define X_PLAN_MAX_KEEP 100000
+
+/**
  * Major version of the library this header belongs to.
  */
 #define X_VERSION_MAJOR 0
@@ -226,6 +238,17 @@ typedef struct x_oauth1_request x_oauth1_request;
  * OAuth 2.0 Authorization Code with PKCE for one app (opaque, immutable, thread-safe).
  */
 typedef struct x_oauth2_flow x_oauth2_flow;
+
+/**
+ * A named plan of one source user in a store (opaque; free with x_plan_free). Immutable and
+ * thread-safe: every call reads or writes the store.
+ */
+typedef struct x_plan x_plan;
+
+/**
+ * What x_plan_run reports after each intent (opaque; valid only during the callback).
+ */
+typedef struct x_plan_progress x_plan_progress;
 
 /**
  * The ledger's counts for one user at one moment (opaque; free with x_quota_status_free).
@@ -300,6 +323,21 @@ typedef int x_follow_state;
 typedef int x_token_kind;
 
 /**
+ * A plan's state of an intent.
+ */
+typedef int x_plan_state;
+
+/**
+ * Called by x_plan_run after every intent, on the calling thread.
+ */
+typedef void (*x_plan_progress_fn)(void *user_data, const struct x_plan_progress *progress);
+
+/**
+ * Why x_plan_run returned.
+ */
+typedef int x_plan_stop;
+
+/**
  * `POST /2/users/{id}/following`.
  */
 #define X_ENDPOINT_FOLLOW 0
@@ -328,6 +366,46 @@ typedef int x_token_kind;
  * `GET /2/users/by/username/{username}`.
  */
 #define X_ENDPOINT_USER_BY_USERNAME 3
+
+/**
+ * Cancelled with x_client_cancel.
+ */
+#define X_PLAN_CANCELLED 2
+
+/**
+ * max_seconds came before the next request could be sent.
+ */
+#define X_PLAN_DEADLINE 1
+
+/**
+ * Sent and accepted.
+ */
+#define X_PLAN_DONE 1
+
+/**
+ * Refused for good (not found, suspended...).
+ */
+#define X_PLAN_FAILED 4
+
+/**
+ * Nothing is left queued or held.
+ */
+#define X_PLAN_FINISHED 0
+
+/**
+ * A follow of a protected account, awaiting acceptance.
+ */
+#define X_PLAN_PENDING 2
+
+/**
+ * Not sent yet (or put back for later).
+ */
+#define X_PLAN_QUEUED 0
+
+/**
+ * Already in the wanted state; nothing sent.
+ */
+#define X_PLAN_SKIPPED 3
 
 /**
  * Following.
@@ -855,6 +933,102 @@ x_result x_oauth2_flow_refresh(const struct x_oauth2_flow *flow, const char *ref
  * Revokes a token (`kind`: X_TOKEN_ACCESS or X_TOKEN_REFRESH).
  */
 x_result x_oauth2_flow_revoke(const struct x_oauth2_flow *flow, const char *token, x_token_kind kind);
+
+/**
+ * Adds a follow (or, with `unfollow`, an unfollow) of each of the `count` targets: user ids
+ * or "@username"s (resolved when the run reaches them). An intent already in the plan is
+ * kept once. `*added` (the new ones) is written on success only; a bad target adds nothing.
+ */
+x_result x_plan_add(const struct x_plan *plan, const char *const *targets, size_t count, bool unfollow, uint64_t *added);
+
+/**
+ * Deletes plan `name` and its intents. `*dropped` (false when there was none) is written on
+ * success only.
+ */
+x_result x_plan_drop(const char *store_url, const char *name, bool *dropped);
+
+/**
+ * What a run would send, in order, nothing sent: up to `limit` lines "follow TARGET" or
+ * "unfollow TARGET", each ending in '\n'. `*out` (free with x_string_free) is written on
+ * success only.
+ */
+x_result x_plan_dry_run(const struct x_plan *plan, size_t limit, char **out);
+
+/**
+ * Adds a follow of everyone who follows the plan's source and whom it does not follow.
+ * The client must act for the source. `*added` is written on success only.
+ */
+x_result x_plan_follow_back(const struct x_plan *plan, const struct x_client *client, uint64_t *added);
+
+/**
+ * Frees a plan handle (the plan stays in its store). NULL is accepted.
+ */
+void x_plan_free(struct x_plan *plan);
+
+/**
+ * The names of every plan in the store, sorted, each ending in '\n'. `*out` (free with
+ * x_string_free) is written on success only.
+ */
+x_result x_plan_list(const char *store_url, char **out);
+
+/**
+ * Opens plan `name` in the store at `store_url` (the quota ledger's forms: "memory:",
+ * "sqlite:PATH", "redis://host:port[/db]", "rediss://..."). With `source_user_id`, creates
+ * it for that user when missing (X_ERR_INVALID_ARGUMENT when it exists for another); with
+ * NULL, opens an existing one (X_ERR_NOT_FOUND when there is none). Names: 1 to 64 of
+ * A-Z a-z 0-9 _ - . ; a store failure is X_ERR_QUOTA_STORE. `*out` is written on success
+ * only.
+ */
+x_result x_plan_open(const char *store_url, const char *name, const char *source_user_id, struct x_plan **out);
+
+/**
+ * The plan's count of intents in `state` after it (0 for NULL or an unknown state).
+ */
+uint64_t x_plan_progress_count(const struct x_plan_progress *p, x_plan_state state);
+
+/**
+ * When the plan may send its next request (Unix epoch seconds; 0 for NULL).
+ */
+int64_t x_plan_progress_next_request_at(const struct x_plan_progress *p);
+
+/**
+ * The intent's state after it was handled (-1 for NULL).
+ */
+x_plan_state x_plan_progress_state(const struct x_plan_progress *p);
+
+/**
+ * The intent's target as added (an id or "@username"), owned by the progress object.
+ */
+const char *x_plan_progress_target(const struct x_plan_progress *p);
+
+/**
+ * 0 for a follow, 1 for an unfollow (-1 for NULL).
+ */
+int x_plan_progress_unfollow(const struct x_plan_progress *p);
+
+/**
+ * Runs the plan with `client` (acting for its source) until nothing is queued
+ * (X_PLAN_FINISHED), until `max_seconds` (0: no limit) comes before the next request
+ * (X_PLAN_DEADLINE), or until x_client_cancel (X_PLAN_CANCELLED). `pace` is "N/hour" or
+ * "N/day" (NULL: 400/day, X's daily follow cap spread evenly), each gap lengthened by a
+ * random fraction up to a half. `progress` (NULL for none) is called after every intent with
+ * `user_data`. `*stop` and `*sent` (intents sent by this run) are written on success only;
+ * a failure that would fail every intent (401, a store error) ends the run with its code.
+ */
+x_result x_plan_run(const struct x_plan *plan, const struct x_client *client, const char *pace, uint64_t max_seconds, x_plan_progress_fn progress, void *user_data, x_plan_stop *stop, uint64_t *sent);
+
+/**
+ * The plan's counts by state, from the store (the same from any process). Every
+ * out-parameter must be non-NULL; all are written on success only.
+ */
+x_result x_plan_status(const struct x_plan *plan, uint64_t *queued, uint64_t *done, uint64_t *pending, uint64_t *skipped, uint64_t *failed);
+
+/**
+ * Adds an unfollow of everyone the plan's source follows who does not follow back, except
+ * the `keep_count` entries of `keep` (ids or "@username"s, at most X_PLAN_MAX_KEEP). The
+ * client must act for the source. `*added` is written on success only.
+ */
+x_result x_plan_unfollow_non_followers(const struct x_plan *plan, const struct x_client *client, const char *const *keep, size_t keep_count, uint64_t *added);
 
 /**
  * Follows the app has left; -1 when the per-app cap is off (or for NULL).

@@ -12,6 +12,8 @@
 pub mod ffi;
 #[doc(hidden)]
 pub mod fuzz;
+// Follow plans: durable, paced lists of intents run through a Client.
+pub mod plan;
 // The safe Rust API: Client, its builder, paging, the quota and retry around each call.
 mod client;
 // Authorizers of API calls, then getting and keeping tokens.
@@ -41,6 +43,7 @@ pub use client::pages::{PageRequest, UserPage, UserPages, MAX_PAGE_SIZE};
 pub use client::policy::{OAUTH2_WITHOUT_CLIENT_ID, QUOTA_OFF};
 pub use client::{Client, ClientBuilder, Endpoint, DEFAULT_QUOTA_URL};
 pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
+pub use plan::{Plan, PlanError, PlanStore, RunOptions, Runner};
 pub use quota::{QuotaLimits, QuotaStatus};
 pub use ratelimit::{RateLimit, Window, WindowKind};
 pub use retry::{Cancel, RetryPolicy};

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["fuzz"],
     &["ffi"],
+    &["plan"],
     &["client"],
     &["auth"],
     &["tokens"],

@@ -193,6 +193,16 @@ pub fn handle(shared: &Shared, req: &Request) -> Response {
             w.reset();
             ok_json(json!({"reset": true, "now": w.now()}))
         }
+        ("GET", "requests") => {
+            let since = match req.query_param("since") {
+                None => 0,
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) => n,
+                    Err(_) => return bad("since must be a whole number"),
+                },
+            };
+            ok_json(w.requests.json_since(since))
+        }
         ("GET", "clock") => ok_json(json!({"now": w.now()})),
         ("POST", "clock") => {
             let v = match body_json() {

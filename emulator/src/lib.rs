@@ -17,6 +17,7 @@ pub mod limits;
 pub mod oauth1;
 pub mod pct;
 pub mod problems;
+pub mod requests;
 pub mod routes;
 pub mod server;
 pub mod state;

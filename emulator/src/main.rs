@@ -4,12 +4,14 @@ use xfollow_emulator::config::Config;
 use xfollow_emulator::server::{Options, Server};
 
 const USAGE: &str = "usage: xfollow-emulator [--host 127.0.0.1] [--port 0] [--config FILE] \
-[--tls --ca-out FILE] [--public-base URL] [--allow-remote] [--admin-token TOKEN]
+[--tls --ca-out FILE] [--public-base URL] [--allow-remote] [--admin-token TOKEN] \
+[--max-connections N]
 
 A local X API v2 (follows) for tests and demos. Prints `listening on http://127.0.0.1:PORT`
 first, then serves until killed. Without --config the built-in demo world is used.
 With --allow-remote the admin API needs `Authorization: Bearer TOKEN`; without
---admin-token a token is generated and printed on the second line, `admin token: TOKEN`.";
+--admin-token a token is generated and printed on the second line, `admin token: TOKEN`.
+--max-connections (default 256, at most 65536) bounds the connections served at once.";
 
 fn run() -> Result<(), String> {
     let mut opts = Options::default();
@@ -39,6 +41,14 @@ fn run() -> Result<(), String> {
             "--public-base" => opts.public_base = Some(value("--public-base")?),
             "--allow-remote" => opts.allow_remote = true,
             "--admin-token" => opts.admin_token = Some(value("--admin-token")?),
+            "--max-connections" => {
+                let v = value("--max-connections")?;
+                opts.max_connections = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=65_536).contains(n))
+                    .ok_or_else(|| format!("--max-connections {v:?}: 1 to 65536"))?;
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());

@@ -98,6 +98,8 @@ pub struct World {
     pub nonces: HashSet<String>,
     nonce_order: VecDeque<(i64, String)>,
     pub faults: Vec<Fault>,
+    /// The API requests served, newest last (bounded).
+    pub requests: crate::requests::RequestLog,
 }
 
 impl World {
@@ -125,6 +127,7 @@ impl World {
             nonces: HashSet::new(),
             nonce_order: VecDeque::new(),
             faults: Vec::new(),
+            requests: Default::default(),
         };
         for (i, u) in cfg.users.iter().enumerate() {
             w.user_by_id.insert(u.id.clone(), i);
@@ -206,6 +209,7 @@ impl World {
         self.nonces.clear();
         self.nonce_order.clear();
         self.faults.clear();
+        self.requests.clear();
     }
 
     pub fn reset(&mut self) {

@@ -533,3 +533,67 @@ fn faults_match_one_segment_and_count_down() {
     assert_eq!(c.get("/2/users/me", &bearer(ALICE_BEARER)).status, 500);
     assert_eq!(c.get("/2/users/me", &bearer(ALICE_BEARER)).status, 200);
 }
+
+#[test]
+fn request_log_lists_what_was_served_since_a_number() {
+    let emu = Emu::start();
+    let mut c = emu.client();
+    let b = bearer(ALICE_BEARER);
+    assert_eq!(c.follow(ALICE, BOB, &b).status, 200);
+    let t = emu.advance(60);
+    assert_eq!(c.unfollow(ALICE, BOB, &b).status, 200);
+    emu.fault(json!({"route": "POST /2/users/*/following", "kind": "reset"}));
+    let body = format!("{{\"target_user_id\":\"{ERIN}\"}}");
+    let headers = [
+        ("Authorization", b.clone()),
+        ("Content-Type", "application/json".to_string()),
+    ];
+    assert!(c
+        .try_request("POST", &follow_path(ALICE), &headers, body.as_bytes())
+        .is_err());
+    let mut c = emu.client();
+    assert_eq!(c.get("/2/users/me", &b).status, 200);
+    let log = emu.admin("GET", "/__emulator/requests", None);
+    assert_eq!(log["last"], 4);
+    assert_eq!(log["dropped"], 0);
+    let r = log["requests"].as_array().unwrap();
+    assert_eq!(r.len(), 4);
+    assert_eq!(
+        (
+            &r[0]["seq"],
+            &r[0]["method"],
+            &r[0]["source"],
+            &r[0]["target"],
+            &r[0]["status"]
+        ),
+        (
+            &json!(1),
+            &json!("POST"),
+            &json!(ALICE),
+            &json!(BOB),
+            &json!(200)
+        )
+    );
+    assert_eq!(r[1]["path"], format!("/2/users/{ALICE}/following/{BOB}"));
+    assert_eq!(
+        (&r[1]["method"], &r[1]["target"], &r[1]["time"]),
+        (&json!("DELETE"), &json!(BOB), &json!(t))
+    );
+    assert_eq!(
+        (&r[2]["target"], &r[2]["status"]),
+        (&json!(ERIN), &json!(0)),
+        "a reset connection"
+    );
+    assert_eq!(
+        (&r[3]["path"], &r[3]["target"]),
+        (&json!("/2/users/me"), &serde_json::Value::Null)
+    );
+    let since = emu.admin("GET", "/__emulator/requests?since=3", None);
+    assert_eq!(since["requests"].as_array().unwrap().len(), 1);
+    assert_eq!(since["requests"][0]["seq"], 4);
+    let mut c = emu.client();
+    let bad = c.request("GET", "/__emulator/requests?since=-1", &[], b"");
+    assert_eq!(bad.status, 400);
+    emu.admin("POST", "/__emulator/reset", None);
+    assert_eq!(emu.admin("GET", "/__emulator/requests", None)["last"], 0);
+}

@@ -501,6 +501,11 @@ impl Client {
         self.retry.cancel.clone()
     }
 
+    /// The client's clock (its ledger's and its retry waits'), for work paced with it.
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.retry.clock.clone()
+    }
+
     fn source(&self, source: Option<&str>) -> Result<String, Error> {
         match source {
             Some(s) => {

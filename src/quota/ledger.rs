@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::store::{user_window, Store, Windows, APP_FOLLOWS, APP_UNFOLLOWS};
+use super::store::{
+    parse_store_url, user_window, Store, StoreUrl, Windows, APP_FOLLOWS, APP_UNFOLLOWS,
+};
 use super::{memory, redis_store, sqlite};
 use super::{
     Action, AppId, QuotaError, QuotaLimits, QuotaStatus, Reservation, Scope, ServerWindow,
@@ -58,33 +60,19 @@ impl Ledger {
         clock: Arc<dyn Clock>,
     ) -> Result<Ledger, QuotaError> {
         limits.check()?;
-        let (store, kind): (Box<dyn Store>, StoreKind) = if url.is_empty() || url == "memory:" {
-            (
+        let (store, kind): (Box<dyn Store>, StoreKind) = match parse_store_url(url)? {
+            StoreUrl::Memory => (
                 Box::new(memory::MemoryStore::process_wide()),
                 StoreKind::Memory,
-            )
-        } else if let Some(path) = url.strip_prefix("sqlite:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
-            if path.is_empty() {
-                return Err(QuotaError::InvalidUrl(
-                    "sqlite: needs a file path, as in sqlite:/var/lib/app/quota.db".into(),
-                ));
-            }
-            (
+            ),
+            StoreUrl::Sqlite(path) => (
                 Box::new(sqlite::SqliteStore::open(path)?),
                 StoreKind::Sqlite,
-            )
-        } else if url.starts_with("redis://") || url.starts_with("rediss://") {
-            (
+            ),
+            StoreUrl::Redis(url) => (
                 Box::new(redis_store::RedisStore::open(url)?),
                 StoreKind::Redis,
-            )
-        } else {
-            let scheme = url.split(':').next().unwrap_or("");
-            let shown: String = scheme.chars().take(16).collect();
-            return Err(QuotaError::InvalidUrl(format!(
-                "unknown scheme '{shown}': expected memory:, sqlite:PATH, redis://host:port[/db] or rediss://host:port[/db]"
-            )));
+            ),
         };
         Ok(Ledger {
             inner: Arc::new(Inner {

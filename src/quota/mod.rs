@@ -50,9 +50,9 @@
 mod error;
 mod ledger;
 mod memory;
-mod redis_store;
+pub(crate) mod redis_store;
 mod reservation;
-mod sqlite;
+pub(crate) mod sqlite;
 mod store;
 mod types;
 mod window;
@@ -61,7 +61,7 @@ pub use crate::clock::{epoch_secs, from_epoch_secs, Clock, ManualClock, SystemCl
 pub use error::{QuotaError, QuotaExhausted};
 pub use ledger::Ledger;
 pub use reservation::Reservation;
-pub(crate) use store::{Store, Windows, KEEP_SECS};
+pub(crate) use store::{parse_store_url, Store, StoreUrl, Windows, KEEP_SECS};
 pub use types::{
     Action, AppId, QuotaLimits, QuotaStatus, Scope, ServerWindow, StoreKind, WindowStatus,
     WINDOW_SECS,

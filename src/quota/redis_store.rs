@@ -180,7 +180,7 @@ impl RedisStore {
     /// Runs `f` on a pooled connection. A pooled connection that turns out to be closed is
     /// dropped and `f` runs once more on a fresh one (every operation here is safe to repeat:
     /// at worst a reservation is counted twice).
-    fn with_conn<T>(
+    pub(crate) fn with_conn<T>(
         &self,
         f: impl Fn(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, QuotaError> {

@@ -116,7 +116,8 @@ impl SqliteStore {
         Ok(store)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    /// The connection (WAL, busy timeout), for other tables kept in the same file.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

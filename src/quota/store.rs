@@ -1,7 +1,42 @@
-//! What every store provides (memory, SQLite, Redis), and the windows an action counts in.
+//! What every store provides (memory, SQLite, Redis), the URLs that name them, and the
+//! windows an action counts in.
 
 use super::window;
 use super::{Action, AppId, QuotaError, QuotaExhausted, QuotaLimits, Scope, WINDOW_SECS};
+
+/// A store URL, parsed: the ledger's forms, shared with the follow plans' stores.
+pub(crate) enum StoreUrl<'a> {
+    /// `memory:` or the empty string.
+    Memory,
+    /// `sqlite:PATH`, `sqlite://PATH`: the path.
+    Sqlite(&'a str),
+    /// `redis://...` or `rediss://...`: the whole URL.
+    Redis(&'a str),
+}
+
+/// Parses `memory:`, `sqlite:PATH`, `redis://...` and `rediss://...`; an unknown scheme is
+/// refused without echoing the URL (it may hold a password).
+pub(crate) fn parse_store_url(url: &str) -> Result<StoreUrl<'_>, QuotaError> {
+    if url.is_empty() || url == "memory:" {
+        Ok(StoreUrl::Memory)
+    } else if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        if path.is_empty() {
+            return Err(QuotaError::InvalidUrl(
+                "sqlite: needs a file path, as in sqlite:/var/lib/app/quota.db".into(),
+            ));
+        }
+        Ok(StoreUrl::Sqlite(path))
+    } else if url.starts_with("redis://") || url.starts_with("rediss://") {
+        Ok(StoreUrl::Redis(url))
+    } else {
+        let scheme = url.split(':').next().unwrap_or("");
+        let shown: String = scheme.chars().take(16).collect();
+        Err(QuotaError::InvalidUrl(format!(
+            "unknown scheme '{shown}': expected memory:, sqlite:PATH, redis://host:port[/db] or rediss://host:port[/db]"
+        )))
+    }
+}
 
 /// The windows an action counts in, with their scope and cap.
 pub(crate) struct Windows {

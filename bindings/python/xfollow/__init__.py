@@ -38,6 +38,7 @@ from .errors import (
     XError,
 )
 from .limits import QuotaLimits, QuotaStatus, RetryPolicy, RetryReason
+from .plans import Plan, PlanProgress, PlanRun, PlanStatus
 from .tokens import (
     AuthorizationRequest,
     OAuth1Credentials,
@@ -84,6 +85,10 @@ __all__ = [
     "OAuth1Flow",
     "OAuth1RequestToken",
     "OAuth2PKCE",
+    "Plan",
+    "PlanProgress",
+    "PlanRun",
+    "PlanStatus",
     "ProtocolError",
     "QuotaExhausted",
     "QuotaLimits",

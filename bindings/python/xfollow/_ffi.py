@@ -139,6 +139,31 @@ class x_user_page(Structure):
 
 UserPageP = POINTER(x_user_page)
 
+
+class x_plan(Structure):
+    """Opaque `struct x_plan`."""
+
+
+class x_plan_progress(Structure):
+    """Opaque `struct x_plan_progress` (lent to the progress callback only)."""
+
+
+PlanP = POINTER(x_plan)
+PlanProgressP = POINTER(x_plan_progress)
+x_plan_state = c_int
+x_plan_stop = c_int
+X_PLAN_QUEUED = 0
+X_PLAN_DONE = 1
+X_PLAN_PENDING = 2
+X_PLAN_SKIPPED = 3
+X_PLAN_FAILED = 4
+X_PLAN_FINISHED = 0
+X_PLAN_DEADLINE = 1
+X_PLAN_CANCELLED = 2
+X_PLAN_MAX_KEEP = 100_000
+# void (*x_plan_progress_fn)(void *user_data, const x_plan_progress *progress)
+PLAN_PROGRESS_FN = ctypes.CFUNCTYPE(None, c_void_p, PlanProgressP)
+
 _CHECKED = object()  # marks functions returning x_result
 
 # name: (restype, argtypes). `_CHECKED` as restype means x_result with errcheck.
@@ -274,6 +299,22 @@ _SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     # refreshing clients
     "x_config_set_oauth2_refreshing": (_CHECKED, [ConfigP, TokenSetP, c_char_p, c_char_p, c_uint32, x_persist_fn, c_void_p, c_char_p]),
     "x_client_token_set": (_CHECKED, [ClientP, POINTER(TokenSetP)]),
+    # follow plans
+    "x_plan_open": (_CHECKED, [c_char_p, c_char_p, c_char_p, POINTER(PlanP)]),
+    "x_plan_free": (None, [PlanP]),
+    "x_plan_add": (_CHECKED, [PlanP, POINTER(c_char_p), c_size_t, c_bool, u64p]),
+    "x_plan_unfollow_non_followers": (_CHECKED, [PlanP, ClientP, POINTER(c_char_p), c_size_t, u64p]),
+    "x_plan_follow_back": (_CHECKED, [PlanP, ClientP, u64p]),
+    "x_plan_status": (_CHECKED, [PlanP, u64p, u64p, u64p, u64p, u64p]),
+    "x_plan_dry_run": (_CHECKED, [PlanP, c_size_t, POINTER(c_void_p)]),
+    "x_plan_run": (_CHECKED, [PlanP, ClientP, c_char_p, c_uint64, PLAN_PROGRESS_FN, c_void_p, POINTER(x_plan_stop), u64p]),
+    "x_plan_progress_target": (c_char_p, [PlanProgressP]),
+    "x_plan_progress_unfollow": (c_int, [PlanProgressP]),
+    "x_plan_progress_state": (x_plan_state, [PlanProgressP]),
+    "x_plan_progress_count": (c_uint64, [PlanProgressP, x_plan_state]),
+    "x_plan_progress_next_request_at": (c_int64, [PlanProgressP]),
+    "x_plan_list": (_CHECKED, [c_char_p, POINTER(c_void_p)]),
+    "x_plan_drop": (_CHECKED, [c_char_p, c_char_p, POINTER(c_bool)]),
 }
 
 

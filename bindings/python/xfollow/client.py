@@ -12,6 +12,7 @@ from .limits import QuotaLimits, QuotaStatus, RetryPolicy, RetryReason
 from .types import FollowResult, FollowState, RateLimit, UnfollowResult, User, UserPage
 
 if TYPE_CHECKING:
+    from .plans import Plan, PlanProgress, PlanRun
     from .tokens import TokenSet
 
 __all__ = ["Client"]
@@ -380,6 +381,24 @@ class Client:
             getattr(self._lib, fn)(handle, *args)
         finally:
             self._leave()
+
+    def run_plan(self, plan: "Plan", progress: Optional[Callable[["PlanProgress"], Any]] = None, *,
+                 pace: Optional[str] = None, max_seconds: Optional[float] = None) -> "PlanRun":
+        """Runs `plan` (whose source this client must act for) until nothing is queued
+        ("finished"), until `max_seconds` comes before the next request ("deadline"), or until
+        `cancel()` ("cancelled"). `pace` is "N/hour" or "N/day" (default "400/day"), each gap
+        lengthened by a random fraction up to a half.
+
+        `progress(p)` is called on this thread after every intent with a `PlanProgress`;
+        the intent's outcome is already recorded in the store. An exception it raises
+        (KeyboardInterrupt too) stops the run through this client's cancel switch (calls on
+        this client from other threads fail with `Cancelled` until the run has returned),
+        the switch is reset, and `run_plan` raises that exception. A failure that would fail
+        every intent (401, a store error) raises its `XError`; the intents stay queued.
+        """
+        from .plans import run_plan
+
+        return run_plan(self, plan, progress, pace, max_seconds)
 
     def follow(self, target_user_id: UserId, *, source_user_id: Optional[UserId] = None) -> FollowResult:
         """Follows `target_user_id` (`POST /2/users/{source}/following`) as the authenticated

@@ -35,3 +35,6 @@ end
 
 # Client#followers and Client#following, and their UserPage.
 require_relative "xfollow/lookups"
+
+# Xfollow::Plan and Client#run_plan.
+require_relative "xfollow/plans"

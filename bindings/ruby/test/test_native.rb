@@ -13,7 +13,8 @@ class NativeTableTest < Minitest::Test
     "void" => :void, "bool" => :bool, "x_result" => :x_result, "x_rate_window" => :x_rate_window,
     "x_follow_state" => :x_follow_state, "int32_t" => :int32, "int64_t" => :int64, "uint32_t" => :uint32,
     "uint64_t" => :uint64, "size_t" => :size_t, "x_endpoint" => :x_endpoint, "x_on_retry_fn" => :x_on_retry_fn,
-    "x_token_kind" => :x_token_kind, "x_persist_fn" => :x_persist_fn
+    "x_token_kind" => :x_token_kind, "x_persist_fn" => :x_persist_fn, "int" => :int,
+    "x_plan_state" => :x_plan_state, "x_plan_progress_fn" => :x_plan_progress_fn
   }.freeze
 
   BLOCKING = %i[x_client_new x_follow x_unfollow x_me x_user_by_username x_client_own_user_id
@@ -52,12 +53,15 @@ class NativeTableTest < Minitest::Test
     end
   end
 
-  # The followers/following lookups wait on the network too.
+  # The followers/following lookups wait on the network too; the plan calls on their store
+  # (and x_plan_run on the pace and the network).
   BLOCKING_LOOKUPS = %i[x_followers x_following].freeze
+  BLOCKING_PLANS = %i[x_plan_open x_plan_add x_plan_unfollow_non_followers x_plan_follow_back x_plan_status
+                      x_plan_dry_run x_plan_run x_plan_list x_plan_drop].freeze
 
   def test_network_calls_release_the_gvl
     blocking = Xfollow::Native::FUNCTIONS.select { |_, _, _, opts| opts&.fetch(:blocking, false) }.map(&:first)
-    assert_equal (BLOCKING + BLOCKING_LOOKUPS).sort, blocking.sort
+    assert_equal (BLOCKING + BLOCKING_LOOKUPS + BLOCKING_PLANS).sort, blocking.sort
   end
 
   def test_the_one_caller_owned_string_is_read_as_a_pointer

@@ -289,6 +289,39 @@ pub fn dispatch(shared: &Shared, req: &Request) -> Outcome {
     }
     let route = Route::parse(&req.method, &req.path);
     count_request(shared, req, &route);
+    let outcome = serve(shared, req, &route);
+    log_request(shared, req, &route, &outcome);
+    outcome
+}
+
+/// Adds the request to the request log (`GET /__emulator/requests`).
+fn log_request(shared: &Shared, req: &Request, route: &Route, outcome: &Outcome) {
+    let status = match outcome {
+        Outcome::Respond(r) | Outcome::Truncate(r) => r.status,
+        Outcome::Reset => 0,
+    };
+    let target = match route {
+        Route::Follow(_) => serde_json::from_slice::<serde_json::Value>(&req.body)
+            .ok()
+            .and_then(|v| v.get("target_user_id")?.as_str().map(str::to_string)),
+        Route::Unfollow(_, t) => Some(t.clone()),
+        _ => None,
+    };
+    let mut w = shared.world.lock().unwrap_or_else(|e| e.into_inner());
+    let source = auth::identify(&w, req).1.map(|u| w.cfg.users[u].id.clone());
+    let time = w.now();
+    w.requests.push(crate::requests::Logged {
+        seq: 0,
+        method: req.method.clone(),
+        path: req.path.clone(),
+        source,
+        target,
+        time,
+        status,
+    });
+}
+
+fn serve(shared: &Shared, req: &Request, route: &Route) -> Outcome {
     let fault = {
         let mut w = shared.world.lock().unwrap_or_else(|e| e.into_inner());
         w.take_fault(&req.method, &req.path)
@@ -296,7 +329,7 @@ pub fn dispatch(shared: &Shared, req: &Request) -> Outcome {
     if let Some(f) = &fault {
         match f.kind {
             Kind::Status => {
-                let mut r = fault_status(shared, req, &route, f);
+                let mut r = fault_status(shared, req, route, f);
                 for (k, v) in &f.headers {
                     r.set_header(k, v.clone());
                 }
@@ -307,7 +340,7 @@ pub fn dispatch(shared: &Shared, req: &Request) -> Outcome {
             _ => {}
         }
     }
-    let mut r = route_response(shared, req, &route);
+    let mut r = route_response(shared, req, route);
     if let Some(f) = fault {
         match f.kind {
             Kind::Malformed => {

@@ -63,6 +63,18 @@ module Xfollow
     # void (*x_on_retry_fn)(void *user_data, uint32_t attempt, x_result reason,
     #                       int32_t http_status, uint64_t delay_ms)
     callback :x_on_retry_fn, %i[pointer uint32 x_result int32 uint64], :void
+    typedef :int, :x_plan_state
+    # void (*x_plan_progress_fn)(void *user_data, const x_plan_progress *progress)
+    callback :x_plan_progress_fn, %i[pointer pointer], :void
+
+    X_PLAN_QUEUED = 0
+    X_PLAN_DONE = 1
+    X_PLAN_PENDING = 2
+    X_PLAN_SKIPPED = 3
+    X_PLAN_FAILED = 4
+    X_PLAN_FINISHED = 0
+    X_PLAN_DEADLINE = 1
+    X_PLAN_CANCELLED = 2
 
     # name, argument types, return type, options. Strings handed to the library are
     # :string (NUL-terminated copies); strings the library owns are read as :string too
@@ -202,7 +214,24 @@ module Xfollow
       # refreshing clients
       [:x_config_set_oauth2_refreshing, %i[pointer pointer string string uint32 x_persist_fn pointer string],
        :x_result],
-      [:x_client_token_set, %i[pointer pointer], :x_result]
+      [:x_client_token_set, %i[pointer pointer], :x_result],
+      # follow plans (every call but the progress accessors reads or writes the store)
+      [:x_plan_open, %i[string string string pointer], :x_result, { blocking: true }],
+      [:x_plan_free, [:pointer], :void],
+      [:x_plan_add, %i[pointer pointer size_t bool pointer], :x_result, { blocking: true }],
+      [:x_plan_unfollow_non_followers, %i[pointer pointer pointer size_t pointer], :x_result, { blocking: true }],
+      [:x_plan_follow_back, %i[pointer pointer pointer], :x_result, { blocking: true }],
+      [:x_plan_status, %i[pointer pointer pointer pointer pointer pointer], :x_result, { blocking: true }],
+      [:x_plan_dry_run, %i[pointer size_t pointer], :x_result, { blocking: true }],
+      [:x_plan_run, %i[pointer pointer string uint64 x_plan_progress_fn pointer pointer pointer], :x_result,
+       { blocking: true }],
+      [:x_plan_progress_target, [:pointer], :string],
+      [:x_plan_progress_unfollow, [:pointer], :int],
+      [:x_plan_progress_state, [:pointer], :x_plan_state],
+      [:x_plan_progress_count, %i[pointer x_plan_state], :uint64],
+      [:x_plan_progress_next_request_at, [:pointer], :int64],
+      [:x_plan_list, %i[string pointer], :x_result, { blocking: true }],
+      [:x_plan_drop, %i[string string pointer], :x_result, { blocking: true }]
     ].freeze
 
     FUNCTIONS.each do |name, args, ret, opts|
@@ -264,6 +293,10 @@ module Xfollow
 
     class UserPagePointer < ::FFI::AutoPointer
       def self.release(ptr) = Native.x_user_page_free(ptr)
+    end
+
+    class PlanPointer < ::FFI::AutoPointer
+      def self.release(ptr) = Native.x_plan_free(ptr)
     end
   end
 end

@@ -1,0 +1,121 @@
+//! The follow plans' bookkeeping per intent, for each store, and the Redis store's size per
+//! queued intent.
+//!
+//! `cargo bench --bench plan_store` (release build). For each store: 10,000 intents added (in
+//! batches of 1,000), then 10,000 rounds of what a runner does around one request (claim the
+//! next intent under a lease, record it done), each the median of 3 runs on a fresh plan;
+//! no request is sent. On Redis also: the server's `used_memory` growth per queued intent
+//! for 100,000 intents with ids of 19 digits, and a claim's cost with
+//! `XFOLLOW_PLAN_BENCH_BIG` (default 1,000,000) intents queued in one plan.
+
+#[path = "../tests/quota_support/mod.rs"]
+mod quota_support;
+
+use std::time::{Duration, Instant};
+
+use xfollow::plan::{Intent, PlanStore};
+
+const RUNS: usize = 3;
+const OPS: u64 = 10_000;
+const SOURCE: &str = "1500000000000000001";
+
+fn intents(n: u64, from: u64) -> Vec<Intent> {
+    (0..n)
+        .map(|i| Intent::follow(&(1_700_000_000_000_000_000 + from + i).to_string()).unwrap())
+        .collect()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn add_all(plan: &xfollow::Plan, list: &[Intent]) {
+    for chunk in list.chunks(1_000) {
+        plan.add(chunk).unwrap();
+    }
+}
+
+fn bench(kind: &str, store: &PlanStore) {
+    let mut adds = Vec::new();
+    let mut rounds = Vec::new();
+    for run in 0..RUNS {
+        let plan = store.create(&format!("bench-{run}"), SOURCE).unwrap();
+        let list = intents(OPS, 0);
+        let start = Instant::now();
+        add_all(&plan, &list);
+        adds.push(start.elapsed() / OPS as u32);
+        let start = Instant::now();
+        for i in 0..OPS {
+            assert!(plan.bookkeeping_round(1_000 + i as i64).unwrap());
+        }
+        rounds.push(start.elapsed() / OPS as u32);
+        assert_eq!(plan.status().unwrap().done, OPS);
+        store.drop_plan(plan.name()).unwrap();
+    }
+    println!(
+        "{kind:<7} add {:>9.1} us/intent   claim + record {:>9.1} us/intent",
+        median(adds).as_secs_f64() * 1e6,
+        median(rounds).as_secs_f64() * 1e6
+    );
+}
+
+fn used_memory(url: &str) -> i64 {
+    let client = redis::Client::open(url).unwrap();
+    let mut c = client.get_connection().unwrap();
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut c).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn main() {
+    let dir = quota_support::TempDir::new("plan-bench");
+    bench("memory", &PlanStore::open("memory:").unwrap());
+    let sqlite = format!("sqlite:{}", dir.path().join("plans.db").display());
+    bench("sqlite", &PlanStore::open(&sqlite).unwrap());
+    let redis = quota_support::RedisServer::start();
+    let store = PlanStore::open(&redis.url()).unwrap();
+    bench("redis", &store);
+
+    let n = 100_000;
+    let before = used_memory(&redis.url());
+    let plan = store.create("size", SOURCE).unwrap();
+    add_all(&plan, &intents(n, 0));
+    let after = used_memory(&redis.url());
+    println!(
+        "redis   {:.1} bytes per queued intent ({n} intents, used_memory {before} -> {after})",
+        (after - before) as f64 / n as f64
+    );
+    store.drop_plan("size").unwrap();
+
+    let big: u64 = std::env::var("XFOLLOW_PLAN_BENCH_BIG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let plan = store.create("big", SOURCE).unwrap();
+    let small = store.create("small", SOURCE).unwrap();
+    add_all(&small, &intents(OPS, 0));
+    add_all(&plan, &intents(big, 0));
+    let time = |p: &xfollow::Plan| {
+        let start = Instant::now();
+        for i in 0..OPS {
+            assert!(p.bookkeeping_round(1_000 + i as i64).unwrap());
+        }
+        start.elapsed() / OPS as u32
+    };
+    let t_small = time(&small);
+    let t_big = time(&plan);
+    println!(
+        "redis   claim + record with {OPS} queued: {:.1} us; with {big} queued: {:.1} us; {:.1} bytes per queued intent at {big}",
+        t_small.as_secs_f64() * 1e6,
+        t_big.as_secs_f64() * 1e6,
+        {
+            let m = used_memory(&redis.url());
+            m as f64 / (big + OPS) as f64
+        }
+    );
+}
