@@ -32,7 +32,7 @@ else
         problems+=("Python's venv with pip (Debian: apt-get install python3-venv)")
 fi
 if [ "$what" = test ] && [ "$(id -u)" != 0 ] && ! command -v dpkg >/dev/null; then
-    for tool in ruby redis-server valgrind pkg-config cmake; do
+    for tool in ruby rake redis-server valgrind pkg-config cmake; do
         command -v "$tool" >/dev/null || problems+=("$tool (not a Debian system: install it with your package manager)")
     done
     ruby -e 'require "ffi"; require "minitest"' 2>/dev/null ||

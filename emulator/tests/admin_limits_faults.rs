@@ -398,10 +398,7 @@ fn fault_status_does_not_apply_and_carries_headers() {
     assert_eq!(r.h("content-type"), "application/problem+json");
     assert_eq!(r.text(), forbidden);
     assert!(r.has_rate_headers());
-    assert!(!emu.state()["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": ERIN})));
+    assert!(!emu.has_follow(ALICE, ERIN));
 }
 
 #[test]
@@ -473,10 +470,7 @@ fn fault_truncate_applies_and_cuts_the_body() {
     );
     assert_eq!(got, &full[..full.len() / 2]);
     assert!(head.contains("x-rate-limit-remaining: 49"));
-    assert!(emu.state()["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": BOB})));
+    assert!(emu.has_follow(ALICE, BOB));
 }
 
 #[test]
@@ -489,10 +483,7 @@ fn fault_malformed_and_no_rate_headers_apply() {
     assert_eq!(r.h("content-type"), "application/json; charset=utf-8");
     assert_eq!(r.text(), "{\"data\":{\"following\":tru");
     assert!(serde_json::from_slice::<serde_json::Value>(&r.body()).is_err());
-    assert!(emu.state()["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": BOB})));
+    assert!(emu.has_follow(ALICE, BOB));
 
     emu.fault(json!({"route": "DELETE /2/users/*/following/*", "kind": "no_rate_headers"}));
     let r = c.unfollow(ALICE, BOB, &bearer(ALICE_BEARER));
@@ -505,10 +496,7 @@ fn fault_malformed_and_no_rate_headers_apply() {
         "{:?}",
         r.headers
     );
-    assert!(!emu.state()["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": BOB})));
+    assert!(!emu.has_follow(ALICE, BOB));
     // Next one has them again.
     let r = c.unfollow(ALICE, BOB, &bearer(ALICE_BEARER));
     assert_eq!(r.hn("x-rate-limit-remaining"), 48);
@@ -527,10 +515,7 @@ fn fault_delay_sleeps_then_applies() {
         r.json(),
         json!({"data": {"following": true, "pending_follow": false}})
     );
-    assert!(emu.state()["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": BOB})));
+    assert!(emu.has_follow(ALICE, BOB));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn follow_with_oauth1_then_state_shows_the_edge() {
@@ -136,76 +136,48 @@ fn follow_validation_errors() {
         r.json()["errors"][0]["parameters"],
         json!({"target_user_id": ["12x"]})
     );
-    // Wrong content type.
-    let r = c.request(
-        "POST",
-        &follow_path(ALICE),
-        &[
-            ("Authorization", b.clone()),
-            ("Content-Type", "text/plain".into()),
-        ],
-        format!("{{\"target_user_id\":\"{BOB}\"}}").as_bytes(),
-    );
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json()["errors"][0]["message"],
-        "Requests with bodies must have content-type of application/json."
-    );
-    assert_eq!(
-        r.json()["type"],
-        "https://api.twitter.com/2/problems/invalid-request"
-    );
-    // Missing body and missing field.
-    let r = c.request(
-        "POST",
-        &follow_path(ALICE),
-        &[("Authorization", b.clone())],
-        b"",
-    );
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json()["errors"][0]["parameters"],
-        json!({"target_user_id": []})
-    );
-    let r = c.request(
-        "POST",
-        &follow_path(ALICE),
-        &[
-            ("Authorization", b.clone()),
-            ("Content-Type", "application/json".into()),
-        ],
-        b"{}",
-    );
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json()["errors"][0]["parameters"],
-        json!({"target_user_id": []})
-    );
-    let r = c.request(
-        "POST",
-        &follow_path(ALICE),
-        &[
-            ("Authorization", b.clone()),
-            ("Content-Type", "application/json".into()),
-        ],
-        b"{not json",
-    );
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json()["errors"][0]["message"],
-        "The request body is not valid JSON."
-    );
-    // Numeric target id is refused (ids are strings).
-    let r = c.request(
-        "POST",
-        &follow_path(ALICE),
-        &[
-            ("Authorization", b.clone()),
-            ("Content-Type", "application/json".into()),
-        ],
-        b"{\"target_user_id\":1500000000000000002}",
-    );
-    assert_eq!(r.status, 400);
+    // Bodies refused: (content type, body, the error's field, its value).
+    let json_ct = Some("application/json");
+    let bob_body = format!("{{\"target_user_id\":\"{BOB}\"}}");
+    let cases: [(Option<&str>, &[u8], &str, Value); 5] = [
+        (
+            Some("text/plain"),
+            bob_body.as_bytes(),
+            "message",
+            json!("Requests with bodies must have content-type of application/json."),
+        ),
+        (None, b"", "parameters", json!({"target_user_id": []})),
+        (json_ct, b"{}", "parameters", json!({"target_user_id": []})),
+        (
+            json_ct,
+            b"{not json",
+            "message",
+            json!("The request body is not valid JSON."),
+        ),
+        // A numeric target id (ids are strings).
+        (
+            json_ct,
+            b"{\"target_user_id\":1500000000000000002}",
+            "",
+            Value::Null,
+        ),
+    ];
+    for (content_type, body, field, want) in cases {
+        let r = c.post_follow_body(ALICE, &b, content_type, body);
+        assert_eq!(
+            r.status,
+            400,
+            "{content_type:?} {:?}",
+            String::from_utf8_lossy(body)
+        );
+        assert_eq!(
+            r.json()["type"],
+            "https://api.twitter.com/2/problems/invalid-request"
+        );
+        if !field.is_empty() {
+            assert_eq!(r.json()["errors"][0][field], want);
+        }
+    }
     // Nothing happened, but every request was counted.
     let st = emu.state();
     assert_eq!(st["counters"]["apps"]["demo"]["follow_requests"], 8);

@@ -20,6 +20,19 @@ fn get<'a>(pairs: &'a [(String, String)], k: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {k} in {pairs:?}"))
 }
 
+/// The `oauth_token` and `oauth_token_secret` of a token endpoint's form answer.
+fn token_and_secret(p: &[(String, String)]) -> (String, String) {
+    (
+        get(p, "oauth_token").to_string(),
+        get(p, "oauth_token_secret").to_string(),
+    )
+}
+
+/// A GET without credentials, as the user's browser sends it.
+fn browse(c: &mut Client, path_query: &str) -> Resp {
+    c.request("GET", path_query, &[], b"")
+}
+
 fn request_token(emu: &Emu, c: &mut Client, callback: &str) -> Resp {
     let url = emu.url("/oauth/request_token");
     let a = sign_at(
@@ -68,16 +81,11 @@ fn oauth1_three_legged_with_callback() {
         ]
     );
     assert_eq!(get(&p, "oauth_callback_confirmed"), "true");
-    let (rt, rs) = (
-        get(&p, "oauth_token").to_string(),
-        get(&p, "oauth_token_secret").to_string(),
-    );
+    let (rt, rs) = token_and_secret(&p);
 
-    let r = c.request(
-        "GET",
+    let r = browse(
+        &mut c,
         &format!("/oauth/authorize?oauth_token={rt}&as_user=bob"),
-        &[],
-        b"",
     );
     assert_eq!(r.status, 302);
     let loc = r.h("location").to_string();
@@ -99,10 +107,7 @@ fn oauth1_three_legged_with_callback() {
     let p = form(&r.text());
     assert_eq!(get(&p, "user_id"), BOB);
     assert_eq!(get(&p, "screen_name"), "bob");
-    let (at, ats) = (
-        get(&p, "oauth_token").to_string(),
-        get(&p, "oauth_token_secret").to_string(),
-    );
+    let (at, ats) = token_and_secret(&p);
     assert!(at.starts_with(&format!("{BOB}-")));
     // The request token is spent.
     let r = access_token(&emu, &mut c, &rt, &rs, &verifier);
@@ -116,12 +121,7 @@ fn oauth1_three_legged_with_callback() {
     let r = request_token(&emu, &mut c, CALLBACK);
     let p = form(&r.text());
     let rt2 = get(&p, "oauth_token").to_string();
-    let r = c.request(
-        "GET",
-        &format!("/oauth/authenticate?oauth_token={rt2}"),
-        &[],
-        b"",
-    );
+    let r = browse(&mut c, &format!("/oauth/authenticate?oauth_token={rt2}"));
     assert_eq!(r.status, 302);
     let q = form(r.h("location").split_once('?').unwrap().1);
     let r = access_token(
@@ -140,15 +140,10 @@ fn oauth1_oob_pin() {
     let mut c = emu.client();
     let r = request_token(&emu, &mut c, "oob");
     let p = form(&r.text());
-    let (rt, rs) = (
-        get(&p, "oauth_token").to_string(),
-        get(&p, "oauth_token_secret").to_string(),
-    );
-    let r = c.request(
-        "GET",
+    let (rt, rs) = token_and_secret(&p);
+    let r = browse(
+        &mut c,
         &format!("/oauth/authorize?oauth_token={rt}&as_user={ERIN}"),
-        &[],
-        b"",
     );
     assert_eq!(r.status, 200);
     assert_eq!(r.h("content-type"), "text/html; charset=utf-8");

@@ -22,6 +22,11 @@ module Xfollow
     Native.x_version.dup.force_encoding(Encoding::UTF_8)
   end
 
+  # The library's short description of a code ("not found"; x_result_str).
+  def self.code_text(code)
+    Native.utf8(Native.x_result_str(Integer(code)))
+  end
+
   # The path of the loaded libxfollow.
   def self.library_path
     Native.library_path

@@ -1,15 +1,42 @@
 # frozen_string_literal: true
 
 require "test_helper"
-require "fileutils"
 require "open3"
 require "rbconfig"
+require "rubygems/package"
 
-# The gem as a user gets it: `gem build` with the library bundled (a platform gem), `gem
-# install` into an empty directory, then `require "xfollow"` from elsewhere without
-# XFOLLOW_LIBRARY, and a follow against the emulator.
+# The gems as a user gets them: `rake gem gem:platform` (the library under test staged, not
+# rebuilt), `gem install --local` into an empty GEM_HOME, then a follow against the emulator
+# from a ruby started elsewhere without -I, RUBYLIB or XFOLLOW_LIBRARY. The `ffi` dependency
+# is Debian's ruby-ffi: GEM_PATH keeps the system gem directories, where it is registered,
+# so the install resolves it offline.
 class GemTest < EmulatorTest
   GEM_DIR = File.expand_path("..", __dir__)
+  GEM = File.join(RbConfig::CONFIG["bindir"], "gem")
+  PLATFORM_GEM = "xfollow-#{Xfollow::VERSION}-#{Gem::Platform.local}.gem".freeze
+  PLAIN_GEM = "xfollow-#{Xfollow::VERSION}.gem".freeze
+  # What the installed gem's ruby may see: no load path or library from this checkout.
+  OUTSIDE = { "XFOLLOW_LIBRARY" => nil, "RUBYLIB" => nil, "RUBYOPT" => nil, "LD_LIBRARY_PATH" => nil,
+              "PKG_CONFIG_PATH" => nil, "PKG_CONFIG" => nil, "BUNDLE_GEMFILE" => nil }.freeze
+
+  # Prints where everything came from, then follows BOB and, for the error path, DAVE.
+  SCRIPT = <<~RUBY
+    require "xfollow"
+    puts $LOADED_FEATURES.grep(%r{/xfollow(/[a-z_]+)?\\.rb\\z}).map { |f| File.dirname(f) }.uniq.sort
+    puts Gem.loaded_specs.fetch("xfollow").full_gem_path
+    puts Gem.loaded_specs.fetch("ffi").full_gem_path.start_with?(*Gem.default_path)
+    puts Xfollow.library_path
+    Xfollow::Client.oauth2(#{Demo::ALICE_OAUTH2.inspect}, base_url: ARGV[0]) do |c|
+      puts c.follow(#{Demo::BOB.inspect}).state
+      begin
+        c.follow(#{Demo::DAVE.inspect})
+      rescue Xfollow::Forbidden => e
+        puts "\#{e.class}: \#{e.message} (HTTP \#{e.http_status})"
+      end
+    end
+  RUBY
+  FOLLOWED = ["following", "Xfollow::Forbidden: HTTP 403 Forbidden: You cannot follow an account that is suspended. " \
+                           "(HTTP 403)"].freeze
 
   def run_cmd(env, *cmd, chdir:)
     out, status = Open3.capture2e(env, *cmd, chdir: chdir)
@@ -17,51 +44,81 @@ class GemTest < EmulatorTest
     out
   end
 
-  def test_build_install_and_use_the_platform_gem
-    Dir.mktmpdir("xfollow-gem") do |tmp|
-      src = File.join(tmp, "src")
-      FileUtils.mkdir_p(src)
-      FileUtils.cp_r(%w[xfollow.gemspec README.md lib].map { |f| File.join(GEM_DIR, f) }, src)
-      FileUtils.cp(ENV.fetch("XFOLLOW_LIBRARY"), File.join(src, "lib", "xfollow", "libxfollow.so"))
-      gem = File.join(RbConfig::CONFIG["bindir"], "gem")
-      out = run_cmd({}, gem, "build", "xfollow.gemspec", chdir: src)
-      file = out[/File: (\S+\.gem)/, 1]
-      assert_equal "xfollow-#{Xfollow::VERSION}-#{Gem::Platform.local}.gem", file
-
-      home = File.join(tmp, "gems")
-      run_cmd({}, gem, "install", "--local", "--ignore-dependencies", "--no-document",
-              "--install-dir", home, File.join(src, file), chdir: tmp)
-
-      script = <<~RUBY
-        require "xfollow"
-        puts Xfollow.library_path
-        Xfollow::Client.oauth2("#{ALICE_OAUTH2}", base_url: ARGV[0]) do |c|
-          puts c.follow("#{BOB}").state
-          begin
-            c.follow("#{DAVE}")
-          rescue Xfollow::Forbidden => e
-            puts "\#{e.class}: \#{e.message} (HTTP \#{e.http_status})"
-          end
-        end
-      RUBY
-      env = { "XFOLLOW_LIBRARY" => nil, "GEM_HOME" => home, "GEM_PATH" => [home, *Gem.path].join(File::PATH_SEPARATOR),
-              "RUBYLIB" => nil, "RUBYOPT" => nil }
-      out = run_cmd(env, RbConfig.ruby, "-e", script, emulator.base_url, chdir: tmp)
-      lib = File.join(home, "gems", "xfollow-#{Xfollow::VERSION}-#{Gem::Platform.local}", "lib", "xfollow",
-                      "libxfollow.so")
-      assert_equal [lib, "following",
-                    "Xfollow::Forbidden: HTTP 403 Forbidden: You cannot follow an account that is suspended. (HTTP 403)"],
-                   out.lines.map(&:chomp)
-      assert_includes emulator.follows, [ALICE, BOB]
+  # `rake gem gem:platform`, once per run (a gem with the debug library takes seconds to
+  # pack); returns the directory that holds the two gems.
+  def pkg
+    self.class.pkg do |dir|
+      out = run_cmd({ "LIB" => ENV.fetch("XFOLLOW_LIBRARY"), "PKG_DIR" => dir }, RbConfig.ruby, "-S", "rake",
+                    "gem", "gem:platform", chdir: GEM_DIR)
+      assert_equal [File.join(dir, PLAIN_GEM), File.join(dir, PLATFORM_GEM)],
+                   out.lines.map(&:chomp).grep(%r{\A/\S+\.gem\z})
+      assert_equal [PLAIN_GEM, PLATFORM_GEM].sort, Dir.children(dir).sort
     end
   end
 
-  def test_a_missing_library_is_a_clear_load_error
-    out, status = Open3.capture2e({ "XFOLLOW_LIBRARY" => "/nonexistent/libxfollow.so" },
-                                  RbConfig.ruby, "-I#{File.join(GEM_DIR, 'lib')}", "-e", 'require "xfollow"')
-    refute status.success?
-    assert_includes out, "xfollow: cannot load libxfollow (/nonexistent/libxfollow.so)"
-    assert_includes out, "(LoadError)"
+  def self.pkg
+    @pkg ||= Dir.mktmpdir("xfollow-pkg").tap do |dir|
+      at_exit { FileUtils.rm_rf(dir) }
+      yield dir
+    end
+  end
+
+  def install(gem_file, home, tmp)
+    assert_equal [], Dir.exist?(home) ? Dir.children(home) : []
+    env = { "GEM_HOME" => home, "GEM_PATH" => [home, *Gem.default_path].join(File::PATH_SEPARATOR) }
+    out = run_cmd(env, GEM, "install", "--local", "--no-document", gem_file, chdir: tmp)
+    assert_includes out, "Successfully installed xfollow-"
+    # Only xfollow went into GEM_HOME: ffi was already there (Debian's).
+    assert_equal [File.basename(gem_file, ".gem")], Dir.children(File.join(home, "gems"))
+    env
+  end
+
+  def test_the_platform_gem_carries_the_library_and_the_plain_gem_does_not
+    Dir.mktmpdir("xfollow-gem") do |tmp|
+      platform = Gem::Package.new(File.join(pkg, PLATFORM_GEM))
+      plain = Gem::Package.new(File.join(pkg, PLAIN_GEM))
+      assert_equal Gem::Platform.local.to_s, platform.spec.platform.to_s
+      assert_equal "x86_64-linux", platform.spec.platform.to_s if RbConfig::CONFIG["host"].match?(/x86_64.*linux-gnu/)
+      assert_equal "ruby", plain.spec.platform.to_s
+      assert_equal ["lib/xfollow/libxfollow.so"], platform.contents - plain.contents
+      assert_includes plain.contents, "examples/follow.rb"
+      assert_equal [Gem::Dependency.new("ffi", "~> 1.15")], plain.spec.runtime_dependencies
+    end
+  end
+
+  def test_install_the_platform_gem_into_an_empty_gem_home_and_follow
+    Dir.mktmpdir("xfollow-gem") do |tmp|
+      home = File.join(tmp, "home")
+      env = OUTSIDE.merge(install(File.join(pkg, PLATFORM_GEM), home, tmp))
+      gem_path = File.join(home, "gems", File.basename(PLATFORM_GEM, ".gem"))
+      out = run_cmd(env, RbConfig.ruby, "-e", SCRIPT, emulator.base_url, chdir: tmp)
+      assert_equal [File.join(gem_path, "lib"), File.join(gem_path, "lib", "xfollow"), gem_path, "true",
+                    File.join(gem_path, "lib", "xfollow", "libxfollow.so"), *FOLLOWED], out.lines.map(&:chomp)
+      assert_includes emulator.follows, [ALICE, BOB]
+      assert FileUtils.compare_file(ENV.fetch("XFOLLOW_LIBRARY"),
+                                    File.join(gem_path, "lib", "xfollow", "libxfollow.so"))
+
+      # The example shipped in the gem, run from there.
+      out = run_cmd(env.merge("X_OAUTH2_ACCESS_TOKEN" => ALICE_OAUTH2, "X_API_BASE_URL" => emulator.base_url),
+                    RbConfig.ruby, File.join(gem_path, "examples", "follow.rb"), CAROL, chdir: tmp)
+      assert_equal "follow: #{ALICE} -> #{CAROL} (OAuth 2.0)", out.lines.first.chomp
+      assert_includes emulator.pending, [ALICE, CAROL]
+    end
+  end
+
+  # The plain gem finds the library `make install` put under a prefix through pkg-config.
+  def test_install_the_plain_gem_and_follow_with_the_library_pkg_config_names
+    Dir.mktmpdir("xfollow-gem") do |tmp|
+      home = File.join(tmp, "home")
+      env = OUTSIDE.merge(install(File.join(pkg, PLAIN_GEM), home, tmp))
+      gem_path = File.join(home, "gems", File.basename(PLAIN_GEM, ".gem"))
+      prefix = File.join(tmp, "prefix")
+      env["PKG_CONFIG_PATH"] = installed_prefix(prefix)
+      out = run_cmd(env, RbConfig.ruby, "-e", SCRIPT, emulator.base_url, chdir: tmp)
+      assert_equal [File.join(gem_path, "lib"), File.join(gem_path, "lib", "xfollow"), gem_path, "true",
+                    File.join(prefix, "lib", "libxfollow.so.0"), *FOLLOWED], out.lines.map(&:chomp)
+      assert_includes emulator.follows, [ALICE, BOB]
+    end
   end
 
   def test_a_library_of_another_version_is_refused_at_load

@@ -13,6 +13,7 @@ unless ENV["XFOLLOW_LIBRARY"] && !ENV["XFOLLOW_LIBRARY"].empty?
   ENV["XFOLLOW_LIBRARY"] = debug_lib if File.exist?(debug_lib)
 end
 
+require "fileutils"
 require "json"
 require "net/http"
 require "tmpdir"
@@ -36,6 +37,21 @@ module Demo
   BOB_OAUTH2_READONLY = "bob-demo-oauth2-readonly"
   DEMO_WORLD = File.join(REPO, "emulator", "demo-world.json")
   FOLLOW_ROUTE = "POST /2/users/*/following"
+end
+
+# A prefix as `make install` leaves it: PREFIX/lib/FILE (a link to the library under test)
+# and PREFIX/lib/pkgconfig/xfollow.pc from bindings/c/xfollow.pc.in, whose libdir is
+# PREFIX/lib unless given. Returns the .pc directory (for PKG_CONFIG_PATH).
+def installed_prefix(prefix, file: "libxfollow.so.0", libdir: nil)
+  lib = File.join(prefix, "lib")
+  pc = File.join(lib, "pkgconfig")
+  FileUtils.mkdir_p(pc)
+  File.symlink(ENV.fetch("XFOLLOW_LIBRARY"), File.join(lib, file)) if file
+  template = File.read(File.join(REPO, "bindings", "c", "xfollow.pc.in"))
+  File.write(File.join(pc, "xfollow.pc"),
+             template.gsub("@PREFIX@", prefix).gsub("@LIBDIR@", libdir || lib)
+                     .gsub("@INCLUDEDIR@", "#{prefix}/include").gsub("@VERSION@", Xfollow::VERSION))
+  pc
 end
 
 # A running xfollow-emulator and its admin API.

@@ -66,4 +66,14 @@ class NativeTableTest < Minitest::Test
     _, args, = Xfollow::Native::FUNCTIONS.assoc(:x_string_free)
     assert_equal [:pointer], args
   end
+
+  # Xfollow.code_name knows every code of the header; Xfollow.code_text is x_result_str.
+  def test_code_names_are_the_headers
+    header = File.read(HEADER).scan(/^#define (X_(?:SUCCESS|ERR_\w+)) (\d+)$/).to_h { |n, v| [Integer(v), n] }
+    assert_equal 17, header.size
+    assert_equal header, Xfollow::CODE_NAMES
+    assert_equal "X_ERR_UNKNOWN", Xfollow.code_name(99)
+    assert_equal "not found", Xfollow.code_text(4)
+    assert_equal "daily quota exhausted (refused locally, not sent)", Xfollow.code_text(13)
+  end
 end

@@ -147,6 +147,12 @@ impl Emu {
         r.json()
     }
 
+    /// Whether the emulator's state has the follow edge source -> target.
+    pub fn has_follow(&self, source: &str, target: &str) -> bool {
+        let edge = serde_json::json!({"source": source, "target": target});
+        self.state()["follows"].as_array().unwrap().contains(&edge)
+    }
+
     pub fn state(&self) -> Value {
         self.admin("GET", "/__emulator/state", None)
     }
@@ -406,15 +412,20 @@ impl<S: Read + Write> Client<S> {
 
     pub fn follow(&mut self, source: &str, target: &str, auth: &str) -> Resp {
         let body = format!("{{\"target_user_id\":\"{target}\"}}");
-        self.request(
-            "POST",
-            &format!("/2/users/{source}/following"),
-            &[
-                ("Authorization", auth.to_string()),
-                ("Content-Type", "application/json".into()),
-            ],
-            body.as_bytes(),
-        )
+        self.post_follow_body(source, auth, Some("application/json"), body.as_bytes())
+    }
+
+    /// A follow request with any body and content type (None: no Content-Type header).
+    pub fn post_follow_body(
+        &mut self,
+        source: &str,
+        auth: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Resp {
+        let mut headers = vec![("Authorization", auth.to_string())];
+        headers.extend(content_type.map(|ct| ("Content-Type", ct.to_string())));
+        self.request("POST", &follow_path(source), &headers, body)
     }
 
     pub fn unfollow(&mut self, source: &str, target: &str, auth: &str) -> Resp {

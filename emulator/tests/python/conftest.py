@@ -45,7 +45,7 @@ class Emulator:
         self.proc.wait()
 
 
-# A world written from the README's schema, as a new user would.
+# A world written from the schema in emulator/README.md, as a new user would.
 WORLD = {
     "apps": [{"id": "acme", "consumer_key": "acme-key", "consumer_secret": "acme-secret",
               "client_id": "acme-client", "client_secret": None,

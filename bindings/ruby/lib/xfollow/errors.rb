@@ -156,4 +156,17 @@ module Xfollow
   def self.error_class(code)
     ERROR_CLASSES.fetch(code, Error)
   end
+
+  # x_result code => its name in xfollow.h.
+  CODE_NAMES = {
+    0 => "X_SUCCESS", 1 => "X_ERR_INVALID_ARGUMENT", 2 => "X_ERR_UNAUTHORIZED", 3 => "X_ERR_FORBIDDEN",
+    4 => "X_ERR_NOT_FOUND", 5 => "X_ERR_RATE_LIMITED", 6 => "X_ERR_NETWORK", 7 => "X_ERR_TIMEOUT", 8 => "X_ERR_TLS",
+    9 => "X_ERR_SERVER", 10 => "X_ERR_PROTOCOL", 11 => "X_ERR_API", 12 => "X_ERR_PANIC",
+    13 => "X_ERR_QUOTA_EXHAUSTED", 14 => "X_ERR_QUOTA_STORE", 15 => "X_ERR_CANCELLED", 16 => "X_ERR_TOKEN_STORE"
+  }.freeze
+
+  # The code's name in xfollow.h ("X_ERR_NOT_FOUND"; "X_ERR_UNKNOWN" for codes added later).
+  def self.code_name(code)
+    CODE_NAMES.fetch(code, "X_ERR_UNKNOWN")
+  end
 end

@@ -2,6 +2,7 @@
 
 require "ffi"
 require_relative "version"
+require_relative "library"
 
 module Xfollow
   # Raised at load time when the libxfollow found is not the version this gem was written
@@ -13,37 +14,20 @@ module Xfollow
   # released meanwhile, so other Ruby threads run), and AutoPointer classes for the four
   # handle types. Nothing here is public API; use Xfollow::Client.
   #
-  # The library is, in this order: the path in XFOLLOW_LIBRARY; the libxfollow.so shipped
-  # inside the gem (lib/xfollow/libxfollow.so); the system's libxfollow (`make install`).
+  # Which libxfollow is loaded: Xfollow::Library.
   module Native
     extend ::FFI::Library
 
-    LIBRARY_FILE =
-      case ::FFI::Platform::OS
-      when "darwin" then "libxfollow.dylib"
-      when "windows" then "xfollow.dll"
-      else "libxfollow.so"
-      end
-    BUNDLED = File.join(__dir__, LIBRARY_FILE)
-
-    def self.candidates
-      env = ENV["XFOLLOW_LIBRARY"]
-      return [env] if env && !env.empty?
-      return [BUNDLED] if File.exist?(BUNDLED)
-
-      [["xfollow", "libxfollow.so.0"]]
-    end
-
+    CHOICE = Library.choose
     begin
-      ffi_lib(*candidates)
+      ffi_lib(CHOICE.names)
     rescue LoadError => e
-      raise LoadError, "xfollow: cannot load libxfollow (#{candidates.flatten.join(', ')}): #{e.message}. " \
-                       "Set XFOLLOW_LIBRARY=/path/to/libxfollow.so or run `make install`."
+      raise LoadError, Library.load_error(CHOICE, e.message), cause: nil
     end
 
     # The path actually loaded.
     def self.library_path
-      ffi_libraries.first.name
+      @library_path ||= Library.loaded_path(ffi_libraries.first.name)
     end
 
     X_SUCCESS = 0

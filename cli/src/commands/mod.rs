@@ -1,0 +1,48 @@
+//! One file per subcommand; each `run` returns the exit code of a run that went through, or
+//! the failure that stopped it. A new family (`xfollow plan ...`) is a new file and a new arm.
+
+pub mod completions;
+pub mod follow;
+pub mod followers;
+pub mod following;
+pub mod login;
+pub mod logout;
+pub mod man;
+pub mod status;
+pub mod unfollow;
+pub mod whoami;
+
+use crate::args::{Cli, Command};
+use crate::failure::{Exit, Failure};
+use crate::output::Out;
+
+pub fn run(cli: Cli) -> Result<Exit, Failure> {
+    let out = Out {
+        json: cli.global.json,
+    };
+    let g = &cli.global;
+    match cli.command {
+        Command::Login(a) => login::run(g, out, &a),
+        Command::Logout(a) => logout::run(g, out, &a),
+        Command::Whoami => whoami::run(g, out),
+        Command::Follow(a) => follow::run(g, out, &a),
+        Command::Unfollow(a) => unfollow::run(g, out, &a),
+        Command::Status => status::run(g, out),
+        Command::Followers(a) => followers::run(g, out, &a),
+        Command::Following(a) => following::run(g, out, &a),
+        Command::Completions(a) => completions::run(&a),
+        Command::Man(a) => man::run(&a),
+    }
+}
+
+/// After a run: keeps the windows the client saw for `xfollow status` (a failure to write
+/// them is only reported).
+pub fn keep_windows(s: &crate::session::Session) {
+    if let Err(f) = crate::windows::record(s.windows_key(), &s.client, xfollow::tokens::unix_now())
+    {
+        eprintln!(
+            "xfollow: warning: last-known windows not kept: {}",
+            f.message
+        );
+    }
+}

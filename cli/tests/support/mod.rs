@@ -1,0 +1,444 @@
+//! Runs the built `xfollow` against the emulator, as the library's tests do: the emulator
+//! binary (`target/debug/xfollow-emulator`, or `$XFOLLOW_EMULATOR`) on port 0, one per test,
+//! with the demo world (optionally patched), driven through its admin API; each test has its
+//! own home directory (`XDG_CONFIG_HOME`, `XDG_STATE_HOME`) and a clean environment.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+pub const ALICE: &str = "1500000000000000001";
+pub const BOB: &str = "1500000000000000002";
+pub const CAROL: &str = "1500000000000000003"; // protected
+pub const ERIN: &str = "1500000000000000005";
+pub const XDEV: &str = "783214";
+pub const ALICE_OAUTH2: &str = "alice-demo-oauth2-token";
+pub const ALICE_TOKEN: &str = "1500000000000000001-aliceDemoAccessToken";
+pub const ALICE_SECRET: &str = "alice-demo-token-secret";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn emulator_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("XFOLLOW_EMULATOR") {
+        return PathBuf::from(p);
+    }
+    // This test binary lives in <target>/<profile>/deps/.
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("xfollow-emulator");
+    assert!(
+        path.exists(),
+        "{} is missing: cargo build -p xfollow-emulator",
+        path.display()
+    );
+    path
+}
+
+/// A fresh directory.
+pub fn temp_dir() -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "xfollow-cli-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub struct Emulator {
+    child: Child,
+    pub base: String,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        Self::spawn(&[])
+    }
+
+    /// The demo world with `patch` merged into its top-level objects (arrays replaced).
+    pub fn start_with(patch: Value) -> Emulator {
+        let mut world: Value = serde_json::from_str(
+            &std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap(),
+        )
+        .unwrap();
+        for (k, v) in patch.as_object().unwrap() {
+            match (
+                world.get_mut(k).and_then(Value::as_object_mut),
+                v.as_object(),
+            ) {
+                (Some(dst), Some(src)) => {
+                    for (k2, v2) in src {
+                        dst.insert(k2.clone(), v2.clone());
+                    }
+                }
+                _ => world[k] = v.clone(),
+            }
+        }
+        let file = temp_dir().join("world.json");
+        std::fs::write(&file, world.to_string()).unwrap();
+        Self::spawn(&["--config", file.to_str().unwrap()])
+    }
+
+    /// The demo world whose apps also accept `redirect` as a redirect URI.
+    pub fn with_redirect(redirect: &str) -> Emulator {
+        let world: Value = serde_json::from_str(
+            &std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap(),
+        )
+        .unwrap();
+        let mut apps = world["apps"].clone();
+        for a in apps.as_array_mut().unwrap() {
+            a["redirect_uris"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!(redirect));
+        }
+        Self::start_with(json!({ "apps": apps }))
+    }
+
+    pub fn start_tls() -> Emulator {
+        let ca = temp_dir().join("ca.pem");
+        let mut e = Self::spawn(&["--tls", "--ca-out", ca.to_str().unwrap()]);
+        e.ca_file = Some(ca);
+        e
+    }
+
+    fn spawn(extra: &[&str]) -> Emulator {
+        let mut child = Command::new(emulator_path())
+            .args(["--port", "0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = reader.read_to_end(&mut sink);
+        });
+        Emulator {
+            child,
+            base,
+            ca_file: None,
+        }
+    }
+
+    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let agent = agent(self.ca_file.as_deref());
+        let url = format!("{}/__emulator/{path}", self.base);
+        let mut r = match body {
+            Some(b) => agent
+                .post(&url)
+                .content_type("application/json")
+                .send(b.to_string()),
+            None if method == "GET" => agent.get(&url).call(),
+            None => agent.post(&url).send_empty(),
+        }
+        .unwrap();
+        let text = r.body_mut().read_to_string().unwrap();
+        assert_eq!(r.status().as_u16(), 200, "admin {path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub fn state(&self) -> Value {
+        self.admin("GET", "state", None)
+    }
+    pub fn advance(&self, seconds: i64) {
+        self.admin("POST", "clock", Some(json!({ "advance_seconds": seconds })));
+    }
+    pub fn fault(&self, f: Value) {
+        self.admin("POST", "faults", Some(f));
+    }
+    pub fn follows(&self, source: &str, target: &str) -> bool {
+        self.edge("follows", source, target)
+    }
+    pub fn pending(&self, source: &str, target: &str) -> bool {
+        self.edge("pending", source, target)
+    }
+    fn edge(&self, which: &str, source: &str, target: &str) -> bool {
+        self.state()[which]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["source"] == source && e["target"] == target)
+    }
+    pub fn user_follows_24h(&self, user: &str) -> u64 {
+        self.state()["counters"]["users"][user]["follows_24h"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP agent that follows no redirect (a browser's first step), trusting `ca` if given.
+pub fn agent(ca: Option<&Path>) -> ureq::Agent {
+    let mut c = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(20)));
+    if let Some(ca) = ca {
+        let pem = std::fs::read(ca).unwrap();
+        let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+            .filter_map(|i| match i {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        c = c.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)))
+                .build(),
+        );
+    }
+    c.build().new_agent()
+}
+
+/// GET `url` as a browser would, without following a redirect: status, `location`, body.
+pub fn browse(url: &str) -> (u16, Option<String>, String) {
+    let mut r = agent(None).get(url).call().unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    (r.status().as_u16(), loc, body)
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One user's home: the profile and state directories of every run in it.
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home { dir: temp_dir() }
+    }
+    pub fn profile_dir(&self) -> PathBuf {
+        self.dir.join("config/xfollow")
+    }
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.join("state/xfollow")
+    }
+
+    /// `xfollow ARGS` with only this home's variables (and `envs`) set.
+    pub fn cmd(&self, args: &[&str], envs: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_xfollow"));
+        c.env_clear()
+            .env("HOME", &self.dir)
+            .env("XDG_CONFIG_HOME", self.dir.join("config"))
+            .env("XDG_STATE_HOME", self.dir.join("state"))
+            .env("RUST_BACKTRACE", "0")
+            .args(args)
+            .stdin(Stdio::null());
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
+        Run::from(self.cmd(args, envs).output().unwrap())
+    }
+
+    /// Runs with `input` on stdin.
+    pub fn run_with_input(&self, args: &[&str], envs: &[(&str, &str)], input: &str) -> Run {
+        let mut child = self
+            .cmd(args, envs)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    }
+
+    /// `xfollow --base-url BASE login --no-browser` (OAuth 2.0 PKCE), the test playing the
+    /// browser: it fetches the printed authorize URL (the emulator approves at once as
+    /// `as_user`) and delivers the redirect to the receiver.
+    pub fn login_pkce(&self, emu: &Emulator, redirect: &str, profile: &str, as_user: &str) -> Run {
+        let mut child = self
+            .cmd(
+                &[
+                    "--base-url",
+                    &emu.base,
+                    "--profile",
+                    profile,
+                    "--json",
+                    "login",
+                    "--no-browser",
+                ],
+                &[
+                    ("X_CLIENT_ID", "demo-client-id"),
+                    ("X_REDIRECT_URI", redirect),
+                ],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let first = read_line(&mut out);
+        let url = serde_json::from_str::<Value>(&first).unwrap()["authorize_url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no authorize_url in {first:?}"))
+            .to_owned();
+        let (status, location, _) = browse(&format!("{url}&as_user={as_user}"));
+        assert_eq!(status, 302);
+        let location = location.unwrap();
+        assert!(location.starts_with(&format!("{redirect}?")), "{location}");
+        let (status, _, page) = browse(&location);
+        assert_eq!(status, 200, "{page}");
+        finish(child, out, first)
+    }
+
+    /// `xfollow login --oauth1 --no-browser`, the test reading the PIN from the emulator's
+    /// authorize page (approving as `as_user`) and typing it.
+    pub fn login_pin(&self, emu: &Emulator, profile: &str, as_user: &str) -> Run {
+        let mut child = self
+            .cmd(
+                &[
+                    "--base-url",
+                    &emu.base,
+                    "--profile",
+                    profile,
+                    "login",
+                    "--oauth1",
+                    "--no-browser",
+                ],
+                &[
+                    ("X_CONSUMER_KEY", "demo-consumer-key"),
+                    ("X_CONSUMER_SECRET", "demo-consumer-secret"),
+                ],
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let first = read_line(&mut out);
+        let url = first.trim();
+        assert!(
+            url.starts_with(&format!("{}/oauth/authorize?oauth_token=", emu.base)),
+            "{url}"
+        );
+        let (status, _, page) = browse(&format!("{url}&as_user={as_user}"));
+        assert_eq!(status, 200, "{page}");
+        let pin = page
+            .split("<code id=\"pin\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap_or_else(|| panic!("no PIN in {page}"))
+            .to_owned();
+        type_line(child.stdin.take().unwrap(), &pin);
+        finish(child, out, first)
+    }
+}
+
+fn read_line(r: &mut BufReader<ChildStdout>) -> String {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "the login printed nothing");
+    line
+}
+
+fn type_line(mut stdin: ChildStdin, line: &str) {
+    stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+}
+
+fn finish(mut child: Child, mut out: BufReader<ChildStdout>, first: String) -> Run {
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: first + &rest,
+        stderr: err,
+    }
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<std::process::Output> for Run {
+    fn from(o: std::process::Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(o.stdout).unwrap(),
+            stderr: String::from_utf8(o.stderr).unwrap(),
+        }
+    }
+}
+
+impl Run {
+    /// stdout, one JSON object per line.
+    pub fn json(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+            .collect()
+    }
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn expect(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "exit code; run: {self:#?}");
+        self
+    }
+}
