@@ -256,7 +256,7 @@ pub struct PlanRunArgs {
     /// The plan's name
     pub name: String,
     /// At most N requests per hour or day: N/hour or N/day (default: 400/day, X's follow cap)
-    #[arg(long, value_name = "N/hour|N/day")]
+    #[arg(long, value_name = "N/hour|N/day", allow_hyphen_values = true)]
     pub pace: Option<String>,
     /// Return after this many seconds, whatever is left (1 to 2592000)
     #[arg(long, value_name = "S",
