@@ -310,5 +310,15 @@ mod tests {
         for secret in ["pw-123", "pw-456", "cs-789", "cs-000"] {
             assert!(!shown.contains(secret), "{shown}");
         }
+        let cli = Cli::try_parse_from([
+            "xfollow",
+            "plan",
+            "list",
+            "--store",
+            "redis://:pw-321@h:6379",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("pw-321"), "{shown}");
     }
 }
