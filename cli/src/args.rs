@@ -21,7 +21,8 @@ pub const MAX_PAGE_SIZE: u32 = xfollow::MAX_PAGE_SIZE;
         3 rate-limited or out of daily quota; 4 authentication (log in again); 130 interrupted.",
     after_help = "Environment: X_API_BASE_URL, X_OAUTH2_ACCESS_TOKEN, X_CONSUMER_KEY, \
         X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET, X_CLIENT_ID, X_CLIENT_SECRET, \
-        X_REDIRECT_URI, X_QUOTA, XFOLLOW_PROFILE, XDG_CONFIG_HOME, XDG_STATE_HOME."
+        X_REDIRECT_URI, X_QUOTA, XFOLLOW_PROFILE, XFOLLOW_PLAN_STORE, XDG_CONFIG_HOME, \
+        XDG_STATE_HOME."
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -462,6 +462,34 @@ fn a_rate_limit_with_max_seconds_exits_3_with_the_time_it_frees() {
 }
 
 #[test]
+fn the_daily_cap_with_max_seconds_exits_3_with_the_time_it_frees() {
+    // One follow per user and day.
+    let emu = Emulator::start_with(json!({"limits": {"follows_per_user_day": 1}}));
+    let home = Home::new();
+    plan(&home, &emu, &["create", "capped"]).expect(0);
+    plan(&home, &emu, &["add", "capped", BOB, ERIN]).expect(0);
+    let now = emu.state()["now"].as_i64().unwrap();
+    let r = plan(
+        &home,
+        &emu,
+        &["run", "capped", "--pace", FAST, "--max-seconds", "2"],
+    );
+    r.expect(3);
+    let lines = r.json();
+    let summary = &lines[lines.len() - 2];
+    assert_eq!(summary["stop"], "deadline");
+    assert_eq!(counts(summary), [1, 1, 0, 0, 0, 2]);
+    let frees = summary["frees_at"].as_i64().unwrap();
+    assert!(
+        frees > now + 86_000 && frees <= now + 86_401,
+        "{frees} vs {now}"
+    );
+    assert_eq!(lines.last().unwrap()["error"]["frees_at"], frees);
+    assert!(emu.follows(ALICE, BOB));
+    assert!(!emu.follows(ALICE, ERIN));
+}
+
+#[test]
 fn an_interrupted_run_exits_130_and_the_next_run_resumes() {
     let emu = Emulator::start();
     let home = Home::new();
