@@ -683,6 +683,15 @@ fn a_store_given_to_create_is_remembered_until_the_plan_is_dropped() {
     let l = plan(&home, &emu, &["list"]).json();
     assert_eq!(l.len(), 1);
     plan(&home, &emu, &["status", "away"]).expect(2);
+    // memory: keeps a plan for one process: a warning, and nothing remembered.
+    let r = plan(&home, &emu, &["create", "brief", "--store", "memory:"]);
+    r.expect(0);
+    assert_eq!(
+        r.stderr,
+        "xfollow: warning: a memory: store keeps the plan for this process only\n"
+    );
+    assert_eq!(r.json()[0]["store"], "memory:");
+    plan(&home, &emu, &["status", "brief"]).expect(2);
     // A Redis password never shows.
     let r = plan(
         &home,
