@@ -21,7 +21,8 @@ pub const MAX_PAGE_SIZE: u32 = xfollow::MAX_PAGE_SIZE;
         3 rate-limited or out of daily quota; 4 authentication (log in again); 130 interrupted.",
     after_help = "Environment: X_API_BASE_URL, X_OAUTH2_ACCESS_TOKEN, X_CONSUMER_KEY, \
         X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET, X_CLIENT_ID, X_CLIENT_SECRET, \
-        X_REDIRECT_URI, X_QUOTA, XFOLLOW_PROFILE, XDG_CONFIG_HOME, XDG_STATE_HOME."
+        X_REDIRECT_URI, X_QUOTA, XFOLLOW_PROFILE, XFOLLOW_PLAN_STORE, XDG_CONFIG_HOME, \
+        XDG_STATE_HOME."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -83,6 +84,8 @@ pub enum Command {
     Followers(ListArgs),
     /// List the accounts a user follows (default: you), every page
     Following(ListArgs),
+    /// Follow plans: named, durable lists of follows and unfollows, run at a pace
+    Plan(PlanArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write every page (xfollow.1, xfollow-SUBCOMMAND.1) to DIR
@@ -182,6 +185,98 @@ pub struct ListArgs {
     pub page_size: u32,
 }
 
+/// Longest `--max-seconds` of a plan run: 30 days.
+pub const MAX_RUN_SECS: u64 = 30 * 86_400;
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Plan store: sqlite:PATH, redis://..., rediss://... or memory: (default: the store given
+    /// to `plan create`, else sqlite:$XDG_STATE_HOME/xfollow/plans.sqlite)
+    #[arg(
+        long,
+        global = true,
+        env = "XFOLLOW_PLAN_STORE",
+        value_name = "URL",
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub store: Option<Secret>,
+    #[command(subcommand)]
+    pub command: PlanCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Create a plan for the authenticated user (or open it when it exists)
+    Create(PlanName),
+    /// Add follows (or unfollows) of ids or @usernames; - reads them from stdin
+    Add(PlanAddArgs),
+    /// Add an unfollow of everyone you follow who does not follow you back
+    UnfollowNonFollowers(PlanKeepArgs),
+    /// Add a follow of everyone who follows you and whom you do not follow
+    FollowBack(PlanName),
+    /// Run a plan: send its queued intents at a pace
+    Run(PlanRunArgs),
+    /// A plan's counts by state (and, with --intents, every intent)
+    Status(PlanStatusArgs),
+    /// Every plan of the store, with its counts
+    List,
+    /// Delete a plan and its intents
+    Drop(PlanName),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanName {
+    /// The plan's name: 1 to 64 of A-Z, a-z, 0-9, _, - and .
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanAddArgs {
+    /// The plan's name
+    pub name: String,
+    /// Add unfollows instead of follows
+    #[arg(long)]
+    pub unfollow: bool,
+    /// User ids or @usernames; - reads them from stdin, one per line
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanKeepArgs {
+    /// The plan's name
+    pub name: String,
+    /// A file of ids or @usernames (one per line) never to unfollow
+    #[arg(long, value_name = "FILE")]
+    pub keep: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanRunArgs {
+    /// The plan's name
+    pub name: String,
+    /// At most N requests per hour or day: N/hour or N/day (default: 400/day, X's follow cap)
+    #[arg(long, value_name = "N/hour|N/day", allow_hyphen_values = true)]
+    pub pace: Option<String>,
+    /// Return after this many seconds, whatever is left (1 to 2592000)
+    #[arg(long, value_name = "S",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_RUN_SECS))]
+    pub max_seconds: Option<u64>,
+    /// Print what would be sent; send nothing and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanStatusArgs {
+    /// The plan's name
+    pub name: String,
+    /// Also every intent with its state (and its failure)
+    #[arg(long)]
+    pub intents: bool,
+}
+
 /// Values that may carry a secret (a client secret, a password in a URL) are kept as
 /// [`Secret`]s, so that no `Debug` of the arguments shows them.
 fn secret(s: &str) -> Result<Secret, std::convert::Infallible> {
@@ -216,5 +311,15 @@ mod tests {
         for secret in ["pw-123", "pw-456", "cs-789", "cs-000"] {
             assert!(!shown.contains(secret), "{shown}");
         }
+        let cli = Cli::try_parse_from([
+            "xfollow",
+            "plan",
+            "list",
+            "--store",
+            "redis://:pw-321@h:6379",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("pw-321"), "{shown}");
     }
 }

@@ -61,6 +61,8 @@ pub struct Failure {
     pub exit: Exit,
     pub message: String,
     pub error: Option<xfollow::Error>,
+    /// When the limit that stopped the run frees (Unix seconds), when no error carries it.
+    pub frees: Option<i64>,
 }
 
 impl Failure {
@@ -70,6 +72,7 @@ impl Failure {
             exit: Exit::Usage,
             message: format!("{what}: {message}"),
             error: None,
+            frees: None,
         }
     }
 
@@ -79,6 +82,7 @@ impl Failure {
             exit,
             message: message.into(),
             error: None,
+            frees: None,
         }
     }
 
@@ -88,12 +92,13 @@ impl Failure {
             exit: Exit::of(e.kind()),
             message: format!("{what}: {}", describe(&e)),
             error: Some(e),
+            frees: None,
         }
     }
 
     /// When the limit that stopped this run frees (Unix seconds), if known.
     pub fn frees_at(&self) -> Option<i64> {
-        self.error.as_ref().and_then(frees_at)
+        self.error.as_ref().and_then(frees_at).or(self.frees)
     }
 }
 
@@ -103,6 +108,7 @@ impl From<xfollow::Error> for Failure {
             exit: Exit::of(e.kind()),
             message: describe(&e),
             error: Some(e),
+            frees: None,
         }
     }
 }

@@ -13,6 +13,7 @@ use xfollow::Cancel;
 use crate::failure::Exit;
 
 static CANCEL: OnceLock<Cancel> = OnceLock::new();
+static RUN_SWITCH: OnceLock<Cancel> = OnceLock::new();
 static IN_RUN: AtomicBool = AtomicBool::new(false);
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -21,9 +22,16 @@ pub fn cancel() -> Cancel {
     CANCEL.get_or_init(Cancel::new).clone()
 }
 
+/// The switch the first Ctrl-C turns on: a plan runner built with it stops between intents
+/// and wakes from its waits, while the client's request in flight finishes.
+pub fn run_switch() -> Cancel {
+    RUN_SWITCH.get_or_init(Cancel::new).clone()
+}
+
 /// Installs the handler (once).
 pub fn install() {
     let c = cancel();
+    let run = run_switch();
     // Failing to install leaves the default: the signal ends the process.
     let installed = ctrlc::set_handler(move || {
         if !IN_RUN.load(Ordering::SeqCst) {
@@ -32,6 +40,7 @@ pub fn install() {
         if STOP.swap(true, Ordering::SeqCst) {
             c.cancel();
         } else {
+            run.cancel();
             eprintln!("xfollow: stopping after the request in flight (Ctrl-C again to abort it)");
         }
     });

@@ -46,6 +46,9 @@ pub fn error_json(f: &Failure) -> Value {
         "exit": f.exit.code(),
         "message": f.message,
     });
+    if let Some(t) = f.frees {
+        v["frees_at"] = json!(t);
+    }
     if let Some(e) = &f.error {
         v["kind"] = json!(kind_name(e.kind()));
         if let Some(s) = e.http_status() {

@@ -59,7 +59,7 @@ pub fn collect(args: &[String], stdin: &mut impl BufRead) -> Result<Vec<Target>,
                 return Err(Failure::usage("TARGET -", "stdin can be read only once"));
             }
             read_stdin = true;
-            read_lines(stdin, &mut out)?;
+            read_lines(stdin, &mut out, "stdin", MAX_TARGETS)?;
         } else {
             out.push(Target::parse(a).ok_or_else(|| bad_target("TARGET", a))?);
         }
@@ -73,23 +73,40 @@ pub fn collect(args: &[String], stdin: &mut impl BufRead) -> Result<Vec<Target>,
     Ok(out)
 }
 
-fn read_lines(stdin: &mut impl BufRead, out: &mut Vec<Target>) -> Result<(), Failure> {
+/// The targets of a file (as stdin's: one per line, blank lines and `#` comments skipped),
+/// at most `max`; errors name the file and the line.
+pub fn from_file(path: &std::path::Path, what: &str, max: usize) -> Result<Vec<Target>, Failure> {
+    let shown = format!("{what} {}", path.display());
+    let f = std::fs::File::open(path)
+        .map_err(|e| Failure::usage(&shown, format!("cannot read it: {e}")))?;
+    let mut out = Vec::new();
+    read_lines(&mut std::io::BufReader::new(f), &mut out, &shown, max)?;
+    Ok(out)
+}
+
+/// Reads targets from `input` (`what` names it in errors), at most `max` in `out`.
+fn read_lines(
+    input: &mut impl BufRead,
+    out: &mut Vec<Target>,
+    what: &str,
+    max: usize,
+) -> Result<(), Failure> {
     let mut n = 0usize;
     loop {
         n += 1;
         let mut line = Vec::new();
         // One byte past the bound tells an over-long line from one that fits.
-        let read = stdin
+        let read = input
             .by_ref()
             .take((MAX_LINE + 1) as u64)
             .read_until(b'\n', &mut line)
-            .map_err(|e| Failure::usage("stdin", format!("cannot read it: {e}")))?;
+            .map_err(|e| Failure::usage(what, format!("cannot read it: {e}")))?;
         if read == 0 {
             return Ok(());
         }
         if line.len() > MAX_LINE && line.last() != Some(&b'\n') {
             return Err(Failure::usage(
-                format!("stdin line {n}"),
+                format!("{what} line {n}"),
                 format!("longer than {MAX_LINE} bytes"),
             ));
         }
@@ -98,12 +115,13 @@ fn read_lines(stdin: &mut impl BufRead, out: &mut Vec<Target>) -> Result<(), Fai
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        out.push(Target::parse(t).ok_or_else(|| bad_target(&format!("stdin line {n}"), t))?);
-        if out.len() > MAX_TARGETS {
-            return Err(Failure::usage(
-                "TARGET",
-                format!("at most {MAX_TARGETS} targets in one run"),
-            ));
+        out.push(Target::parse(t).ok_or_else(|| bad_target(&format!("{what} line {n}"), t))?);
+        if out.len() > max {
+            return Err(if what == "stdin" {
+                Failure::usage("TARGET", format!("at most {max} targets in one run"))
+            } else {
+                Failure::usage(what, format!("at most {max} targets"))
+            });
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod following;
 pub mod login;
 pub mod logout;
 pub mod man;
+pub mod plan;
 pub mod status;
 pub mod unfollow;
 pub mod whoami;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Status => status::run(g, out),
         Command::Followers(a) => followers::run(g, out, &a),
         Command::Following(a) => following::run(g, out, &a),
+        Command::Plan(a) => plan::run(g, out, &a),
         Command::Completions(a) => completions::run(&a),
         Command::Man(a) => man::run(&a),
     }

@@ -169,6 +169,14 @@ impl Emulator {
     pub fn fault(&self, f: Value) {
         self.admin("POST", "faults", Some(f));
     }
+    /// The request log's entries (`method`, `path`, `source`, `target`, `status`), oldest
+    /// first (the first page: enough for a test).
+    pub fn requests(&self) -> Vec<Value> {
+        self.admin("GET", "requests", None)["requests"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
     pub fn follows(&self, source: &str, target: &str) -> bool {
         self.edge("follows", source, target)
     }

@@ -1,0 +1,29 @@
+//! `xfollow plan drop NAME`: deletes the plan and its intents (and forgets its store).
+
+use serde_json::json;
+use xfollow::Secret;
+
+use super::{failure, store_of, stores};
+use crate::failure::{Exit, Failure};
+use crate::output::Out;
+
+pub fn run(out: Out, given: Option<&Secret>, name: &str) -> Result<Exit, Failure> {
+    let (store, url) = store_of(given, name)?;
+    let dropped = store
+        .drop_plan(name)
+        .map_err(|e| failure(&format!("plan {name}"), e))?;
+    if !dropped {
+        return Err(Failure::usage(
+            format!("plan {name}"),
+            format!("no such plan in {}", stores::shown(&url)),
+        ));
+    }
+    if given.is_none() || stores::load()?.stores.get(name) == Some(&url) {
+        stores::forget(name)?;
+    }
+    out.emit(
+        &format!("dropped plan {name}"),
+        json!({ "plan": name, "dropped": true, "store": stores::shown(&url) }),
+    );
+    Ok(Exit::Ok)
+}

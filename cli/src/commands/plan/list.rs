@@ -1,0 +1,65 @@
+//! `xfollow plan list`: every plan of the store (given, else the default one) with its
+//! counts, then, without `--store`, the plans created in stores of their own.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use xfollow::plan::PlanStore;
+use xfollow::Secret;
+
+use super::{counts_line, failure, put_counts, stores};
+use crate::failure::{Exit, Failure};
+use crate::output::Out;
+
+pub fn run(out: Out, given: Option<&Secret>) -> Result<Exit, Failure> {
+    let url = stores::url(given, None)?;
+    let store = stores::open(&url)?;
+    let names = store
+        .plans()
+        .map_err(|e| failure(&format!("--store {}", stores::shown(&url)), e))?;
+    for n in &names {
+        show(out, &store, &url, n)?;
+    }
+    if given.is_none() {
+        // Remembered plans elsewhere, grouped by store so that each is opened once.
+        let mut by_store: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, u) in stores::load()?.stores {
+            if u != url {
+                by_store.entry(u).or_default().push(name);
+            }
+        }
+        for (u, names) in by_store {
+            let other = stores::open(&u)?;
+            let present = other
+                .plans()
+                .map_err(|e| failure(&format!("--store {}", stores::shown(&u)), e))?;
+            for n in names.iter().filter(|n| present.contains(n)) {
+                show(out, &other, &u, n)?;
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn show(out: Out, store: &PlanStore, url: &str, name: &str) -> Result<(), Failure> {
+    let plan = store
+        .plan(name)
+        .map_err(|e| failure(&format!("plan {name}"), e))?;
+    let counts = super::counts(&plan)?;
+    let mut v = json!({
+        "plan": name,
+        "source_user_id": plan.source_user_id(),
+        "store": stores::shown(url),
+    });
+    put_counts(&mut v, &counts);
+    out.emit(
+        &format!(
+            "{name} (user {}, {}): {}",
+            plan.source_user_id(),
+            stores::shown(url),
+            counts_line(&counts)
+        ),
+        v,
+    );
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! `xfollow plan status NAME [--intents]`: the plan's counts by state, from the store (any
+//! process sees the same); with `--intents`, every intent with its state and failure.
+
+use serde_json::{json, Value};
+use xfollow::plan::{IntentRecord, Target};
+use xfollow::Secret;
+
+use super::{action_name, counts_line, failure, open, put_counts, stores};
+use crate::args::PlanStatusArgs;
+use crate::failure::{Exit, Failure};
+use crate::output::{kind_name, Out};
+
+pub fn run(out: Out, given: Option<&Secret>, a: &PlanStatusArgs) -> Result<Exit, Failure> {
+    let (plan, url) = open(given, &a.name)?;
+    let counts = super::counts(&plan)?;
+    let mut v = json!({
+        "plan": a.name,
+        "source_user_id": plan.source_user_id(),
+        "store": stores::shown(&url),
+    });
+    put_counts(&mut v, &counts);
+    let mut human = format!(
+        "plan {} (user {}, {}): {}",
+        a.name,
+        plan.source_user_id(),
+        stores::shown(&url),
+        counts_line(&counts)
+    );
+    if a.intents {
+        let mut records = plan
+            .intents()
+            .map_err(|e| failure(&format!("plan {}", a.name), e))?;
+        records.sort_by_key(|r| (action_name(&r.intent), r.intent.target.to_string()));
+        for r in &records {
+            human.push('\n');
+            human.push_str(&intent_row(r));
+        }
+        v["intents"] = Value::Array(records.iter().map(intent_json).collect());
+    }
+    out.emit(&human, v);
+    Ok(Exit::Ok)
+}
+
+fn intent_row(r: &IntentRecord) -> String {
+    let mut s = format!(
+        "{:<8} {:<9} {}",
+        r.state.as_str(),
+        action_name(&r.intent),
+        r.intent.target
+    );
+    if let (Target::Username(_), Some(id)) = (&r.intent.target, &r.resolved_id) {
+        s.push_str(&format!(" ({id})"));
+    }
+    if let Some(f) = &r.failure {
+        s.push_str(&format!(": {}", f.message));
+    }
+    s
+}
+
+fn intent_json(r: &IntentRecord) -> Value {
+    let mut v = json!({
+        "action": action_name(&r.intent),
+        "target": r.intent.target.to_string(),
+        "state": r.state.as_str(),
+        "resolved_id": r.resolved_id,
+    });
+    if let Some(f) = &r.failure {
+        v["error"] = json!({ "kind": kind_name(f.kind), "message": f.message });
+    }
+    v
+}
