@@ -3,6 +3,7 @@
 
 pub mod hostile_tls;
 pub mod proxies;
+pub mod test_ca;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
