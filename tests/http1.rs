@@ -212,8 +212,8 @@ fn no_answer_at_all_is_a_lost_connection() {
 #[test]
 fn https_keeps_its_connection_alive() {
     let e = Emulator::start_tls();
-    let c = Client::builder()
-        .base_url(e.base.clone())
+    let c = e
+        .builder()
         .oauth2_token(ALICE_OAUTH2)
         .ca_file(e.ca_file.clone())
         .build()

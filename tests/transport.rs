@@ -393,8 +393,8 @@ fn gzip_off_asks_for_identity_and_still_decodes_gzip() {
 fn https_with_an_extra_ca_file() {
     let e = Emulator::start_tls();
     assert!(e.base.starts_with("https://127.0.0.1:"), "{}", e.base);
-    let c = Client::builder()
-        .base_url(e.base.clone())
+    let c = e
+        .builder()
         .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
         .ca_file(e.ca_file.clone())
         .build()
@@ -407,11 +407,7 @@ fn https_with_an_extra_ca_file() {
 fn certificates_are_always_verified() {
     let e = Emulator::start_tls();
     // Without the emulator's CA its certificate is refused: nothing is sent.
-    let c = Client::builder()
-        .base_url(e.base.clone())
-        .oauth2_token(ALICE_OAUTH2)
-        .build()
-        .unwrap();
+    let c = e.builder().oauth2_token(ALICE_OAUTH2).build().unwrap();
     let err = c.follow(Some(ALICE), BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert!(
@@ -483,8 +479,8 @@ fn a_refused_certificate_behind_a_proxy_never_sent_the_request() {
     use support::proxies::connect_proxy;
     let e = Emulator::start_tls();
     let (port, _rx) = connect_proxy();
-    let c = Client::builder()
-        .base_url(e.base.clone())
+    let c = e
+        .builder()
         .oauth2_token(ALICE_OAUTH2)
         .proxy(Some(format!("http://127.0.0.1:{port}")))
         .build()
