@@ -29,9 +29,7 @@ class ThreadsTest < Minitest::Test
     emu = self.class.crowd
     emu.reset
     before = emu.follows
-    client = Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                    access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                    base_url: emu.base_url)
+    client = alice_client(emu.base_url)
     queue = Queue.new
     TARGETS.each { |t| queue << t }
     queue.close
@@ -65,9 +63,7 @@ class ThreadsTest < Minitest::Test
     emu = self.class.crowd
     emu.reset
     emu.fault(FOLLOW_ROUTE, "delay", delay_ms: 1500)
-    client = Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                    access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                    base_url: emu.base_url)
+    client = alice_client(emu.base_url)
     ticks = 0
     slow = Thread.new { client.follow(BOB) }
     ticker = Thread.new do
@@ -90,9 +86,7 @@ class ThreadsTest < Minitest::Test
     emu = self.class.crowd
     emu.reset
     emu.fault(FOLLOW_ROUTE, "delay", delay_ms: 500)
-    client = Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                    access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                    base_url: emu.base_url)
+    client = alice_client(emu.base_url)
     caller = Thread.new { client.follow(BOB) }
     sleep 0.1 until emu.state.dig("counters", "users", ALICE, "follow_requests") == 1
     client.close # must not free the handle under the running call
