@@ -345,9 +345,7 @@ fn cancel_from_another_thread_ends_a_wait() {
 #[test]
 fn the_default_ledger_is_memory_with_x_caps() {
     let e = Emulator::start();
-    let c = e
-        .builder()
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(e.base.clone())
         .client_id(Some(format!("default-ledger-{}", std::process::id())))
         .build()
         .unwrap();
@@ -524,8 +522,7 @@ fn oauth2_clients_count_under_their_client_id() {
     let e = Emulator::start();
     let dir = TempDir::new("limits");
     let mk = |id: Option<&str>| {
-        e.builder()
-            .oauth2_token(ALICE_OAUTH2)
+        alice_at(e.base.clone())
             .client_id(id.map(str::to_owned))
             .quota(sqlite_url(&dir))
             .build()
