@@ -36,10 +36,14 @@ ALICE_OAUTH2 = "alice-demo-oauth2-token"
 BOB_OAUTH2_READONLY = "bob-demo-oauth2-readonly"
 
 
-def alice_client(base_url: str, consumer_secret: str = CONSUMER_SECRET, **kw):
-    """Alice's OAuth 1.0a client of the demo app, on base_url."""
+def alice_client(base_url: str, consumer_secret: str = CONSUMER_SECRET, *, auth: str = "oauth1",
+                 **kw):
+    """Alice's client of the demo app on base_url: OAuth 1.0a, or with auth="oauth2" her
+    OAuth 2.0 token."""
     import xfollow
 
+    if auth == "oauth2":
+        return xfollow.Client.oauth2(ALICE_OAUTH2, base_url=base_url, **kw)
     return xfollow.Client.oauth1(
         CONSUMER_KEY, consumer_secret, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=base_url, **kw
     )

@@ -39,11 +39,7 @@ def _pending(emulator: Emulator) -> set:
 
 @pytest.fixture(params=["oauth1", "oauth2"])
 def alice(request, emulator):
-    if request.param == "oauth1":
-        client = alice_client(emulator.base_url)
-    else:
-        client = xfollow.Client.oauth2(ALICE_OAUTH2, base_url=emulator.base_url)
-    with client:
+    with alice_client(emulator.base_url, auth=request.param) as client:
         yield client
 
 

@@ -13,7 +13,6 @@ import pytest
 import xfollow
 from conftest import (
     ALICE,
-    ALICE_OAUTH2,
     BOB,
     BOB_OAUTH2_READONLY,
     DAVE,
@@ -54,11 +53,7 @@ def crowd(tmp_path_factory) -> Iterator[Emulator]:
 @pytest.fixture(params=["oauth1", "oauth2"])
 def crowd_client(request, crowd: Emulator) -> Iterator[xfollow.Client]:
     crowd.reset()
-    if request.param == "oauth1":
-        c = alice_client(crowd.base_url)
-    else:
-        c = xfollow.Client.oauth2(ALICE_OAUTH2, base_url=crowd.base_url)
-    with c:
+    with alice_client(crowd.base_url, auth=request.param) as c:
         yield c
 
 
