@@ -22,9 +22,7 @@ const ALL: [Hostile; 4] = [
 ];
 
 fn client(base: &str, ca: PathBuf, proxy: Option<String>) -> Client {
-    Client::builder()
-        .base_url(base)
-        .oauth2_token(ALICE_OAUTH2)
+    alice_at(base)
         .ca_file(Some(ca))
         .proxy(proxy)
         .timeout(TIMEOUT)
@@ -182,7 +180,8 @@ fn assert_cancelled_in_flight(
         assert_eq!(err.may_have_reached_server(), sent, "{what}: {err:?}");
         // Not "while waiting to retry": the attempt itself was ended.
         assert!(
-            err.to_string().starts_with("cancelled after 1 attempt(s); last: "),
+            err.to_string()
+                .starts_with("cancelled after 1 attempt(s); last: "),
             "{what}: {err}"
         );
         assert!(
@@ -201,9 +200,7 @@ fn cancel_ends_a_request_in_flight_on_a_direct_connection() {
         (Hostile::TrickleAnswer, true),
     ] {
         let (base, ca) = hostile_server(how);
-        let c = Client::builder()
-            .base_url(&base)
-            .oauth2_token(ALICE_OAUTH2)
+        let c = alice_at(&base)
             .ca_file(Some(ca))
             .timeout(Duration::from_secs(10))
             .build()
@@ -220,9 +217,7 @@ fn cancel_ends_a_request_in_flight_on_a_direct_connection() {
         let held: Vec<_> = listener.incoming().collect();
         drop(held);
     });
-    let c = Client::builder()
-        .base_url(&base)
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(&base)
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();

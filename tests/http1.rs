@@ -26,12 +26,7 @@ fn with_length(body: &[u8]) -> Vec<u8> {
 }
 
 fn client(base: String) -> Client {
-    Client::builder()
-        .base_url(base)
-        .oauth2_token(ALICE_OAUTH2)
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap()
+    alice_at(base).retry(RetryPolicy::never()).build().unwrap()
 }
 
 /// The connection index of each of `n` requests the server read.
@@ -212,9 +207,7 @@ fn no_answer_at_all_is_a_lost_connection() {
 #[test]
 fn https_keeps_its_connection_alive() {
     let e = Emulator::start_tls();
-    let c = Client::builder()
-        .base_url(e.base.clone())
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(e.base.clone())
         .ca_file(e.ca_file.clone())
         .build()
         .unwrap();
@@ -261,9 +254,7 @@ fn accepted_over_tls(e: &Emulator) -> u64 {
 fn a_proxied_client_tunnels_through_its_proxy() {
     let e = Emulator::start();
     let (port, rx) = connect_proxy();
-    let c = e
-        .builder()
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(e.base.clone())
         .proxy(Some(format!("http://127.0.0.1:{port}")))
         .build()
         .unwrap();
@@ -282,9 +273,7 @@ fn a_socks5_proxied_client_tunnels_through_its_proxy() {
     let e = Emulator::start();
     let (port, rx) = socks5_proxy();
     for scheme in ["socks5", "socks5h", "socks"] {
-        let c = e
-            .builder()
-            .oauth2_token(ALICE_OAUTH2)
+        let c = alice_at(e.base.clone())
             .proxy(Some(format!("{scheme}://127.0.0.1:{port}")))
             .build()
             .unwrap();
@@ -333,9 +322,7 @@ fn invalid_utf8_in_an_answer_is_a_protocol_error_and_not_retried() {
     let bad = with_length(b"{\"data\":\"\xff\xfe\"}");
     // Enough answers for three attempts: only the first may be asked for.
     let (base, rx) = scripted_server(vec![vec![bad.clone()], vec![bad.clone()], vec![bad]]);
-    let c = Client::builder()
-        .base_url(base)
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(base)
         .retry(RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(1),

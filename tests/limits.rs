@@ -345,9 +345,7 @@ fn cancel_from_another_thread_ends_a_wait() {
 #[test]
 fn the_default_ledger_is_memory_with_x_caps() {
     let e = Emulator::start();
-    let c = Client::builder()
-        .base_url(e.base.clone())
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(e.base.clone())
         .client_id(Some(format!("default-ledger-{}", std::process::id())))
         .build()
         .unwrap();
@@ -524,9 +522,7 @@ fn oauth2_clients_count_under_their_client_id() {
     let e = Emulator::start();
     let dir = TempDir::new("limits");
     let mk = |id: Option<&str>| {
-        Client::builder()
-            .base_url(e.base.clone())
-            .oauth2_token(ALICE_OAUTH2)
+        alice_at(e.base.clone())
             .client_id(id.map(str::to_owned))
             .quota(sqlite_url(&dir))
             .build()
@@ -722,17 +718,29 @@ fn many_processes_through_the_client(quota: &str) {
     );
 }
 
-#[test]
-fn sqlite_four_processes_of_four_threads_never_pass_the_cap() {
-    let dir = TempDir::new("limits-procs");
-    many_processes_through_the_client(&sqlite_url(&dir));
+/// Two tests of one scenario (a function of the quota URL): on a fresh SQLite file and on a
+/// fresh Redis server.
+macro_rules! on_sqlite_and_redis {
+    ($scenario:ident, $tag:literal: $sqlite:ident, $redis:ident) => {
+        #[test]
+        fn $sqlite() {
+            let dir = TempDir::new($tag);
+            $scenario(&sqlite_url(&dir));
+        }
+
+        #[test]
+        fn $redis() {
+            let redis = RedisServer::start();
+            $scenario(&redis.url());
+        }
+    };
 }
 
-#[test]
-fn redis_four_processes_of_four_threads_never_pass_the_cap() {
-    let redis = RedisServer::start();
-    many_processes_through_the_client(&redis.url());
-}
+on_sqlite_and_redis!(
+    many_processes_through_the_client, "limits-procs":
+    sqlite_four_processes_of_four_threads_never_pass_the_cap,
+    redis_four_processes_of_four_threads_never_pass_the_cap
+);
 
 fn killed_mid_burst(quota: &str) {
     let e = busy_emulator();
@@ -771,14 +779,8 @@ fn killed_mid_burst(quota: &str) {
     );
 }
 
-#[test]
-fn sqlite_a_killed_process_never_leaves_the_ledger_short() {
-    let dir = TempDir::new("limits-kill");
-    killed_mid_burst(&sqlite_url(&dir));
-}
-
-#[test]
-fn redis_a_killed_process_never_leaves_the_ledger_short() {
-    let redis = RedisServer::start();
-    killed_mid_burst(&redis.url());
-}
+on_sqlite_and_redis!(
+    killed_mid_burst, "limits-kill":
+    sqlite_a_killed_process_never_leaves_the_ledger_short,
+    redis_a_killed_process_never_leaves_the_ledger_short
+);

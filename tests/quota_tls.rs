@@ -1,10 +1,13 @@
 //! `rediss://` ledgers: TLS to Redis, with the server's certificate checked (issue 10 item 13).
 
 mod quota_support;
+#[path = "support/test_ca.rs"]
+mod test_ca;
 
 use std::path::Path;
 
 use quota_support::{marked_lines, spawn_child, RedisServer, TempDir};
+use test_ca::{test_ca, TestCa};
 use xfollow::quota::{Action, AppId, Ledger, QuotaError, QuotaLimits, StoreKind};
 
 const MARK: &str = "TLS-CHILD: ";
@@ -15,21 +18,7 @@ fn certificates(
     dir: &Path,
     ca_name: &str,
 ) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name.push(DnType::CommonName, ca_name);
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = ca.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    leaf.is_ca = IsCa::ExplicitNoCa;
-    leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let leaf = leaf.signed_by(&key, &ca, &ca_key).unwrap();
+    let TestCa { ca, leaf, key } = test_ca(ca_name, "localhost");
     let paths = (
         dir.join("ca.pem"),
         dir.join("cert.pem"),

@@ -211,6 +211,19 @@ fn default_endpoints_are_x() {
 }
 
 /// Runs the PKCE flow as a browser would and returns the token set.
+/// A fresh loopback receiver, an emulator whose apps redirect to it, and the PKCE flow of
+/// `client_id` on that emulator.
+fn pkce_flow(client_id: &str) -> (RedirectReceiver, Emulator, OAuth2Flow) {
+    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
+    let redirect = receiver.redirect_uri();
+    let e = emulator_for(&redirect);
+    let flow = OAuth2Flow::new(client_id, redirect, SCOPES)
+        .unwrap()
+        .base_url(&e.base)
+        .unwrap();
+    (receiver, e, flow)
+}
+
 fn pkce_login(flow: &OAuth2Flow, receiver: RedirectReceiver, as_user: &str) -> TokenSet {
     let req = flow.authorization_request().unwrap();
     let url = format!("{}&as_user={as_user}", req.url);
@@ -227,13 +240,7 @@ fn pkce_login(flow: &OAuth2Flow, receiver: RedirectReceiver, as_user: &str) -> T
 
 #[test]
 fn pkce_public_client_end_to_end() {
-    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
-    let redirect = receiver.redirect_uri();
-    let e = emulator_for(&redirect);
-    let flow = OAuth2Flow::new("demo-client-id", redirect.clone(), SCOPES)
-        .unwrap()
-        .base_url(&e.base)
-        .unwrap();
+    let (receiver, e, flow) = pkce_flow("demo-client-id");
     assert_eq!(
         flow.oauth2_client().authorize_url(),
         format!("{}/i/oauth2/authorize", e.base)
@@ -284,14 +291,8 @@ fn pkce_public_client_end_to_end() {
 
 #[test]
 fn pkce_confidential_client_uses_basic_auth() {
-    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
-    let redirect = receiver.redirect_uri();
-    let e = emulator_for(&redirect);
-    let flow = OAuth2Flow::new("confidential-client-id", redirect.clone(), SCOPES)
-        .unwrap()
-        .client_secret("confidential-client-secret")
-        .base_url(&e.base)
-        .unwrap();
+    let (receiver, e, public) = pkce_flow("confidential-client-id");
+    let flow = public.clone().client_secret("confidential-client-secret");
     let set = pkce_login(&flow, receiver, "erin");
     let c = e
         .builder()
@@ -303,10 +304,6 @@ fn pkce_confidential_client_uses_basic_auth() {
     assert!(refreshed.refresh_token.is_some());
 
     // Without the secret the emulator (as X) wants Basic auth.
-    let public = OAuth2Flow::new("confidential-client-id", redirect, SCOPES)
-        .unwrap()
-        .base_url(&e.base)
-        .unwrap();
     let err = public
         .refresh(refreshed.refresh_token.unwrap().expose())
         .unwrap_err();
@@ -319,13 +316,7 @@ fn pkce_confidential_client_uses_basic_auth() {
 
 #[test]
 fn state_mismatch_is_refused_by_the_receiver() {
-    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
-    let redirect = receiver.redirect_uri();
-    let e = emulator_for(&redirect);
-    let flow = OAuth2Flow::new("demo-client-id", redirect, SCOPES)
-        .unwrap()
-        .base_url(&e.base)
-        .unwrap();
+    let (receiver, _emulator, flow) = pkce_flow("demo-client-id");
     let req = flow.authorization_request().unwrap();
     let url = req.url.clone();
     let browser = std::thread::spawn(move || {
@@ -350,17 +341,10 @@ fn state_mismatch_is_refused_by_the_receiver() {
     );
 }
 
-/// A logged-in token set (2-second access tokens when `lifetime` is 2).
 /// An emulator whose app redirects to a fresh receiver, the PKCE flow on it, and alice's
 /// token set from a login through that flow.
 fn logged_in() -> (Emulator, OAuth2Flow, TokenSet) {
-    let receiver = RedirectReceiver::bind(0, "/callback").unwrap();
-    let redirect = receiver.redirect_uri();
-    let e = emulator_for(&redirect);
-    let flow = OAuth2Flow::new("demo-client-id", redirect, SCOPES)
-        .unwrap()
-        .base_url(&e.base)
-        .unwrap();
+    let (receiver, e, flow) = pkce_flow("demo-client-id");
     let set = pkce_login(&flow, receiver, "alice");
     (e, flow, set)
 }

@@ -43,11 +43,7 @@ fn request_shape_and_gzip_response() {
             br#"{"data":{"following":false}}"#,
         ),
     ]]);
-    let c = Client::builder()
-        .base_url(base)
-        .oauth2_token(ALICE_OAUTH2)
-        .build()
-        .unwrap();
+    let c = alice_at(base).build().unwrap();
     let o = c.follow(Some(ALICE), BOB).unwrap();
     assert_eq!(o.state, FollowState::Following);
     let req = rx.recv().unwrap().1;
@@ -124,11 +120,7 @@ fn redirects_are_never_followed() {
         &[("location", &location)],
         b"",
     )]]);
-    let c = Client::builder()
-        .base_url(base)
-        .oauth2_token(ALICE_OAUTH2)
-        .build()
-        .unwrap();
+    let c = alice_at(base).build().unwrap();
     let err = c.follow(Some(ALICE), BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Api);
     assert_eq!(err.http_status(), Some(307));
@@ -154,7 +146,7 @@ fn gzip_from_the_emulator() {
             .to_string();
     assert_eq!(header(&head, "content-encoding"), Some("gzip"));
     // ...and the client asks for it and decodes it.
-    let c = e.builder().oauth2_token(ALICE_OAUTH2).build().unwrap();
+    let c = alice_at(e.base.clone()).build().unwrap();
     assert_eq!(c.me().unwrap().id, ALICE);
     assert_eq!(c.follow(None, BOB).unwrap().state, FollowState::Following);
     assert!(e.follows(ALICE, BOB));
@@ -316,9 +308,7 @@ fn explicit_proxy_is_used() {
         .local_addr()
         .unwrap()
         .port();
-    let c = e
-        .builder()
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(e.base.clone())
         .proxy(Some(format!("http://127.0.0.1:{port}")))
         .build()
         .unwrap();
@@ -356,11 +346,7 @@ fn a_connection_closed_by_the_server_is_not_reused() {
             w.shutdown(std::net::Shutdown::Both).unwrap();
         }
     });
-    let c = Client::builder()
-        .base_url(base)
-        .oauth2_token(ALICE_OAUTH2)
-        .build()
-        .unwrap();
+    let c = alice_at(base).build().unwrap();
     assert!(c.follow(Some(ALICE), BOB).unwrap().following);
     std::thread::sleep(Duration::from_millis(50));
     assert!(c.follow(Some(ALICE), BOB).unwrap().following);
@@ -375,12 +361,7 @@ fn gzip_off_asks_for_identity_and_still_decodes_gzip() {
         &[("content-encoding", "gzip")],
         &gzip_stored(body),
     )]]);
-    let c = Client::builder()
-        .base_url(base)
-        .oauth2_token(ALICE_OAUTH2)
-        .gzip(false)
-        .build()
-        .unwrap();
+    let c = alice_at(base).gzip(false).build().unwrap();
     assert_eq!(
         c.follow(Some(ALICE), CAROL).unwrap().state,
         FollowState::Pending
@@ -393,8 +374,8 @@ fn gzip_off_asks_for_identity_and_still_decodes_gzip() {
 fn https_with_an_extra_ca_file() {
     let e = Emulator::start_tls();
     assert!(e.base.starts_with("https://127.0.0.1:"), "{}", e.base);
-    let c = Client::builder()
-        .base_url(e.base.clone())
+    let c = e
+        .builder()
         .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
         .ca_file(e.ca_file.clone())
         .build()
@@ -407,11 +388,7 @@ fn https_with_an_extra_ca_file() {
 fn certificates_are_always_verified() {
     let e = Emulator::start_tls();
     // Without the emulator's CA its certificate is refused: nothing is sent.
-    let c = Client::builder()
-        .base_url(e.base.clone())
-        .oauth2_token(ALICE_OAUTH2)
-        .build()
-        .unwrap();
+    let c = alice_at(e.base.clone()).build().unwrap();
     let err = c.follow(Some(ALICE), BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert!(
@@ -464,9 +441,7 @@ fn a_tls_error_after_the_request_left_may_have_reached_the_server() {
     let (base, ca) = hostile_server(Hostile::GarbageAfterRequest);
     let (port, _rx) = connect_proxy();
     for proxy in [None, Some(format!("http://127.0.0.1:{port}"))] {
-        let c = Client::builder()
-            .base_url(&base)
-            .oauth2_token(ALICE_OAUTH2)
+        let c = alice_at(&base)
             .ca_file(Some(ca.clone()))
             .proxy(proxy.clone())
             .retry(xfollow::RetryPolicy::never())
@@ -483,9 +458,7 @@ fn a_refused_certificate_behind_a_proxy_never_sent_the_request() {
     use support::proxies::connect_proxy;
     let e = Emulator::start_tls();
     let (port, _rx) = connect_proxy();
-    let c = Client::builder()
-        .base_url(e.base.clone())
-        .oauth2_token(ALICE_OAUTH2)
+    let c = alice_at(e.base.clone())
         .proxy(Some(format!("http://127.0.0.1:{port}")))
         .build()
         .unwrap();

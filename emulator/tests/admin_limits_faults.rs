@@ -28,10 +28,7 @@ fn fifteen_minute_window_then_429_then_reset_by_clock() {
     assert_eq!(r3.hn("x-user-limit-24hour-remaining"), 398);
     // The refused follow did not happen, but it was counted as a request.
     let st = emu.state();
-    assert!(!st["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": XDEV})));
+    assert!(!emu.has_follow(ALICE, XDEV));
     assert_eq!(st["counters"]["users"][ALICE]["follow_requests"], 3);
     assert_eq!(st["counters"]["users"][ALICE]["follows_24h"], 2);
     // Other users and other endpoints have their own windows.
@@ -354,10 +351,7 @@ fn fault_status_does_not_apply_and_carries_headers() {
     );
     assert_eq!(r.hn("x-rate-limit-remaining"), 50);
     let st = emu.state();
-    assert!(!st["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": BOB})));
+    assert!(!emu.has_follow(ALICE, BOB));
     assert_eq!(st["counters"]["users"][ALICE]["follow_requests"], 1);
     // Count 1: the next one is normal.
     assert_eq!(c.follow(ALICE, BOB, &b).status, 200);
@@ -429,10 +423,7 @@ fn fault_reset_closes_without_answer_and_does_not_apply() {
         "SO_LINGER 0 gives an RST"
     );
     let st = emu.state();
-    assert!(!st["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": BOB})));
+    assert!(!emu.has_follow(ALICE, BOB));
     assert_eq!(st["counters"]["users"][ALICE]["follow_requests"], 1);
     assert_eq!(
         emu.client()

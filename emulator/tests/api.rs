@@ -26,10 +26,7 @@ fn follow_with_oauth1_then_state_shows_the_edge() {
     let now = st["now"].as_i64().unwrap();
     assert_eq!(r.hn("x-rate-limit-reset"), now + 900);
     assert_eq!(r.hn("x-user-limit-24hour-reset"), now + 86400);
-    assert!(st["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": ALICE, "target": BOB})));
+    assert!(emu.has_follow(ALICE, BOB));
     assert_eq!(st["counters"]["apps"]["demo"]["follow_requests"], 1);
     assert_eq!(st["counters"]["apps"]["demo"]["follows_24h"], 1);
     assert_eq!(st["counters"]["users"][ALICE]["follow_requests"], 1);
@@ -95,10 +92,7 @@ fn unfollow_with_oauth1_and_repeat_is_no_action() {
     assert_eq!(r.hn("x-app-limit-24hour-limit"), 500);
     assert_eq!(r.hn("x-app-limit-24hour-remaining"), 499);
     let st = emu.state();
-    assert!(!st["follows"]
-        .as_array()
-        .unwrap()
-        .contains(&json!({"source": BOB, "target": ALICE})));
+    assert!(!emu.has_follow(BOB, ALICE));
     assert_eq!(st["counters"]["apps"]["demo"]["unfollow_requests"], 1);
     assert_eq!(st["counters"]["apps"]["demo"]["unfollows_24h"], 1);
     let r = c.unfollow(

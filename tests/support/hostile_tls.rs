@@ -1,6 +1,7 @@
 //! Hostile https servers on 127.0.0.1, with a throw-away CA (rcgen) for the client to trust.
 
 use super::temp_dir;
+use super::test_ca::{test_ca, TestCa};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -26,19 +27,7 @@ pub enum Hostile {
 
 /// A CA and a server certificate for 127.0.0.1; the CA written to a PEM file.
 pub fn tls_setup() -> (Arc<rustls::ServerConfig>, PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, KeyUsagePurpose};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = ca.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    leaf.is_ca = IsCa::ExplicitNoCa;
-    let leaf = leaf.signed_by(&key, &ca, &ca_key).unwrap();
+    let TestCa { ca, leaf, key } = test_ca("xfollow hostile test CA", "127.0.0.1");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -3,6 +3,7 @@
 
 pub mod hostile_tls;
 pub mod proxies;
+pub mod test_ca;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -253,8 +254,13 @@ impl Emulator {
             .unwrap()
     }
     pub fn alice_oauth2(&self) -> Client {
-        self.builder().oauth2_token(ALICE_OAUTH2).build().unwrap()
+        alice_at(self.base.clone()).build().unwrap()
     }
+}
+
+/// A builder for alice's OAuth 2.0 client of the server at `base`.
+pub fn alice_at(base: impl Into<String>) -> ClientBuilder {
+    Client::builder().base_url(base).oauth2_token(ALICE_OAUTH2)
 }
 
 impl Drop for Emulator {

@@ -18,15 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xfollow.h"
-
-static int fail(const char *what, x_result code) {
-    fprintf(stderr, "error: %s failed: %s (%d)\nmessage: %s\n", what, x_result_str(code), code,
-            x_last_error_message());
-    if (x_last_error_http_status() != 0)
-        fprintf(stderr, "http status: %d\n", x_last_error_http_status());
-    return 1;
-}
+#include "login_common.h"
 
 int main(int argc, char **argv) {
     const char *key = getenv("X_CONSUMER_KEY");
@@ -36,8 +28,6 @@ int main(int argc, char **argv) {
     x_oauth1_flow *flow = NULL;
     x_oauth1_request *request = NULL;
     x_oauth1_credentials *creds = NULL;
-    x_client *client = NULL;
-    x_follow_result *result = NULL;
     char pin[64];
     int status = 1;
     x_result rc;
@@ -48,10 +38,7 @@ int main(int argc, char **argv) {
     }
     if (base != NULL && *base == '\0') base = NULL;
 
-    if ((rc = x_config_new(&cfg)) != X_SUCCESS) { status = fail("x_config_new", rc); goto done; }
-    if (base != NULL && (rc = x_config_set_base_url(cfg, base)) != X_SUCCESS) {
-        status = fail("x_config_set_base_url", rc); goto done;
-    }
+    if (new_config(base, &cfg) != 0) goto done;
     /* callback NULL: "oob", the PIN flow. */
     if ((rc = x_oauth1_flow_new(cfg, key, secret, NULL, base, &flow)) != X_SUCCESS) {
         status = fail("x_oauth1_flow_new", rc); goto done;
@@ -77,19 +64,10 @@ int main(int argc, char **argv) {
     rc = x_config_set_oauth1(cfg, key, secret, x_oauth1_credentials_token(creds),
                              x_oauth1_credentials_token_secret(creds));
     if (rc != X_SUCCESS) { status = fail("x_config_set_oauth1", rc); goto done; }
-    if ((rc = x_client_new(cfg, &client)) != X_SUCCESS) { status = fail("x_client_new", rc); goto done; }
-    if ((rc = x_follow(client, NULL, argv[1], &result)) != X_SUCCESS) {
-        status = fail("x_follow", rc); goto done;
-    }
-    printf("followed %s: following=%s pending_follow=%s\n", argv[1],
-           x_follow_result_following(result) ? "true" : "false",
-           x_follow_result_pending_follow(result) ? "true" : "false");
-    status = 0;
+    status = follow_with(cfg, argv[1]);
 
 done:
     memset(pin, 0, sizeof pin);
-    x_follow_result_free(result);
-    x_client_free(client);
     x_oauth1_credentials_free(creds);
     x_oauth1_request_free(request);
     x_oauth1_flow_free(flow);

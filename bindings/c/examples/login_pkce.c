@@ -22,19 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "xfollow.h"
+#include "login_common.h"
 
 #define SCOPES "tweet.read users.read follows.write offline.access"
-
-static int fail(const char *what, x_result code) {
-    const char *title = x_last_error_title();
-    fprintf(stderr, "error: %s failed: %s (%d)\nmessage: %s\n", what, x_result_str(code), code,
-            x_last_error_message());
-    if (x_last_error_http_status() != 0)
-        fprintf(stderr, "http status: %d\n", x_last_error_http_status());
-    if (title != NULL) fprintf(stderr, "title: %s\n", title);
-    return 1;
-}
 
 /* Called with every new token set, before the client uses it. */
 static void on_refresh(void *user_data, const x_token_set *tokens) {
@@ -53,8 +43,6 @@ int main(int argc, char **argv) {
     x_oauth2_flow *flow = NULL;
     x_redirect_receiver *receiver = NULL;
     x_token_set *tokens = NULL;
-    x_client *client = NULL;
-    x_follow_result *result = NULL;
     char *url = NULL, *state = NULL, *verifier = NULL, *code = NULL;
     int refreshes = 0, status = 1;
     x_result rc;
@@ -68,10 +56,7 @@ int main(int argc, char **argv) {
     if (base != NULL && *base == '\0') base = NULL;
     if (store != NULL && *store == '\0') store = NULL;
 
-    if ((rc = x_config_new(&cfg)) != X_SUCCESS) { status = fail("x_config_new", rc); goto done; }
-    if (base != NULL && (rc = x_config_set_base_url(cfg, base)) != X_SUCCESS) {
-        status = fail("x_config_set_base_url", rc); goto done;
-    }
+    if (new_config(base, &cfg) != 0) goto done;
     rc = x_oauth2_flow_new(cfg, client_id, client_secret, redirect, SCOPES, NULL, base, &flow);
     if (rc != X_SUCCESS) { status = fail("x_oauth2_flow_new", rc); goto done; }
     /* Listen before sending the user away, so that the callback cannot come too early. */
@@ -95,18 +80,9 @@ int main(int argc, char **argv) {
     rc = x_config_set_oauth2_refreshing(cfg, tokens, client_id, client_secret, 0, on_refresh,
                                         &refreshes, store);
     if (rc != X_SUCCESS) { status = fail("x_config_set_oauth2_refreshing", rc); goto done; }
-    if ((rc = x_client_new(cfg, &client)) != X_SUCCESS) { status = fail("x_client_new", rc); goto done; }
-    if ((rc = x_follow(client, NULL, argv[1], &result)) != X_SUCCESS) {
-        status = fail("x_follow", rc); goto done;
-    }
-    printf("followed %s: following=%s pending_follow=%s\n", argv[1],
-           x_follow_result_following(result) ? "true" : "false",
-           x_follow_result_pending_follow(result) ? "true" : "false");
-    status = 0;
+    status = follow_with(cfg, argv[1]);
 
 done:
-    x_follow_result_free(result);
-    x_client_free(client);
     x_token_set_free(tokens);
     x_string_free(code);
     x_string_free(verifier);

@@ -75,6 +75,23 @@ def _read_url(proc: subprocess.Popen, transcript: List[str]) -> str:
             return line.strip()
 
 
+def _start(cmd: Sequence[str], env: dict, stdin: Optional[int]):
+    """Starts an example: (process, the stdout lines read so far, its stderr once read)."""
+    proc = subprocess.Popen(cmd, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    err: List[str] = []
+    threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True).start()
+    return proc, [], err
+
+
+def _finish(proc: subprocess.Popen, transcript: List[str], err: List[str]) -> str:
+    """The example's whole stdout, once it ended with status 0."""
+    transcript.append(_rest(proc))
+    stdout = "".join(transcript)
+    assert proc.returncode == 0, (proc.returncode, stdout, err)
+    return stdout
+
+
 def _rest(proc: subprocess.Popen) -> str:
     """The rest of the example's stdout (through the same buffered reader), once it ended."""
     assert proc.stdout is not None
@@ -96,11 +113,7 @@ def check_pkce(cmd: Sequence[str], env: dict) -> str:
         store = Path(d) / "tokens.json"
         run_env = dict(env, X_API_BASE_URL=emu.base_url, X_CLIENT_ID="demo-client-id",
                        X_REDIRECT_URI=redirect, X_TOKEN_STORE=str(store))
-        proc = subprocess.Popen([*cmd, ERIN], env=run_env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        transcript: List[str] = []
-        err: List[str] = []
-        threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True).start()
+        proc, transcript, err = _start([*cmd, ERIN], run_env, subprocess.DEVNULL)
         url = _read_url(proc, transcript)
         prefix = f"{emu.base_url}/i/oauth2/authorize?response_type=code&client_id=demo-client-id&"
         assert url.startswith(prefix), url
@@ -113,10 +126,7 @@ def check_pkce(cmd: Sequence[str], env: dict) -> str:
         assert location.startswith(redirect + "?"), location
         status, _, page = browse(location)
         assert status == 200, (status, page)
-        out = _rest(proc)
-        transcript.append(out)
-        stdout = "".join(transcript)
-        assert proc.returncode == 0, (proc.returncode, stdout, err)
+        stdout = _finish(proc, transcript, err)
         assert re.search(r'^logged in: scopes "tweet\.read users\.read follows\.write offline\.access",'
                          r" access token expires at \d{10}$", stdout, re.M), stdout
         assert f"followed {ERIN}: following=true pending_follow=false" in stdout.lower(), stdout
@@ -131,11 +141,7 @@ def check_pin(cmd: Sequence[str], env: dict) -> str:
     with Emulator() as emu:
         run_env = dict(env, X_API_BASE_URL=emu.base_url, X_CONSUMER_KEY="demo-consumer-key",
                        X_CONSUMER_SECRET="demo-consumer-secret")
-        proc = subprocess.Popen([*cmd, BOB], env=run_env, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        transcript: List[str] = []
-        err: List[str] = []
-        threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True).start()
+        proc, transcript, err = _start([*cmd, BOB], run_env, subprocess.PIPE)
         url = _read_url(proc, transcript)
         assert url.startswith(f"{emu.base_url}/oauth/authorize?oauth_token="), url
         status, headers, page = browse(url + "&as_user=erin")
@@ -145,10 +151,7 @@ def check_pin(cmd: Sequence[str], env: dict) -> str:
         assert proc.stdin is not None
         proc.stdin.write(m.group(1) + "\n")
         proc.stdin.close()
-        out = _rest(proc)
-        transcript.append(out)
-        stdout = "".join(transcript)
-        assert proc.returncode == 0, (proc.returncode, stdout, err)
+        stdout = _finish(proc, transcript, err)
         assert "PIN: " in stdout, stdout
         assert f"logged in as @erin ({ERIN})" in stdout, stdout
         assert f"followed {BOB}: following=true pending_follow=false" in stdout.lower(), stdout

@@ -22,24 +22,11 @@
 #include <optional>
 #include <string>
 
-#include "xfollow.hpp"
+#include "login_common.hpp"
 
-namespace {
-
-std::optional<std::string> env(const char *name) {
-    const char *v = std::getenv(name);
-    return (v != nullptr && v[0] != '\0') ? std::optional<std::string>(v) : std::nullopt;
-}
-
-int fail(const char *what, const xfollow::Error &e) {
-    std::cerr << "error: " << what << " failed: " << xfollow::code_text(e.code()) << " (" << static_cast<int>(e.code())
-              << ")\nmessage: " << e.what() << "\n";
-    if (e.http_status() != 0) std::cerr << "http status: " << e.http_status() << "\n";
-    if (e.title()) std::cerr << "title: " << *e.title() << "\n";
-    return 1;
-}
-
-}  // namespace
+using login_example::env;
+using login_example::fail;
+using login_example::follow_and_print;
 
 int main(int argc, char **argv) {
     const std::optional<std::string> client_id = env("X_CLIENT_ID");
@@ -85,9 +72,7 @@ int main(int argc, char **argv) {
         options.base_url = base;
         const xfollow::Client client = xfollow::Client::oauth2_refreshing(tokens, *client_id, refresh, options);
         step = "the follow";
-        const xfollow::FollowResult r = client.follow(argv[1]);
-        std::cout << "followed " << argv[1] << ": following=" << (r.following ? "true" : "false")
-                  << " pending_follow=" << (r.pending_follow ? "true" : "false") << "\n";
+        follow_and_print(client, argv[1]);
     } catch (const xfollow::Error &e) {
         return fail(step, e);
     } catch (const std::exception &e) {

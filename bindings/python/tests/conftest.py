@@ -36,6 +36,19 @@ ALICE_OAUTH2 = "alice-demo-oauth2-token"
 BOB_OAUTH2_READONLY = "bob-demo-oauth2-readonly"
 
 
+def alice_client(base_url: str, consumer_secret: str = CONSUMER_SECRET, *, auth: str = "oauth1",
+                 **kw):
+    """Alice's client of the demo app on base_url: OAuth 1.0a, or with auth="oauth2" her
+    OAuth 2.0 token."""
+    import xfollow
+
+    if auth == "oauth2":
+        return xfollow.Client.oauth2(ALICE_OAUTH2, base_url=base_url, **kw)
+    return xfollow.Client.oauth1(
+        CONSUMER_KEY, consumer_secret, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=base_url, **kw
+    )
+
+
 @pytest.fixture(scope="session")
 def emulator_process() -> Iterator[Emulator]:
     emu = Emulator()
@@ -65,11 +78,7 @@ def oauthlib_srv() -> Iterator[tuple]:
 
 @pytest.fixture
 def alice_oauth1(emulator: Emulator):
-    import xfollow
-
-    with xfollow.Client.oauth1(
-        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url
-    ) as client:
+    with alice_client(emulator.base_url) as client:
         yield client
 
 

@@ -15,14 +15,11 @@ import xfollow
 from conftest import (
     ALICE,
     ALICE_OAUTH2,
-    ALICE_TOKEN,
-    ALICE_TOKEN_SECRET,
     BOB,
     CAROL,
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
     ERIN,
     XDEVELOPERS,
+    alice_client,
 )
 from support.emulator import DEMO_WORLD, Emulator
 from xfollow import FollowResult, FollowState, RateLimitWindow, UnfollowResult, User
@@ -42,13 +39,7 @@ def _pending(emulator: Emulator) -> set:
 
 @pytest.fixture(params=["oauth1", "oauth2"])
 def alice(request, emulator):
-    if request.param == "oauth1":
-        client = xfollow.Client.oauth1(
-            CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url
-        )
-    else:
-        client = xfollow.Client.oauth2(ALICE_OAUTH2, base_url=emulator.base_url)
-    with client:
+    with alice_client(emulator.base_url, auth=request.param) as client:
         yield client
 
 
@@ -133,9 +124,7 @@ def test_oauth2_client_reads_its_user_id_once(emulator):
 
 def test_one_connection_is_reused(emulator):
     before = emulator.connections()
-    with xfollow.Client.oauth1(
-        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url
-    ) as c:
+    with alice_client(emulator.base_url) as c:
         for _ in range(10):
             c.follow(BOB)
             c.unfollow(BOB)
@@ -144,9 +133,7 @@ def test_one_connection_is_reused(emulator):
 
 
 def test_close_context_manager_and_finalizer(emulator):
-    c = xfollow.Client.oauth1(
-        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url
-    )
+    c = alice_client(emulator.base_url)
     with c as same:
         assert same is c
         assert not c.closed
@@ -184,9 +171,7 @@ def test_eight_threads_share_one_client(crowd):
     emu, targets = crowd
     emu.reset()
     before = {(f["source"], f["target"]) for f in emu.state()["follows"]}
-    client = xfollow.Client.oauth1(
-        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emu.base_url
-    )
+    client = alice_client(emu.base_url)
     seen_threads = set()
 
     def follow(target):
@@ -211,9 +196,7 @@ def test_calls_release_the_gil(emulator):
     """While one thread waits inside a foreign call (the emulator delays its answer by 2 s),
     the other thread runs Python and even a second call on the same client."""
     emulator.fault("POST /2/users/*/following", "delay", delay_ms=2000)
-    with xfollow.Client.oauth1(
-        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url
-    ) as c:
+    with alice_client(emulator.base_url) as c:
         results = []
         slow = threading.Thread(target=lambda: results.append(c.follow(BOB)))
         slow.start()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +19,7 @@ from conftest import (
     CONSUMER_KEY,
     CONSUMER_SECRET,
     DAVE,
+    alice_client,
 )
 from support.emulator import Emulator
 from xfollow import ApiErrorEntry, RateLimitWindow
@@ -51,9 +51,7 @@ def _client(emulator: Emulator, **kw) -> xfollow.Client:
     # gave it (retries and the ledger are test_limits.py's).
     kw.setdefault("retry", xfollow.RetryPolicy.never())
     kw.setdefault("quota", "off")
-    return xfollow.Client.oauth1(
-        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=emulator.base_url, **kw
-    )
+    return alice_client(emulator.base_url, **kw)
 
 
 @pytest.fixture
@@ -73,8 +71,7 @@ def test_hierarchy():
 
 
 def test_auth_error_wrong_secret(emulator):
-    with xfollow.Client.oauth1(CONSUMER_KEY, "not-the-secret", ALICE_TOKEN, ALICE_TOKEN_SECRET,
-                               base_url=emulator.base_url) as c:
+    with alice_client(emulator.base_url, consumer_secret="not-the-secret") as c:
         with pytest.raises(xfollow.AuthError) as ei:
             c.follow(BOB)
     e = ei.value
@@ -251,8 +248,7 @@ def test_network_error_connection_refused():
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()  # nothing listens there now
-    with xfollow.Client.oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET,
-                               base_url=f"http://127.0.0.1:{port}") as c:
+    with alice_client(f"http://127.0.0.1:{port}") as c:
         with pytest.raises(xfollow.NetworkError) as ei:
             c.follow(BOB)
     e = ei.value

@@ -3,7 +3,6 @@ QuotaExhausted, rate_limits(), the on-retry callback and cancel(), against the e
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -13,8 +12,6 @@ import xfollow
 from conftest import (
     ALICE,
     ALICE_OAUTH2,
-    ALICE_TOKEN,
-    ALICE_TOKEN_SECRET,
     BOB,
     BOB_TOKEN,
     BOB_TOKEN_SECRET,
@@ -22,15 +19,14 @@ from conftest import (
     CONSUMER_SECRET,
     ERIN,
     XDEVELOPERS,
+    alice_client,
 )
 
 FOLLOW = "POST /2/users/*/following"
 
 
 def alice(emulator, **kw):
-    return xfollow.Client.oauth1(
-        CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET,
-        base_url=emulator.base_url, **kw)
+    return alice_client(emulator.base_url, **kw)
 
 
 def counter(emulator, user, name="follow_requests"):

@@ -13,16 +13,12 @@ import pytest
 import xfollow
 from conftest import (
     ALICE,
-    ALICE_OAUTH2,
-    ALICE_TOKEN,
-    ALICE_TOKEN_SECRET,
     BOB,
     BOB_OAUTH2_READONLY,
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
     DAVE,
     ERIN,
     XDEVELOPERS,
+    alice_client,
 )
 from support.emulator import DEMO_WORLD, Emulator
 from xfollow import User, UserPage
@@ -57,12 +53,7 @@ def crowd(tmp_path_factory) -> Iterator[Emulator]:
 @pytest.fixture(params=["oauth1", "oauth2"])
 def crowd_client(request, crowd: Emulator) -> Iterator[xfollow.Client]:
     crowd.reset()
-    if request.param == "oauth1":
-        c = xfollow.Client.oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_TOKEN_SECRET,
-                                  base_url=crowd.base_url)
-    else:
-        c = xfollow.Client.oauth2(ALICE_OAUTH2, base_url=crowd.base_url)
-    with c:
+    with alice_client(crowd.base_url, auth=request.param) as c:
         yield c
 
 

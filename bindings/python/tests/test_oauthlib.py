@@ -15,13 +15,13 @@ from conftest import (
     ALICE,
     ALICE_OAUTH2,
     ALICE_TOKEN,
-    ALICE_TOKEN_SECRET,
     BOB,
     BOB_TOKEN,
     BOB_TOKEN_SECRET,
     CAROL,
     CONSUMER_KEY,
     CONSUMER_SECRET,
+    alice_client,
 )
 from support.oauthlib_server import DEFAULT_WORLD
 from test_errors import ENROLLMENT_403
@@ -30,13 +30,9 @@ from xfollow import FollowState, User
 SERVER = Path(__file__).resolve().parent / "support" / "oauthlib_server.py"
 
 
-def _client(base_url: str, secret: str = CONSUMER_SECRET) -> xfollow.Client:
-    return xfollow.Client.oauth1(CONSUMER_KEY, secret, ALICE_TOKEN, ALICE_TOKEN_SECRET, base_url=base_url)
-
-
 def test_every_call_is_signed_correctly(oauthlib_srv):
     base, world = oauthlib_srv
-    with _client(base) as c:
+    with alice_client(base) as c:
         assert c.follow(BOB).state is FollowState.FOLLOWING
         r = c.follow(CAROL)
         assert (r.following, r.pending_follow, r.state) == (False, True, FollowState.PENDING)
@@ -69,7 +65,7 @@ def test_every_call_is_signed_correctly(oauthlib_srv):
 def test_many_signatures_stay_valid(oauthlib_srv):
     """Nonces and timestamps vary; every signature must verify, from two users."""
     base, world = oauthlib_srv
-    with _client(base) as alice, xfollow.Client.oauth1(
+    with alice_client(base) as alice, xfollow.Client.oauth1(
         CONSUMER_KEY, CONSUMER_SECRET, BOB_TOKEN, BOB_TOKEN_SECRET, base_url=base
     ) as bob:
         for _ in range(25):
@@ -82,7 +78,7 @@ def test_many_signatures_stay_valid(oauthlib_srv):
 
 def test_wrong_secret_is_refused_by_oauthlib(oauthlib_srv):
     base, world = oauthlib_srv
-    with _client(base, secret="wrong-consumer-secret") as c:
+    with alice_client(base, consumer_secret="wrong-consumer-secret") as c:
         with pytest.raises(xfollow.AuthError) as ei:
             c.follow(BOB)
     e = ei.value
@@ -105,7 +101,7 @@ def test_bearer_token(oauthlib_srv):
 def test_real_error_body_through_the_independent_server(oauthlib_srv):
     base, world = oauthlib_srv
     world.scripted.append({"status": 403, "body": ENROLLMENT_403})
-    with _client(base) as c:
+    with alice_client(base) as c:
         with pytest.raises(xfollow.Forbidden) as ei:
             c.follow(BOB)
     e = ei.value
@@ -122,7 +118,7 @@ def test_server_runs_as_a_script():
         line = proc.stdout.readline()
         assert line.startswith("listening on http://127.0.0.1:")
         base = line.split()[-1]
-        with _client(base) as c:
+        with alice_client(base) as c:
             assert c.follow(BOB).following is True
     finally:
         proc.kill()

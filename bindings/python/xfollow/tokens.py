@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from contextlib import contextmanager
 from ctypes import byref, c_void_p, string_at
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 from . import _ffi
 
@@ -114,9 +115,11 @@ class AuthorizationRequest(tuple):
         return f"AuthorizationRequest(url={self[0]!r}, state={self[1]!r}, code_verifier=<redacted>)"
 
 
-def _config(timeout: Optional[float], connect_timeout: Optional[float],
-            ca_file: Optional[str], proxy: Optional[str]) -> Any:
-    """An x_config carrying the transport options (the caller frees it)."""
+@contextmanager
+def _transport_config(timeout: Optional[float], connect_timeout: Optional[float],
+                      ca_file: Optional[str], proxy: Optional[str]) -> Iterator[Any]:
+    """An x_config carrying the transport options, freed when the block ends (a flow copies
+    what it needs)."""
     from .client import _set_transport, _timeout_ms
 
     lib = _lib()
@@ -128,10 +131,9 @@ def _config(timeout: Optional[float], connect_timeout: Optional[float],
     lib.x_config_new(byref(cfg))
     try:
         _set_transport(lib, cfg, total_ms, connect_ms, ca, prox)
-    except BaseException:
+        yield cfg
+    finally:
         lib.x_config_free(cfg)
-        raise
-    return cfg
 
 
 class _Handle:
@@ -210,12 +212,9 @@ class OAuth1Flow(_Handle):
             _ffi.encode(callback, "callback"),
             _ffi.encode_optional(base_url, "base_url"),
         )
-        cfg = _config(timeout, connect_timeout, ca_file, proxy)
-        try:
+        with _transport_config(timeout, connect_timeout, ca_file, proxy) as cfg:
             out = _ffi.OAuth1FlowP()
             lib.x_oauth1_flow_new(cfg, *args, byref(out))
-        finally:
-            lib.x_config_free(cfg)
         super().__init__(lib, out)
         self._request: Optional[OAuth1RequestToken] = None
 
@@ -311,12 +310,9 @@ class OAuth2PKCE(_Handle):
             _ffi.encode_optional(authorize_url, "authorize_url"),
             _ffi.encode_optional(base_url, "base_url"),
         )
-        cfg = _config(timeout, connect_timeout, ca_file, proxy)
-        try:
+        with _transport_config(timeout, connect_timeout, ca_file, proxy) as cfg:
             out = _ffi.OAuth2FlowP()
             lib.x_oauth2_flow_new(cfg, *args, byref(out))
-        finally:
-            lib.x_config_free(cfg)
         super().__init__(lib, out)
         self.client_id = client_id
         self.redirect_uri = redirect_uri

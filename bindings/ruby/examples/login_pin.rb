@@ -15,15 +15,10 @@
 # user's access token and follows TARGET_USER_ID. OAuth 1.0a access tokens do not expire:
 # a real program keeps credentials.token and credentials.token_secret somewhere safe.
 # Exits 0 on success (1: a call failed, 2: usage).
-require "xfollow"
+require_relative "login_common"
 
 # The longest PIN line read (X's PINs are 7 digits).
 MAX_PIN = 63
-
-def env(name)
-  value = ENV.fetch(name, "")
-  value.empty? ? nil : value
-end
 
 def main(argv)
   key = env("X_CONSUMER_KEY")
@@ -52,15 +47,11 @@ def main(argv)
   step = "following"
   Xfollow::Client.oauth1(consumer_key: key, consumer_secret: secret, access_token: credentials.token,
                          access_token_secret: credentials.token_secret, base_url: base_url) do |client|
-    r = client.follow(argv[0])
-    puts "followed #{argv[0]}: following=#{r.following?} pending_follow=#{r.pending_follow?}"
+    follow_and_print(client, argv[0])
   end
   0
 rescue Xfollow::Error => e
-  warn "error: #{step} failed: #{Xfollow.code_text(e.code)} (#{e.code})"
-  warn "message: #{e.message}"
-  warn "http status: #{e.http_status}" if e.http_status
-  1
+  report(step, e)
 end
 
 exit(main(ARGV))

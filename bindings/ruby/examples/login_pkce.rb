@@ -20,14 +20,9 @@
 # Prints the authorize URL, waits up to 5 minutes for the browser to come back to the
 # redirect URI, exchanges the code, and follows TARGET_USER_ID. Exits 0 on success (1: a
 # call failed, 2: usage).
-require "xfollow"
+require_relative "login_common"
 
 SCOPES = %w[tweet.read users.read follows.write offline.access].freeze
-
-def env(name)
-  value = ENV.fetch(name, "")
-  value.empty? ? nil : value
-end
 
 def main(argv)
   client_id = env("X_CLIENT_ID")
@@ -62,16 +57,11 @@ def main(argv)
   Xfollow::Client.oauth2_refreshing(tokens, client_id: client_id, client_secret: client_secret,
                                             on_refresh: on_refresh, token_store: env("X_TOKEN_STORE"),
                                             base_url: base_url) do |client|
-    r = client.follow(argv[0])
-    puts "followed #{argv[0]}: following=#{r.following?} pending_follow=#{r.pending_follow?}"
+    follow_and_print(client, argv[0])
   end
   0
 rescue Xfollow::Error => e
-  warn "error: #{step} failed: #{Xfollow.code_text(e.code)} (#{e.code})"
-  warn "message: #{e.message}"
-  warn "http status: #{e.http_status}" if e.http_status
-  warn "title: #{e.title}" if e.title
-  1
+  report(step, e)
 end
 
 exit(main(ARGV))

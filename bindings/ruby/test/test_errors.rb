@@ -198,9 +198,7 @@ class ErrorsTest < EmulatorTest
     server = TCPServer.new("127.0.0.1", 0)
     port = server.addr[1]
     server.close # nothing listens there now
-    c = track(Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                     access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                     base_url: "http://127.0.0.1:#{port}"))
+    c = track(alice_client("http://127.0.0.1:#{port}"))
     e = assert_raises(Xfollow::NetworkError) { c.follow(BOB) }
     assert_equal [6, "connection refused", false], [e.code, e.message, e.may_have_reached_server]
   end
@@ -300,9 +298,7 @@ class TlsTest < Minitest::Test
 
   def client(**opts, &block)
     emu, = self.class.emulator
-    Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                           access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                           base_url: emu.base_url, **opts, &block)
+    alice_client(emu.base_url, **opts, &block)
   end
 
   def test_custom_ca_file

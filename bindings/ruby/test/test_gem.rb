@@ -63,14 +63,28 @@ class GemTest < EmulatorTest
     end
   end
 
-  def install(gem_file, home, tmp)
+  # Installs gem (a file name in pkg) into an empty GEM_HOME under tmp. Returns the
+  # environment of a ruby that sees that GEM_HOME and nothing of this checkout, and the
+  # installed gem's directory.
+  def install(gem, tmp)
+    home = File.join(tmp, "home")
+    gem_file = File.join(pkg, gem)
     assert_equal [], Dir.exist?(home) ? Dir.children(home) : []
     env = { "GEM_HOME" => home, "GEM_PATH" => [home, *Gem.default_path].join(File::PATH_SEPARATOR) }
     out = run_cmd(env, GEM, "install", "--local", "--no-document", gem_file, chdir: tmp)
     assert_includes out, "Successfully installed xfollow-"
     # Only xfollow went into GEM_HOME: ffi was already there (Debian's).
     assert_equal [File.basename(gem_file, ".gem")], Dir.children(File.join(home, "gems"))
-    env
+    [OUTSIDE.merge(env), File.join(home, "gems", File.basename(gem, ".gem"))]
+  end
+
+  # Runs SCRIPT from tmp with env: xfollow loads from gem_path and the library from library,
+  # and the follows happen.
+  def assert_script_follows(env, gem_path, library, tmp)
+    out = run_cmd(env, RbConfig.ruby, "-e", SCRIPT, emulator.base_url, chdir: tmp)
+    assert_equal [File.join(gem_path, "lib"), File.join(gem_path, "lib", "xfollow"), gem_path, "true",
+                  library, *FOLLOWED], out.lines.map(&:chomp)
+    assert_includes emulator.follows, [ALICE, BOB]
   end
 
   def test_the_platform_gem_carries_the_library_and_the_plain_gem_does_not
@@ -88,15 +102,10 @@ class GemTest < EmulatorTest
 
   def test_install_the_platform_gem_into_an_empty_gem_home_and_follow
     Dir.mktmpdir("xfollow-gem") do |tmp|
-      home = File.join(tmp, "home")
-      env = OUTSIDE.merge(install(File.join(pkg, PLATFORM_GEM), home, tmp))
-      gem_path = File.join(home, "gems", File.basename(PLATFORM_GEM, ".gem"))
-      out = run_cmd(env, RbConfig.ruby, "-e", SCRIPT, emulator.base_url, chdir: tmp)
-      assert_equal [File.join(gem_path, "lib"), File.join(gem_path, "lib", "xfollow"), gem_path, "true",
-                    File.join(gem_path, "lib", "xfollow", "libxfollow.so"), *FOLLOWED], out.lines.map(&:chomp)
-      assert_includes emulator.follows, [ALICE, BOB]
-      assert FileUtils.compare_file(ENV.fetch("XFOLLOW_LIBRARY"),
-                                    File.join(gem_path, "lib", "xfollow", "libxfollow.so"))
+      env, gem_path = install(PLATFORM_GEM, tmp)
+      library = File.join(gem_path, "lib", "xfollow", "libxfollow.so")
+      assert_script_follows(env, gem_path, library, tmp)
+      assert FileUtils.compare_file(ENV.fetch("XFOLLOW_LIBRARY"), library)
 
       # The example shipped in the gem, run from there.
       out = run_cmd(env.merge("X_OAUTH2_ACCESS_TOKEN" => ALICE_OAUTH2, "X_API_BASE_URL" => emulator.base_url),
@@ -109,15 +118,10 @@ class GemTest < EmulatorTest
   # The plain gem finds the library `make install` put under a prefix through pkg-config.
   def test_install_the_plain_gem_and_follow_with_the_library_pkg_config_names
     Dir.mktmpdir("xfollow-gem") do |tmp|
-      home = File.join(tmp, "home")
-      env = OUTSIDE.merge(install(File.join(pkg, PLAIN_GEM), home, tmp))
-      gem_path = File.join(home, "gems", File.basename(PLAIN_GEM, ".gem"))
+      env, gem_path = install(PLAIN_GEM, tmp)
       prefix = File.join(tmp, "prefix")
       env["PKG_CONFIG_PATH"] = installed_prefix(prefix)
-      out = run_cmd(env, RbConfig.ruby, "-e", SCRIPT, emulator.base_url, chdir: tmp)
-      assert_equal [File.join(gem_path, "lib"), File.join(gem_path, "lib", "xfollow"), gem_path, "true",
-                    File.join(prefix, "lib", "libxfollow.so.0"), *FOLLOWED], out.lines.map(&:chomp)
-      assert_includes emulator.follows, [ALICE, BOB]
+      assert_script_follows(env, gem_path, File.join(prefix, "lib", "libxfollow.so.0"), tmp)
     end
   end
 

@@ -37,6 +37,13 @@ module Demo
   BOB_OAUTH2_READONLY = "bob-demo-oauth2-readonly"
   DEMO_WORLD = File.join(REPO, "emulator", "demo-world.json")
   FOLLOW_ROUTE = "POST /2/users/*/following"
+
+  # Alice's OAuth 1.0a client of the demo app, on base_url.
+  def alice_client(base_url, **opts, &block)
+    Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
+                           access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
+                           base_url: base_url, **opts, &block)
+  end
 end
 
 # A prefix as `make install` leaves it: PREFIX/lib/FILE (a link to the library under test)
@@ -151,9 +158,7 @@ class EmulatorTest < Minitest::Test
 
   def alice_oauth1(**opts)
     opts = single(opts)
-    track(Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                 access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                 base_url: emulator.base_url, **opts))
+    track(alice_client(emulator.base_url, **opts))
   end
 
   def alice_oauth2(**opts)

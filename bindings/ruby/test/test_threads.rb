@@ -25,13 +25,18 @@ class ThreadsTest < Minitest::Test
     end
   end
 
-  def test_eight_threads_share_one_client
+  # The crowd emulator, reset (its follows answering after delay_ms when given), and
+  # alice's client of it.
+  def crowd_client(delay_ms: nil)
     emu = self.class.crowd
     emu.reset
+    emu.fault(FOLLOW_ROUTE, "delay", delay_ms: delay_ms) if delay_ms
+    [emu, alice_client(emu.base_url)]
+  end
+
+  def test_eight_threads_share_one_client
+    emu, client = crowd_client
     before = emu.follows
-    client = Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                    access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                    base_url: emu.base_url)
     queue = Queue.new
     TARGETS.each { |t| queue << t }
     queue.close
@@ -62,12 +67,7 @@ class ThreadsTest < Minitest::Test
 
   # A blocking call releases the GVL: while one thread waits on a slow answer, others run.
   def test_a_slow_call_does_not_block_other_threads
-    emu = self.class.crowd
-    emu.reset
-    emu.fault(FOLLOW_ROUTE, "delay", delay_ms: 1500)
-    client = Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                    access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                    base_url: emu.base_url)
+    _, client = crowd_client(delay_ms: 1500)
     ticks = 0
     slow = Thread.new { client.follow(BOB) }
     ticker = Thread.new do
@@ -87,12 +87,7 @@ class ThreadsTest < Minitest::Test
   end
 
   def test_close_waits_for_a_call_in_flight
-    emu = self.class.crowd
-    emu.reset
-    emu.fault(FOLLOW_ROUTE, "delay", delay_ms: 500)
-    client = Xfollow::Client.oauth1(consumer_key: CONSUMER_KEY, consumer_secret: CONSUMER_SECRET,
-                                    access_token: ALICE_TOKEN, access_token_secret: ALICE_TOKEN_SECRET,
-                                    base_url: emu.base_url)
+    emu, client = crowd_client(delay_ms: 500)
     caller = Thread.new { client.follow(BOB) }
     sleep 0.1 until emu.state.dig("counters", "users", ALICE, "follow_requests") == 1
     client.close # must not free the handle under the running call
