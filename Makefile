@@ -176,7 +176,7 @@ C_TEST_BINS  := $(foreach t,$(C_UNIT_TESTS),$(TEST_BIN)/$(t) $(TEST_BIN)/$(t)_as
 $(TEST_BIN)/%_asan: $(C_TESTS)/%.c include/xfollow.h $(LIBDIR)/libxfollow.so.0
 	@mkdir -p $(TEST_BIN)
 	$(CC) $(CFLAGS_X) $(ASAN_C) $< $(LDFLAGS_X) -lpthread -o $@
-$(TEST_BIN)/%_asan: bindings/c/examples/%.c include/xfollow.h $(LIBDIR)/libxfollow.so.0
+$(TEST_BIN)/%_asan: bindings/c/examples/%.c bindings/c/examples/login_common.h include/xfollow.h $(LIBDIR)/libxfollow.so.0
 	@mkdir -p $(TEST_BIN)
 	$(CC) $(CFLAGS_X) $(ASAN_C) $< $(LDFLAGS_X) -o $@
 $(TEST_BIN)/%: $(C_TESTS)/%.c include/xfollow.h $(LIBDIR)/libxfollow.so.0
