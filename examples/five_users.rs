@@ -123,7 +123,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let state: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string()?)?;
     println!("user  follows sent  emulator received  first refusal");
     for (i, id) in USERS.iter().enumerate() {
-        let received = state["counters"]["users"][id]["follow_requests"].as_u64().unwrap_or(0);
+        let received = state["counters"]["users"][id]["follow_requests"]
+            .as_u64()
+            .unwrap_or(0);
         println!(
             "{:>4}  {:>12}  {:>17}  {}",
             i + 1,

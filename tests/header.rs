@@ -48,7 +48,10 @@ fn every_item_is_prefixed() {
             let name = rest.split_whitespace().next().unwrap();
             assert!(name.starts_with("X_") || name == "XFOLLOW_H", "{line}");
         }
-        if let Some(rest) = line.strip_prefix("typedef ").and_then(|l| l.split_once("(*")) {
+        if let Some(rest) = line
+            .strip_prefix("typedef ")
+            .and_then(|l| l.split_once("(*"))
+        {
             // A function pointer type: `typedef R (*x_name)(...)`.
             let name = rest.1.split(')').next().unwrap();
             assert!(name.starts_with("x_"), "{line}");

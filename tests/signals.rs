@@ -17,8 +17,11 @@ use xfollow::Client;
 /// Follows through `client` on a thread that gets SIGUSR1 every 10 ms until the call returns,
 /// against an emulator that holds its answer 400 ms.
 fn follow_under_signals(emu: &Emulator, client: Client) {
-    signal_hook::flag::register(signal_hook::consts::SIGUSR1, Arc::new(AtomicBool::new(false)))
-        .unwrap();
+    signal_hook::flag::register(
+        signal_hook::consts::SIGUSR1,
+        Arc::new(AtomicBool::new(false)),
+    )
+    .unwrap();
     emu.fault(json!({"route": "POST /2/users/*/following", "kind": "delay", "delay_ms": 400}));
     let (tid_tx, tid_rx) = mpsc::channel();
     let done = Arc::new(AtomicBool::new(false));

@@ -207,7 +207,10 @@ fn rotation_under_contention_against_the_emulator() {
     let after = xfollow::tokens::unix_now();
     // Two seconds from the answer, whichever second boundary the exchange crossed.
     let lifetime_from = set.expires_at.unwrap() - 2;
-    assert!((before..=after).contains(&lifetime_from), "{before} {lifetime_from} {after}");
+    assert!(
+        (before..=after).contains(&lifetime_from),
+        "{before} {lifetime_from} {after}"
+    );
 
     let dir = temp_dir();
     let store = dir.join("tokens.json");

@@ -73,7 +73,13 @@ pub(crate) fn error_from_status(status: u16, body: &str, rate_limit: RateLimit) 
         Some(o) => (problem_of(o), errors_of(o)),
         None => (Problem::default(), Vec::new()),
     };
-    build(kind_of_status(status), Some(status), problem, errors, rate_limit)
+    build(
+        kind_of_status(status),
+        Some(status),
+        problem,
+        errors,
+        rate_limit,
+    )
 }
 
 /// The error for a non-2xx answer whose body is a line of plain text (X's OAuth 1.0a token
