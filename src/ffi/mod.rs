@@ -290,24 +290,7 @@ mod tests {
             // SAFETY: static strings.
             let s = unsafe { CStr::from_ptr(x_result_str(k)) }.to_str().unwrap();
             assert_ne!(s, "unknown result code");
-            let kind = [
-                ErrorKind::InvalidArgument,
-                ErrorKind::Unauthorized,
-                ErrorKind::Forbidden,
-                ErrorKind::NotFound,
-                ErrorKind::RateLimited,
-                ErrorKind::Network,
-                ErrorKind::Timeout,
-                ErrorKind::Tls,
-                ErrorKind::Server,
-                ErrorKind::Protocol,
-                ErrorKind::Api,
-                ErrorKind::Panic,
-                ErrorKind::QuotaExhausted,
-                ErrorKind::QuotaStore,
-                ErrorKind::Cancelled,
-                ErrorKind::TokenStore,
-            ][(k - 1) as usize];
+            let kind = ErrorKind::from_code(k).unwrap();
             assert_eq!(s, kind.as_str());
         }
         // SAFETY: static string.
