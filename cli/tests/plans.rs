@@ -416,20 +416,28 @@ fn bad_paces_names_targets_and_plans_exit_2() {
     assert_eq!(follow_requests(&emu), 0);
 }
 
-#[test]
-fn a_rate_limit_with_max_seconds_exits_3_with_the_time_it_frees() {
-    // One follow per 15-minute window.
-    let emu = Emulator::start_with(json!({"limits": {"follow_per_15min": 1}}));
+/// Plan `name` (follow bob, then erin) run with `--max-seconds 2` in a world with `limits`,
+/// which allow one follow: it exits 3. The emulator, the home, the run and the emulator's
+/// clock before it.
+fn run_into_a_limit(limits: Value, name: &str) -> (Emulator, Home, Run, i64) {
+    let emu = Emulator::start_with(json!({ "limits": limits }));
     let home = Home::new();
-    plan(&home, &emu, &["create", "slow"]).expect(0);
-    plan(&home, &emu, &["add", "slow", BOB, ERIN]).expect(0);
+    plan(&home, &emu, &["create", name]).expect(0);
+    plan(&home, &emu, &["add", name, BOB, ERIN]).expect(0);
     let now = emu.state()["now"].as_i64().unwrap();
     let r = plan(
         &home,
         &emu,
-        &["run", "slow", "--pace", FAST, "--max-seconds", "2"],
+        &["run", name, "--pace", FAST, "--max-seconds", "2"],
     );
     r.expect(3);
+    (emu, home, r, now)
+}
+
+#[test]
+fn a_rate_limit_with_max_seconds_exits_3_with_the_time_it_frees() {
+    // One follow per 15-minute window.
+    let (emu, home, r, now) = run_into_a_limit(json!({"follow_per_15min": 1}), "slow");
     let lines = r.json();
     assert_eq!(lines[0]["state"], "done");
     assert_eq!(lines[1]["target"], ERIN);
@@ -464,17 +472,7 @@ fn a_rate_limit_with_max_seconds_exits_3_with_the_time_it_frees() {
 #[test]
 fn the_daily_cap_with_max_seconds_exits_3_with_the_time_it_frees() {
     // One follow per user and day.
-    let emu = Emulator::start_with(json!({"limits": {"follows_per_user_day": 1}}));
-    let home = Home::new();
-    plan(&home, &emu, &["create", "capped"]).expect(0);
-    plan(&home, &emu, &["add", "capped", BOB, ERIN]).expect(0);
-    let now = emu.state()["now"].as_i64().unwrap();
-    let r = plan(
-        &home,
-        &emu,
-        &["run", "capped", "--pace", FAST, "--max-seconds", "2"],
-    );
-    r.expect(3);
+    let (emu, _home, r, now) = run_into_a_limit(json!({"follows_per_user_day": 1}), "capped");
     let lines = r.json();
     let summary = &lines[lines.len() - 2];
     assert_eq!(summary["stop"], "deadline");
