@@ -5,9 +5,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use serde_json::{json, Value};
 use support::*;
 
@@ -495,41 +492,21 @@ fn an_interrupted_run_exits_130_and_the_next_run_resumes() {
     plan(&home, &emu, &["add", "long", BOB, ERIN, XDEV, CAROL]).expect(0);
     // Each follow takes 400 ms, so the signal lands while one is in flight.
     emu.fault(json!({"route": "POST /2/users/*/following", "kind": "delay", "delay_ms": 400, "count": 10}));
-    let mut child = home
-        .cmd(
-            &[
-                "--base-url",
-                &emu.base,
-                "--json",
-                "plan",
-                "run",
-                "long",
-                "--pace",
-                FAST,
-            ],
-            &alice(),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    let st = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-    let status_code = child.wait().unwrap().code();
-    assert_eq!(status_code, Some(130));
-    let lines: Vec<Value> = std::iter::once(first.as_str())
-        .chain(rest.lines())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let r = interrupt_after_first_line(home.cmd(
+        &[
+            "--base-url",
+            &emu.base,
+            "--json",
+            "plan",
+            "run",
+            "long",
+            "--pace",
+            FAST,
+        ],
+        &alice(),
+    ));
+    assert_eq!(r.code, Some(130));
+    let lines = r.lines;
     let err = lines.last().unwrap();
     assert_eq!(err["error"]["exit"], 130);
     let summary = &lines[lines.len() - 2];

@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -413,6 +413,44 @@ fn finish(mut child: Child, mut out: BufReader<ChildStdout>, first: String) -> R
         stdout: first + &rest,
         stderr: err,
     }
+}
+
+/// A run stopped by SIGINT: its exit code, its stdout (one JSON object per line) and how
+/// long it took to exit after the signal.
+pub struct Interrupted {
+    pub code: Option<i32>,
+    pub lines: Vec<Value>,
+    pub took: Duration,
+}
+
+/// Runs `cmd` (`--json`, with a delay on each request) and sends it SIGINT 100 ms after its
+/// first line: the next request is then waiting for its answer, and the signal lands in
+/// that read.
+pub fn interrupt_after_first_line(mut cmd: Command) -> Interrupted {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let code = child.wait().unwrap().code();
+    let took = start.elapsed();
+    let lines = std::iter::once(first.as_str())
+        .chain(rest.lines())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Interrupted { code, lines, took }
 }
 
 /// A finished run.
