@@ -490,21 +490,8 @@ fn an_interrupted_run_exits_130_and_the_next_run_resumes() {
     let home = Home::new();
     plan(&home, &emu, &["create", "long"]).expect(0);
     plan(&home, &emu, &["add", "long", BOB, ERIN, XDEV, CAROL]).expect(0);
-    // Each follow takes 400 ms, so the signal lands while one is in flight.
-    emu.fault(json!({"route": "POST /2/users/*/following", "kind": "delay", "delay_ms": 400, "count": 10}));
-    let r = interrupt_after_first_line(home.cmd(
-        &[
-            "--base-url",
-            &emu.base,
-            "--json",
-            "plan",
-            "run",
-            "long",
-            "--pace",
-            FAST,
-        ],
-        &alice(),
-    ));
+    let r =
+        home.interrupt_after_first_line(&emu, &["plan", "run", "long", "--pace", FAST], &alice());
     assert_eq!(r.code, Some(130));
     let lines = r.lines;
     let err = lines.last().unwrap();
