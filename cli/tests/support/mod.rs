@@ -57,6 +57,12 @@ pub fn temp_dir() -> PathBuf {
     dir
 }
 
+/// The emulator's demo world.
+fn demo_world() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap())
+        .unwrap()
+}
+
 pub struct Emulator {
     child: Child,
     pub base: String,
@@ -70,10 +76,7 @@ impl Emulator {
 
     /// The demo world with `patch` merged into its top-level objects (arrays replaced).
     pub fn start_with(patch: Value) -> Emulator {
-        let mut world: Value = serde_json::from_str(
-            &std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap(),
-        )
-        .unwrap();
+        let mut world = demo_world();
         for (k, v) in patch.as_object().unwrap() {
             match (
                 world.get_mut(k).and_then(Value::as_object_mut),
@@ -94,11 +97,7 @@ impl Emulator {
 
     /// The demo world whose apps also accept `redirect` as a redirect URI.
     pub fn with_redirect(redirect: &str) -> Emulator {
-        let world: Value = serde_json::from_str(
-            &std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap(),
-        )
-        .unwrap();
-        let mut apps = world["apps"].clone();
+        let mut apps = demo_world()["apps"].clone();
         for a in apps.as_array_mut().unwrap() {
             a["redirect_uris"]
                 .as_array_mut()
