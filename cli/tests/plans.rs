@@ -532,17 +532,20 @@ fn unfollow_non_followers_spares_the_keep_list() {
     let home = Home::new();
     plan(&home, &emu, &["create", "tidy"]).expect(0);
     let keep = home.dir.join("keep.txt");
+    let unfollow_non_followers = || {
+        plan(
+            &home,
+            &emu,
+            &[
+                "unfollow-non-followers",
+                "tidy",
+                "--keep",
+                keep.to_str().unwrap(),
+            ],
+        )
+    };
     std::fs::write(&keep, "# never unfollow\n@xdevelopers\n").unwrap();
-    let r = plan(
-        &home,
-        &emu,
-        &[
-            "unfollow-non-followers",
-            "tidy",
-            "--keep",
-            keep.to_str().unwrap(),
-        ],
-    );
+    let r = unfollow_non_followers();
     r.expect(0);
     assert_eq!(
         r.json(),
@@ -558,16 +561,7 @@ fn unfollow_non_followers_spares_the_keep_list() {
     );
     // A bad keep file names the file and the line.
     std::fs::write(&keep, "123\nnot a target\n").unwrap();
-    let r = plan(
-        &home,
-        &emu,
-        &[
-            "unfollow-non-followers",
-            "tidy",
-            "--keep",
-            keep.to_str().unwrap(),
-        ],
-    );
+    let r = unfollow_non_followers();
     r.expect(2);
     assert_eq!(
         r.stderr.trim_end(),
