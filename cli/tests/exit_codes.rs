@@ -3,9 +3,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use support::*;
@@ -305,47 +303,11 @@ fn api_and_network_failures_exit_1() {
 fn ctrl_c_stops_between_requests_and_exits_130() {
     let emu = Emulator::start();
     let home = Home::new();
-    // Each follow takes 400 ms, so the signal lands while one is in flight.
-    emu.fault(json!({"route": "POST /2/users/*/following", "kind": "delay", "delay_ms": 400, "count": 10}));
-    let mut child = home
-        .cmd(
-            &[
-                "--base-url",
-                &emu.base,
-                "--json",
-                "follow",
-                BOB,
-                ERIN,
-                XDEV,
-                CAROL,
-            ],
-            &oauth2(),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    // The second follow is now waiting for its answer: the signal lands in that read.
-    std::thread::sleep(Duration::from_millis(100));
-    let start = Instant::now();
-    let st = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    let r = home.interrupt_after_first_line(&emu, &["follow", BOB, ERIN, XDEV, CAROL], &oauth2());
+    assert_eq!(r.code, Some(130));
     // The follow in flight finished (within its delay and a margin), nothing after it.
-    assert!(start.elapsed() < Duration::from_millis(400 + 2000));
-    let mut lines: Vec<serde_json::Value> = std::iter::once(first.as_str())
-        .chain(rest.lines())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    assert!(r.took < Duration::from_millis(400 + 2000));
+    let mut lines = r.lines;
     let err = lines.pop().unwrap();
     assert_eq!(err["error"]["exit"], 130);
     let done: Vec<&serde_json::Value> =

@@ -5,9 +5,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use serde_json::{json, Value};
 use support::*;
 
@@ -416,20 +413,28 @@ fn bad_paces_names_targets_and_plans_exit_2() {
     assert_eq!(follow_requests(&emu), 0);
 }
 
-#[test]
-fn a_rate_limit_with_max_seconds_exits_3_with_the_time_it_frees() {
-    // One follow per 15-minute window.
-    let emu = Emulator::start_with(json!({"limits": {"follow_per_15min": 1}}));
+/// Plan `name` (follow bob, then erin) run with `--max-seconds 2` in a world with `limits`,
+/// which allow one follow: it exits 3. The emulator, the home, the run and the emulator's
+/// clock before it.
+fn run_into_a_limit(limits: Value, name: &str) -> (Emulator, Home, Run, i64) {
+    let emu = Emulator::start_with(json!({ "limits": limits }));
     let home = Home::new();
-    plan(&home, &emu, &["create", "slow"]).expect(0);
-    plan(&home, &emu, &["add", "slow", BOB, ERIN]).expect(0);
+    plan(&home, &emu, &["create", name]).expect(0);
+    plan(&home, &emu, &["add", name, BOB, ERIN]).expect(0);
     let now = emu.state()["now"].as_i64().unwrap();
     let r = plan(
         &home,
         &emu,
-        &["run", "slow", "--pace", FAST, "--max-seconds", "2"],
+        &["run", name, "--pace", FAST, "--max-seconds", "2"],
     );
     r.expect(3);
+    (emu, home, r, now)
+}
+
+#[test]
+fn a_rate_limit_with_max_seconds_exits_3_with_the_time_it_frees() {
+    // One follow per 15-minute window.
+    let (emu, home, r, now) = run_into_a_limit(json!({"follow_per_15min": 1}), "slow");
     let lines = r.json();
     assert_eq!(lines[0]["state"], "done");
     assert_eq!(lines[1]["target"], ERIN);
@@ -464,17 +469,7 @@ fn a_rate_limit_with_max_seconds_exits_3_with_the_time_it_frees() {
 #[test]
 fn the_daily_cap_with_max_seconds_exits_3_with_the_time_it_frees() {
     // One follow per user and day.
-    let emu = Emulator::start_with(json!({"limits": {"follows_per_user_day": 1}}));
-    let home = Home::new();
-    plan(&home, &emu, &["create", "capped"]).expect(0);
-    plan(&home, &emu, &["add", "capped", BOB, ERIN]).expect(0);
-    let now = emu.state()["now"].as_i64().unwrap();
-    let r = plan(
-        &home,
-        &emu,
-        &["run", "capped", "--pace", FAST, "--max-seconds", "2"],
-    );
-    r.expect(3);
+    let (emu, _home, r, now) = run_into_a_limit(json!({"follows_per_user_day": 1}), "capped");
     let lines = r.json();
     let summary = &lines[lines.len() - 2];
     assert_eq!(summary["stop"], "deadline");
@@ -495,43 +490,10 @@ fn an_interrupted_run_exits_130_and_the_next_run_resumes() {
     let home = Home::new();
     plan(&home, &emu, &["create", "long"]).expect(0);
     plan(&home, &emu, &["add", "long", BOB, ERIN, XDEV, CAROL]).expect(0);
-    // Each follow takes 400 ms, so the signal lands while one is in flight.
-    emu.fault(json!({"route": "POST /2/users/*/following", "kind": "delay", "delay_ms": 400, "count": 10}));
-    let mut child = home
-        .cmd(
-            &[
-                "--base-url",
-                &emu.base,
-                "--json",
-                "plan",
-                "run",
-                "long",
-                "--pace",
-                FAST,
-            ],
-            &alice(),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    let st = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-    let status_code = child.wait().unwrap().code();
-    assert_eq!(status_code, Some(130));
-    let lines: Vec<Value> = std::iter::once(first.as_str())
-        .chain(rest.lines())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let r =
+        home.interrupt_after_first_line(&emu, &["plan", "run", "long", "--pace", FAST], &alice());
+    assert_eq!(r.code, Some(130));
+    let lines = r.lines;
     let err = lines.last().unwrap();
     assert_eq!(err["error"]["exit"], 130);
     let summary = &lines[lines.len() - 2];
@@ -570,17 +532,20 @@ fn unfollow_non_followers_spares_the_keep_list() {
     let home = Home::new();
     plan(&home, &emu, &["create", "tidy"]).expect(0);
     let keep = home.dir.join("keep.txt");
+    let unfollow_non_followers = || {
+        plan(
+            &home,
+            &emu,
+            &[
+                "unfollow-non-followers",
+                "tidy",
+                "--keep",
+                keep.to_str().unwrap(),
+            ],
+        )
+    };
     std::fs::write(&keep, "# never unfollow\n@xdevelopers\n").unwrap();
-    let r = plan(
-        &home,
-        &emu,
-        &[
-            "unfollow-non-followers",
-            "tidy",
-            "--keep",
-            keep.to_str().unwrap(),
-        ],
-    );
+    let r = unfollow_non_followers();
     r.expect(0);
     assert_eq!(
         r.json(),
@@ -596,16 +561,7 @@ fn unfollow_non_followers_spares_the_keep_list() {
     );
     // A bad keep file names the file and the line.
     std::fs::write(&keep, "123\nnot a target\n").unwrap();
-    let r = plan(
-        &home,
-        &emu,
-        &[
-            "unfollow-non-followers",
-            "tidy",
-            "--keep",
-            keep.to_str().unwrap(),
-        ],
-    );
+    let r = unfollow_non_followers();
     r.expect(2);
     assert_eq!(
         r.stderr.trim_end(),

@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -57,6 +57,12 @@ pub fn temp_dir() -> PathBuf {
     dir
 }
 
+/// The emulator's demo world.
+fn demo_world() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap())
+        .unwrap()
+}
+
 pub struct Emulator {
     child: Child,
     pub base: String,
@@ -70,10 +76,7 @@ impl Emulator {
 
     /// The demo world with `patch` merged into its top-level objects (arrays replaced).
     pub fn start_with(patch: Value) -> Emulator {
-        let mut world: Value = serde_json::from_str(
-            &std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap(),
-        )
-        .unwrap();
+        let mut world = demo_world();
         for (k, v) in patch.as_object().unwrap() {
             match (
                 world.get_mut(k).and_then(Value::as_object_mut),
@@ -94,11 +97,7 @@ impl Emulator {
 
     /// The demo world whose apps also accept `redirect` as a redirect URI.
     pub fn with_redirect(redirect: &str) -> Emulator {
-        let world: Value = serde_json::from_str(
-            &std::fs::read_to_string(repo().join("emulator/demo-world.json")).unwrap(),
-        )
-        .unwrap();
-        let mut apps = world["apps"].clone();
+        let mut apps = demo_world()["apps"].clone();
         for a in apps.as_array_mut().unwrap() {
             a["redirect_uris"]
                 .as_array_mut()
@@ -116,17 +115,13 @@ impl Emulator {
     }
 
     fn spawn(extra: &[&str]) -> Emulator {
-        let mut child = Command::new(emulator_path())
-            .args(["--port", "0"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut reader = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
+        let (child, mut reader, line) = start(
+            Command::new(emulator_path())
+                .args(["--port", "0"])
+                .args(extra)
+                .stdin(Stdio::null())
+                .stderr(Stdio::null()),
+        );
         let base = line
             .trim()
             .strip_prefix("listening on ")
@@ -307,28 +302,16 @@ impl Home {
     /// browser: it fetches the printed authorize URL (the emulator approves at once as
     /// `as_user`) and delivers the redirect to the receiver.
     pub fn login_pkce(&self, emu: &Emulator, redirect: &str, profile: &str, as_user: &str) -> Run {
-        let mut child = self
-            .cmd(
-                &[
-                    "--base-url",
-                    &emu.base,
-                    "--profile",
-                    profile,
-                    "--json",
-                    "login",
-                    "--no-browser",
-                ],
-                &[
-                    ("X_CLIENT_ID", "demo-client-id"),
-                    ("X_REDIRECT_URI", redirect),
-                ],
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let first = read_line(&mut out);
+        let (child, out, first) = self.start_login(
+            emu,
+            profile,
+            &["--json", "login", "--no-browser"],
+            &[
+                ("X_CLIENT_ID", "demo-client-id"),
+                ("X_REDIRECT_URI", redirect),
+            ],
+            Stdio::null(),
+        );
         let url = serde_json::from_str::<Value>(&first).unwrap()["authorize_url"]
             .as_str()
             .unwrap_or_else(|| panic!("no authorize_url in {first:?}"))
@@ -345,29 +328,16 @@ impl Home {
     /// `xfollow login --oauth1 --no-browser`, the test reading the PIN from the emulator's
     /// authorize page (approving as `as_user`) and typing it.
     pub fn login_pin(&self, emu: &Emulator, profile: &str, as_user: &str) -> Run {
-        let mut child = self
-            .cmd(
-                &[
-                    "--base-url",
-                    &emu.base,
-                    "--profile",
-                    profile,
-                    "login",
-                    "--oauth1",
-                    "--no-browser",
-                ],
-                &[
-                    ("X_CONSUMER_KEY", "demo-consumer-key"),
-                    ("X_CONSUMER_SECRET", "demo-consumer-secret"),
-                ],
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let first = read_line(&mut out);
+        let (mut child, out, first) = self.start_login(
+            emu,
+            profile,
+            &["login", "--oauth1", "--no-browser"],
+            &[
+                ("X_CONSUMER_KEY", "demo-consumer-key"),
+                ("X_CONSUMER_SECRET", "demo-consumer-secret"),
+            ],
+            Stdio::piped(),
+        );
         let url = first.trim();
         assert!(
             url.starts_with(&format!("{}/oauth/authorize?oauth_token=", emu.base)),
@@ -384,13 +354,70 @@ impl Home {
         type_line(child.stdin.take().unwrap(), &pin);
         finish(child, out, first)
     }
+
+    /// `xfollow --base-url BASE --json ARGS` with each follow taking 400 ms, sent SIGINT 100 ms
+    /// after its first line: the next follow is then waiting for its answer, and the signal
+    /// lands in that read.
+    pub fn interrupt_after_first_line(
+        &self,
+        emu: &Emulator,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Interrupted {
+        emu.fault(json!({"route": "POST /2/users/*/following", "kind": "delay", "delay_ms": 400, "count": 10}));
+        let mut a = vec!["--base-url", emu.base.as_str(), "--json"];
+        a.extend_from_slice(args);
+        let (mut child, mut out, first) = start(self.cmd(&a, envs).stderr(Stdio::piped()));
+        std::thread::sleep(Duration::from_millis(100));
+        let signalled = Instant::now();
+        let st = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        let code = child.wait().unwrap().code();
+        let took = signalled.elapsed();
+        let lines = std::iter::once(first.as_str())
+            .chain(rest.lines())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        Interrupted { code, lines, took }
+    }
+
+    /// Starts `xfollow --base-url BASE --profile PROFILE ARGS` (stderr piped) and reads
+    /// the first line it prints: the authorize URL.
+    fn start_login(
+        &self,
+        emu: &Emulator,
+        profile: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        stdin: Stdio,
+    ) -> (Child, BufReader<ChildStdout>, String) {
+        let mut a = vec!["--base-url", emu.base.as_str(), "--profile", profile];
+        a.extend_from_slice(args);
+        start(self.cmd(&a, envs).stdin(stdin).stderr(Stdio::piped()))
+    }
 }
 
-fn read_line(r: &mut BufReader<ChildStdout>) -> String {
+/// A run stopped by SIGINT: its exit code, its stdout (one JSON object per line) and how
+/// long it took to exit after the signal.
+pub struct Interrupted {
+    pub code: Option<i32>,
+    pub lines: Vec<Value>,
+    pub took: Duration,
+}
+
+/// Spawns `cmd` with stdout piped and reads the first line it prints.
+fn start(cmd: &mut Command) -> (Child, BufReader<ChildStdout>, String) {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    assert!(!line.is_empty(), "the login printed nothing");
-    line
+    out.read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "the command printed nothing");
+    (child, out, line)
 }
 
 fn type_line(mut stdin: ChildStdin, line: &str) {
