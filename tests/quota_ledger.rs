@@ -963,24 +963,3 @@ fn ledgers_reservations_and_policies_cross_threads() {
     send_sync::<xfollow::retry::RetryPolicy>();
     send_sync::<xfollow::retry::Cancel>();
 }
-
-/// A short process (a cron job's one follow) closes the last connection to the SQLite file:
-/// that close does not checkpoint and delete the WAL (two fsyncs, a rename, two unlinks),
-/// and what it committed is there for the next process.
-#[test]
-fn sqlite_close_keeps_the_wal_and_every_count() {
-    let dir = TempDir::new("quota-wal");
-    let path = dir.path().join("q.db");
-    let url = format!("sqlite:{}", path.display());
-    let app = AppId::from_key("wal-app-key");
-    for _ in 0..2 {
-        let l = Ledger::open(&url, QuotaLimits::default()).unwrap();
-        l.reserve(&app, "11", Action::Follow).unwrap().commit();
-    }
-    assert!(
-        dir.path().join("q.db-wal").exists(),
-        "the WAL was checkpointed on close"
-    );
-    let l = Ledger::open(&url, QuotaLimits::default()).unwrap();
-    assert_eq!(l.status(&app, "11").unwrap().user_used, 2);
-}

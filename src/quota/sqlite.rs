@@ -8,9 +8,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{
-    config::DbConfig, params, Connection, OptionalExtension, Transaction, TransactionBehavior,
-};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::window::{self, WindowRead, WindowState};
 use super::{
@@ -70,12 +68,6 @@ impl SqliteStore {
             ));
         }
         conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        // The last connection to close would checkpoint the WAL into the database and delete
-        // it (two fsyncs, a rename, two unlinks): most of a short process's time, such as a
-        // cron job's follow. The WAL keeps every commit either way, and SQLite checkpoints it
-        // as it grows.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(err)?;
         let mut store = SqliteStore {
             conn: Mutex::new(conn),
