@@ -48,6 +48,21 @@ fn urls_without_userinfo_are_shown_as_they_are() {
 }
 
 #[test]
+fn a_password_with_a_raw_question_mark_or_hash_is_redacted_too() {
+    for (url, shown) in [
+        (
+            "redis://:p?ss@127.0.0.1:6379/0",
+            "redis://<redacted>@127.0.0.1:6379/0",
+        ),
+        ("redis://u:p#ss@h:6379", "redis://<redacted>@h:6379"),
+    ] {
+        let d = format!("{:?}", ClientBuilder::new().quota(url));
+        assert!(d.contains(&format!(r#"quota_url: "{shown}""#)), "{d}");
+        assert!(!d.contains("ss@"), "{d}");
+    }
+}
+
+#[test]
 fn refreshing_credential_debug_shows_no_token() {
     let set = TokenSet::new(
         "acc-secret-9",

@@ -100,7 +100,9 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // The authority ends at the path's '/' only: a password with a raw '?' or '#' (malformed,
+    // but typed by people) must not end it early and be shown.
+    let end = rest.find('/').unwrap_or(rest.len());
     match rest[..end].rfind('@') {
         Some(at) => format!("{scheme}://<redacted>{}", &rest[at..]),
         None => url.to_owned(),
