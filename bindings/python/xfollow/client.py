@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import weakref
 from ctypes import byref, c_void_p, string_at
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Union
 
 from . import _ffi
+from ._handle import _Guarded
 from .limits import QuotaLimits, QuotaStatus, RetryPolicy, RetryReason
 from .types import FollowResult, FollowState, RateLimit, UnfollowResult, User, UserPage
 
@@ -105,7 +105,7 @@ def _free_client(lib: _ffi.Library, handle: Any, *_keep: Any) -> None:
     lib.x_client_free(handle)
 
 
-class Client:
+class Client(_Guarded):
     """A client for the X API v2 follows endpoints, authenticated as one user.
 
     Build one with `Client.oauth1(...)` or `Client.oauth2(...)`. A client holds a pool of
@@ -119,10 +119,7 @@ class Client:
     def __init__(self, _handle: Any, _lib_: _ffi.Library) -> None:
         # Private: use Client.oauth1 / Client.oauth2.
         self._lib = _lib_
-        self._handle = _handle
-        self._cond = threading.Condition()
-        self._active = 0
-        self._closed = False
+        self._guard(_handle)
         self._finalizer = weakref.finalize(self, _free_client, _lib_, _handle)
         self._on_retry: Any = None  # keeps the ctypes callback alive as long as the client
 
@@ -338,50 +335,16 @@ class Client:
         return client
 
     # -- lifetime -----------------------------------------------------------------------------
-    def _enter(self) -> Any:
-        with self._cond:
-            if self._closed:
-                raise ValueError("operation on a closed xfollow.Client")
-            self._active += 1
-            return self._handle
-
-    def _leave(self) -> None:
-        with self._cond:
-            self._active -= 1
-            if self._active == 0:
-                self._cond.notify_all()
-
-    def close(self) -> None:
-        """Frees the client (waits for calls running in other threads). Idempotent."""
-        with self._cond:
-            self._closed = True
-            while self._active:
-                self._cond.wait()
-        self._finalizer()
+    _kind = "xfollow.Client"
 
     @property
     def closed(self) -> bool:
         return self._closed
 
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"<xfollow.Client {'closed' if self._closed else 'open'}>"
 
     # -- calls ----------------------------------------------------------------------------------
-    def _call(self, fn: str, *args: Any) -> None:
-        """Calls the library function `fn` with this client's handle and `args`, keeping
-        the client open while it runs."""
-        handle = self._enter()
-        try:
-            getattr(self._lib, fn)(handle, *args)
-        finally:
-            self._leave()
-
     def run_plan(self, plan: "Plan", progress: Optional[Callable[["PlanProgress"], Any]] = None, *,
                  pace: Optional[str] = None, max_seconds: Optional[float] = None) -> "PlanRun":
         """Runs `plan` (whose source this client must act for) until nothing is queued
@@ -503,16 +466,13 @@ class Client:
     def rate_limits(self) -> Dict[str, RateLimit]:
         """The latest rate-limit windows per endpoint ("follow", "unfollow", "me",
         "user_by_username"), for the endpoints that answered with some."""
-        handle = self._enter()
-        try:
+        with self._using() as handle:
             found = {}
             for name, ep in _ENDPOINTS.items():
                 rl = self._lib.client_rate_limit(handle, ep)
                 if rl is not None:
                     found[name] = rl
             return found
-        finally:
-            self._leave()
 
     def cancel(self) -> None:
         """Cancels every retry wait and every request in flight on a direct connection

@@ -5,13 +5,13 @@ See docs/plans.md."""
 from __future__ import annotations
 
 import math
-import threading
 import weakref
 from ctypes import POINTER, byref, c_bool, c_char_p, c_uint64, c_void_p, string_at
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Tuple
 
 from . import _ffi
+from ._handle import _Guarded
 from .types import User
 
 __all__ = ["Plan", "PlanProgress", "PlanRun", "PlanStatus"]
@@ -117,7 +117,7 @@ def _progress(lib: _ffi.Library, p: Any) -> PlanProgress:
     )
 
 
-class Plan:
+class Plan(_Guarded):
     """A named plan of one source user in a store. The plan lives in the store: this object
     is a handle to it (thread-safe; free it with `close()` or a `with` block, the plan stays).
 
@@ -128,12 +128,9 @@ class Plan:
     def __init__(self, _handle: Any, name: str, store: str) -> None:
         # Private: use Plan.create / Plan.open.
         self._lib = _lib()
-        self._handle = _handle
+        self._guard(_handle)
         self.name = name
         self.store = store
-        self._cond = threading.Condition()
-        self._active = 0
-        self._closed = False
         self._finalizer = weakref.finalize(self, _free_plan, self._lib, _handle)
 
     @classmethod
@@ -170,40 +167,7 @@ class Plan:
         return dropped.value
 
     # -- lifetime ---------------------------------------------------------------------------
-    def _enter(self) -> Any:
-        with self._cond:
-            if self._closed:
-                raise ValueError("operation on a closed xfollow.Plan")
-            self._active += 1
-            return self._handle
-
-    def _leave(self) -> None:
-        with self._cond:
-            self._active -= 1
-            if self._active == 0:
-                self._cond.notify_all()
-
-    def _call(self, fn: str, *args: Any) -> None:
-        handle = self._enter()
-        try:
-            getattr(self._lib, fn)(handle, *args)
-        finally:
-            self._leave()
-
-    def close(self) -> None:
-        """Frees the handle (waits for calls running in other threads); the plan stays in
-        its store. Idempotent."""
-        with self._cond:
-            self._closed = True
-            while self._active:
-                self._cond.wait()
-        self._finalizer()
-
-    def __enter__(self) -> "Plan":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    _kind = "xfollow.Plan"
 
     def __repr__(self) -> str:
         return f"<xfollow.Plan {self.name!r} in {self.store.split(':', 1)[0]}:>"
@@ -223,21 +187,15 @@ class Plan:
         `keep` (ids or "@username"s, at most 100,000). `client` acts for the source."""
         arr, n = _string_list(keep, "keep")
         added = c_uint64()
-        handle = client._enter()
-        try:
+        with client._using() as handle:
             self._call("x_plan_unfollow_non_followers", handle, arr, n, byref(added))
-        finally:
-            client._leave()
         return added.value
 
     def follow_back(self, client: Any) -> int:
         """Adds a follow of every follower of the source whom it does not follow."""
         added = c_uint64()
-        handle = client._enter()
-        try:
+        with client._using() as handle:
             self._call("x_plan_follow_back", handle, byref(added))
-        finally:
-            client._leave()
         return added.value
 
     # -- reading ----------------------------------------------------------------------------
@@ -287,16 +245,15 @@ def run_plan(client: Any, plan: Plan, progress: Any, pace: Optional[str],
 
     fn = _ffi.PLAN_PROGRESS_FN(call) if progress is not None else _ffi.PLAN_PROGRESS_FN()
     stop, sent = _ffi.x_plan_stop(), c_uint64()
-    client_handle = client._enter()
-    try:
-        plan._call("x_plan_run", client_handle, pace_b, seconds, fn, None, byref(stop), byref(sent))
-    except BaseException:
-        if not raised:  # else the callable's exception is the one to report
-            raise
-    finally:
-        if raised:
-            lib.x_client_cancel_reset(client_handle)
-        client._leave()
+    with client._using() as client_handle:
+        try:
+            plan._call("x_plan_run", client_handle, pace_b, seconds, fn, None, byref(stop), byref(sent))
+        except BaseException:
+            if not raised:  # else the callable's exception is the one to report
+                raise
+        finally:
+            if raised:
+                lib.x_client_cancel_reset(client_handle)
     if raised:
         raise raised[0]
     return PlanRun(_STOPS.get(stop.value, "unknown"), sent.value)

@@ -11,6 +11,8 @@ module Xfollow
   # Every method raises an Xfollow::Error subclass on failure, and TypeError for an
   # argument of the wrong Ruby type.
   class Client
+    include Guarded
+
     STATES = {
       Native::X_STATE_NOT_FOLLOWING => :not_following,
       Native::X_STATE_FOLLOWING => :following,
@@ -158,11 +160,7 @@ module Xfollow
     end
 
     def initialize(handle) # :nodoc:
-      @handle = handle
-      @lock = Mutex.new
-      @idle = ConditionVariable.new
-      @active = 0
-      @closed = false
+      guard(handle, "Xfollow::Client")
     end
 
     # Follows `target_user_id` (POST /2/users/:source/following) as the authenticated user,
@@ -214,43 +212,11 @@ module Xfollow
       TokenSet.take { |out| with_handle { |h| Native.x_client_token_set(h, out) } }
     end
 
-    # Frees the client, after waiting for calls running in other threads. Idempotent.
-    def close
-      @lock.synchronize do
-        @closed = true
-        @idle.wait(@lock) while @active.positive?
-        @handle.free unless @handle.nil?
-        @handle = nil
-      end
-      nil
-    end
-
-    def closed?
-      @closed
-    end
-
     def inspect
       "#<#{self.class} #{@closed ? 'closed' : 'open'}>"
     end
 
     private
-
-    def with_handle
-      handle = @lock.synchronize do
-        raise IOError, "operation on a closed Xfollow::Client" if @closed
-
-        @active += 1
-        @handle
-      end
-      begin
-        yield handle
-      ensure
-        @lock.synchronize do
-          @active -= 1
-          @idle.broadcast if @active.zero?
-        end
-      end
-    end
 
     def follow_call(function, source, target)
       out = ::FFI::MemoryPointer.new(:pointer)

@@ -30,6 +30,8 @@ module Xfollow
   # Stores are the quota ledger's: "memory:" (this process), "sqlite:PATH" (this machine),
   # "redis://host:port[/db]" or "rediss://..." (a fleet).
   class Plan
+    include Guarded
+
     STATES = {
       Native::X_PLAN_QUEUED => :queued, Native::X_PLAN_DONE => :done, Native::X_PLAN_PENDING => :pending,
       Native::X_PLAN_SKIPPED => :skipped, Native::X_PLAN_FAILED => :failed
@@ -108,13 +110,9 @@ module Xfollow
     end
 
     def initialize(handle, name, store) # :nodoc:
-      @handle = handle
+      guard(handle, "Xfollow::Plan")
       @name = name
       @store = store
-      @lock = Mutex.new
-      @idle = ConditionVariable.new
-      @active = 0
-      @closed = false
     end
 
     # Adds a follow (or with unfollow: true, an unfollow) of each target: ids (String,
@@ -162,40 +160,8 @@ module Xfollow
       end
     end
 
-    # Frees the handle (waits for calls running in other threads); the plan stays in its
-    # store. Idempotent.
-    def close
-      @lock.synchronize do
-        @closed = true
-        @idle.wait(@lock) while @active.positive?
-      end
-      @handle.free unless @handle.null?
-      nil
-    end
-
-    def closed?
-      @closed
-    end
-
     def inspect
       "#<Xfollow::Plan #{@name.inspect} in #{@store.split(':', 2).first}:>"
-    end
-
-    def with_handle # :nodoc:
-      handle = @lock.synchronize do
-        raise IOError, "operation on a closed Xfollow::Plan" if @closed
-
-        @active += 1
-        @handle
-      end
-      begin
-        yield handle
-      ensure
-        @lock.synchronize do
-          @active -= 1
-          @idle.broadcast if @active.zero?
-        end
-      end
     end
 
     private
@@ -238,7 +204,7 @@ module Xfollow
             Native.x_client_cancel(c) # the one way to end a run from its callback
           end
         end
-        plan.with_handle do |h|
+        plan.send(:with_handle) do |h|
           code = Native.x_plan_run(h, c, pace_arg, seconds, callback, nil, stop, sent)
           Native.x_client_cancel_reset(c) if raised
           raise raised if raised
