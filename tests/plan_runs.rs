@@ -587,3 +587,50 @@ fn a_run_stopped_before_its_next_request_leaves_nothing_claimed() {
         }
     }
 }
+
+/// An intent claimed ahead is held until its send time plus two leases, and sent only with a
+/// whole lease left. A runner that comes back later (here its progress callback took 200 s,
+/// leases of 60 s) finds that another runner took the intent over meanwhile: it does not
+/// send it again.
+#[test]
+fn a_runner_back_too_late_for_its_lease_does_not_send_an_intent_taken_over() {
+    let emu = Emulator::start();
+    let (_, clock, sleep) = virtual_time(&emu.base);
+    let client = emu
+        .builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let store = PlanStore::open("memory:").unwrap();
+    let plan = store.create(&unique("late"), ALICE).unwrap();
+    plan.follow(&[BOB, ERIN]).unwrap();
+    let options = RunOptions::new()
+        .pace(Pace::per_hour(60).unwrap().with_jitter(0.0).unwrap())
+        .lease(std::time::Duration::from_secs(60))
+        .check_current(false)
+        .clock(clock)
+        .sleep(sleep.clone());
+    let first = Runner::new(options.clone()).unwrap();
+    let other = Runner::new(options.max_seconds(1)).unwrap();
+    let mut other_sent = None;
+    let report = first
+        .run(&plan, &client, |p| {
+            if p.intent == &Intent::follow(BOB).unwrap() {
+                // ERIN is held until +60 (its send time) + 120; at +200 it is free.
+                sleep(std::time::Duration::from_secs(200));
+                other_sent = Some(other.run(&plan, &client, |_| {}).unwrap().sent);
+            }
+        })
+        .unwrap();
+    assert_eq!(other_sent, Some(1), "the other runner took ERIN over");
+    assert_eq!((report.stop, report.sent), (Stop::Finished, 1));
+    assert_eq!(report.counts.done, 2);
+    let log = requests_since(&emu.base, 0);
+    let erin: Vec<_> = follow_requests(&log)
+        .into_iter()
+        .filter(|r| r.target.as_deref() == Some(ERIN))
+        .collect();
+    assert_eq!(erin.len(), 1, "ERIN requested once: {erin:?}");
+}

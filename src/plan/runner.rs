@@ -317,13 +317,17 @@ impl Runner {
         Ok(RunReport { counts, sent, stop })
     }
 
+    fn lease_ms(&self) -> i64 {
+        duration_ms(self.options.lease)
+    }
+
     /// A claim at `now` for a send time up to `latest`, with the run's lease and a new pace
     /// gap.
     fn take(&self, now: i64, latest: i64) -> Take {
         Take {
             now,
             latest,
-            lease: duration_ms(self.options.lease),
+            lease: self.lease_ms(),
             gap: duration_ms(self.options.pace.gap()),
         }
     }
@@ -409,6 +413,22 @@ impl Runner {
                     wake = sooner(wake, job.not_before);
                     continue;
                 }
+                // Back later than its send time plus a lease (a slow callback, other plans'
+                // requests): too little of its lease is left to send it; hand it back and
+                // claim again (it may be this intent, under a new lease).
+                let late = job
+                    .held
+                    .as_ref()
+                    .is_some_and(|h| h.lease.saturating_sub(now) < self.lease_ms());
+                if let Some(h) = job.held.take_if(|_| late) {
+                    let slot = Slot {
+                        taken: h.next_at,
+                        back_to: h.at,
+                    };
+                    job.plan
+                        .raw()
+                        .release(job.plan.name(), &h.key, h.lease, Some(slot))?;
+                }
                 if job.held.is_none() {
                     let take = self.take(now, now);
                     let claim = job.plan.raw().claim(job.plan.name(), take)?;
@@ -447,7 +467,12 @@ impl Runner {
                             && !self.options.cancel.is_cancelled()
                             && deadline.is_none_or(|d| job.not_before.max(after) < d);
                         let counts = if ahead {
-                            let take = self.take(after, job.not_before);
+                            // Held through the wait, then a whole lease for the request
+                            // plus one of grace for coming back late.
+                            let take = Take {
+                                lease: self.lease_ms().saturating_mul(2),
+                                ..self.take(after, job.not_before)
+                            };
                             let r = job.plan.raw().finish_and_claim(
                                 job.plan.name(),
                                 &held.key,
