@@ -207,6 +207,19 @@ struct Held {
     next_at: i64,
 }
 
+impl Held {
+    /// Hands it back unsent: to the head of the queue, and the plan's next request time back
+    /// to its send time (while no other claim moved it).
+    fn release(&self, plan: &Plan) -> Result<(), PlanError> {
+        let slot = Slot {
+            taken: self.next_at,
+            back_to: self.at,
+        };
+        plan.raw()
+            .release(plan.name(), &self.key, self.lease, Some(slot))
+    }
+}
+
 /// Why a run must end after an intent (which was put back first).
 enum End {
     /// An error every intent would meet alike.
@@ -358,21 +371,13 @@ impl Runner {
         }
     }
 
-    /// Hands back the intents claimed and not sent: each goes back to the head of its queue
-    /// and its plan's next request time back to the intent's send time. On an error the
-    /// others are still handed back (the failed one's lease lapses).
+    /// Hands back the intents claimed and not sent. On an error the others are still handed
+    /// back (the failed one's lease lapses).
     fn release_all(jobs: &mut [Job<'_>]) -> Result<(), PlanError> {
         let mut result = Ok(());
         for job in jobs {
             if let Some(h) = job.held.take() {
-                let slot = Slot {
-                    taken: h.next_at,
-                    back_to: h.at,
-                };
-                let r = job
-                    .plan
-                    .raw()
-                    .release(job.plan.name(), &h.key, h.lease, Some(slot));
+                let r = h.release(job.plan);
                 if result.is_ok() {
                     result = r;
                 }
@@ -421,13 +426,7 @@ impl Runner {
                     .as_ref()
                     .is_some_and(|h| h.lease.saturating_sub(now) < self.lease_ms());
                 if let Some(h) = job.held.take_if(|_| late) {
-                    let slot = Slot {
-                        taken: h.next_at,
-                        back_to: h.at,
-                    };
-                    job.plan
-                        .raw()
-                        .release(job.plan.name(), &h.key, h.lease, Some(slot))?;
+                    h.release(job.plan)?;
                 }
                 if job.held.is_none() {
                     let take = self.take(now, now);
