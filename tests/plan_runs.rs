@@ -513,3 +513,124 @@ fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
     assert_eq!((report.stop, report.sent), (Stop::Finished, 1));
     assert!(emu.follows(ALICE, BOB) && emu.follows(ALICE, ERIN));
 }
+
+/// A run holds the intent it claimed for its next request through the pace's wait. When the
+/// run stops first (its deadline passed during a slow progress callback, or it was
+/// cancelled), it hands that intent back before returning: a runner started right after
+/// (leases of a day) sends it at once instead of waiting for the lease to end. On every store.
+#[test]
+fn a_run_stopped_before_its_next_request_leaves_nothing_claimed() {
+    let emu = Emulator::start();
+    let (_, clock, sleep) = virtual_time(&emu.base);
+    let client = emu
+        .builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let dir = quota_support::TempDir::new("plan-release");
+    let redis = quota_support::RedisServer::start();
+    let options = RunOptions::new()
+        .pace(Pace::per_hour(60).unwrap().with_jitter(0.0).unwrap())
+        .lease(std::time::Duration::from_secs(86_400))
+        .check_current(false)
+        .clock(clock)
+        .sleep(sleep.clone());
+    for url in [
+        "memory:".to_string(),
+        format!("sqlite:{}", dir.path().join("plans.db").display()),
+        redis.url(),
+    ] {
+        for how in [Stop::Deadline, Stop::Cancelled] {
+            let store = PlanStore::open(&url).unwrap();
+            let plan = store.create(&unique("release"), ALICE).unwrap();
+            plan.follow(&[BOB, ERIN]).unwrap();
+            let cancel = xfollow::Cancel::new();
+            let first =
+                Runner::new(options.clone().max_seconds(100).cancel(cancel.clone())).unwrap();
+            let mut seen = Vec::new();
+            let report = first
+                .run(&plan, &client, |p| {
+                    seen.push((p.intent.clone(), p.state));
+                    match how {
+                        // Past the deadline, with ERIN claimed for a request in 60 s.
+                        Stop::Deadline => sleep(std::time::Duration::from_secs(200)),
+                        _ => cancel.cancel(),
+                    }
+                })
+                .unwrap();
+            assert_eq!((report.stop, report.sent), (how, 1), "{url} {how:?}");
+            assert_eq!(seen, [(Intent::follow(BOB).unwrap(), State::Done)]);
+            assert_eq!(
+                report.counts,
+                Counts {
+                    queued: 1,
+                    done: 1,
+                    ..Counts::default()
+                }
+            );
+            assert_eq!(plan.dry_run(10).unwrap(), [Intent::follow(ERIN).unwrap()]);
+            if how == Stop::Cancelled {
+                // The pace still holds: ERIN goes 60 s after BOB.
+                sleep(std::time::Duration::from_secs(60));
+            }
+            let second = Runner::new(options.clone().max_seconds(120)).unwrap();
+            let report = second.run(&plan, &client, |_| {}).unwrap();
+            assert_eq!(
+                (report.stop, report.sent),
+                (Stop::Finished, 1),
+                "{url} {how:?}: ERIN was left claimed"
+            );
+            assert_eq!(report.counts.done, 2);
+            assert!(emu.follows(ALICE, ERIN));
+        }
+    }
+}
+
+/// An intent claimed ahead is held until its send time plus two leases, and sent only with a
+/// whole lease left. A runner that comes back later (here its progress callback took 200 s,
+/// leases of 60 s) finds that another runner took the intent over meanwhile: it does not
+/// send it again.
+#[test]
+fn a_runner_back_too_late_for_its_lease_does_not_send_an_intent_taken_over() {
+    let emu = Emulator::start();
+    let (_, clock, sleep) = virtual_time(&emu.base);
+    let client = emu
+        .builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let store = PlanStore::open("memory:").unwrap();
+    let plan = store.create(&unique("late"), ALICE).unwrap();
+    plan.follow(&[BOB, ERIN]).unwrap();
+    let options = RunOptions::new()
+        .pace(Pace::per_hour(60).unwrap().with_jitter(0.0).unwrap())
+        .lease(std::time::Duration::from_secs(60))
+        .check_current(false)
+        .clock(clock)
+        .sleep(sleep.clone());
+    let first = Runner::new(options.clone()).unwrap();
+    let other = Runner::new(options.max_seconds(1)).unwrap();
+    let mut other_sent = None;
+    let report = first
+        .run(&plan, &client, |p| {
+            if p.intent == &Intent::follow(BOB).unwrap() {
+                // ERIN is held until +60 (its send time) + 120; at +200 it is free.
+                sleep(std::time::Duration::from_secs(200));
+                other_sent = Some(other.run(&plan, &client, |_| {}).unwrap().sent);
+            }
+        })
+        .unwrap();
+    assert_eq!(other_sent, Some(1), "the other runner took ERIN over");
+    assert_eq!((report.stop, report.sent), (Stop::Finished, 1));
+    assert_eq!(report.counts.done, 2);
+    let log = requests_since(&emu.base, 0);
+    let erin: Vec<_> = follow_requests(&log)
+        .into_iter()
+        .filter(|r| r.target.as_deref() == Some(ERIN))
+        .collect();
+    assert_eq!(erin.len(), 1, "ERIN requested once: {erin:?}");
+}

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Slot, Store, MAX_INTENTS};
+use super::store::{Claim, Slot, Store, Take, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::StoreKind;
 
@@ -25,6 +25,63 @@ struct MemPlan {
 }
 
 impl MemPlan {
+    fn take(&mut self, t: Take) -> Result<Claim, PlanError> {
+        let Some(at) = t.send_at(self.next_at) else {
+            return Ok(Claim::NotBefore(self.next_at));
+        };
+        let expired = self
+            .held
+            .iter()
+            .filter(|(_, &l)| l <= t.now)
+            .min_by_key(|(_, &l)| l)
+            .map(|(k, _)| k.clone());
+        let (key, taken_over) = match expired {
+            Some(k) => (k, true),
+            None => match self.queue.pop_front() {
+                Some(k) => (k, false),
+                None => {
+                    return Ok(match self.held.values().min() {
+                        Some(&l) => Claim::Held(l),
+                        None => Claim::Empty,
+                    })
+                }
+            },
+        };
+        let lease = at.saturating_add(t.lease);
+        self.held.insert(key.clone(), lease);
+        self.next_at = at.saturating_add(t.gap);
+        let rec = self.intents.get(&key).ok_or(PlanError::NoSuchPlan)?;
+        Ok(Claim::Intent {
+            resolved: rec.resolved.clone(),
+            key,
+            taken_over,
+            at,
+            lease,
+        })
+    }
+
+    fn finish(
+        &mut self,
+        key: &str,
+        lease: i64,
+        state: State,
+        failure: Option<&Failure>,
+        slot: Option<Slot>,
+    ) -> Option<Counts> {
+        if self.held.get(key) != Some(&lease) {
+            return None;
+        }
+        self.held.remove(key);
+        self.give_back(slot);
+        if let Some(r) = self.intents.get_mut(key) {
+            r.state = state;
+            r.failure = failure.cloned();
+        }
+        self.counts.bump(State::Queued, -1);
+        self.counts.bump(state, 1);
+        Some(self.counts)
+    }
+
     fn give_back(&mut self, slot: Option<Slot>) {
         if let Some(s) = slot.filter(|s| s.taken == self.next_at) {
             self.next_at = s.back_to;
@@ -117,44 +174,9 @@ impl Store for MemoryStore {
         Ok(n)
     }
 
-    fn claim(
-        &self,
-        plan: &str,
-        now: i64,
-        lease_until: i64,
-        next_at: i64,
-    ) -> Result<Claim, PlanError> {
+    fn claim(&self, plan: &str, take: Take) -> Result<Claim, PlanError> {
         let mut m = self.lock();
-        let p = get(&mut m, plan)?;
-        if p.next_at > now {
-            return Ok(Claim::NotBefore(p.next_at));
-        }
-        let expired = p
-            .held
-            .iter()
-            .filter(|(_, &t)| t <= now)
-            .min_by_key(|(_, &t)| t)
-            .map(|(k, _)| k.clone());
-        let (key, taken_over) = match expired {
-            Some(k) => (k, true),
-            None => match p.queue.pop_front() {
-                Some(k) => (k, false),
-                None => {
-                    return Ok(match p.held.values().min() {
-                        Some(&t) => Claim::Held(t),
-                        None => Claim::Empty,
-                    })
-                }
-            },
-        };
-        p.held.insert(key.clone(), lease_until);
-        p.next_at = next_at;
-        let rec = p.intents.get(&key).ok_or(PlanError::NoSuchPlan)?;
-        Ok(Claim::Intent {
-            resolved: rec.resolved.clone(),
-            key,
-            taken_over,
-        })
+        get(&mut m, plan)?.take(take)
     }
 
     fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError> {
@@ -175,19 +197,42 @@ impl Store for MemoryStore {
         slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError> {
         let mut m = self.lock();
+        Ok(get(&mut m, plan)?.finish(key, lease, state, failure, slot))
+    }
+
+    fn finish_and_claim(
+        &self,
+        plan: &str,
+        key: &str,
+        lease: i64,
+        state: State,
+        failure: Option<&Failure>,
+        slot: Option<Slot>,
+        take: Take,
+    ) -> Result<Option<(Counts, Claim)>, PlanError> {
+        let mut m = self.lock();
         let p = get(&mut m, plan)?;
-        if p.held.get(key) != Some(&lease) {
+        let Some(counts) = p.finish(key, lease, state, failure, slot) else {
             return Ok(None);
+        };
+        Ok(Some((counts, p.take(take)?)))
+    }
+
+    fn release(
+        &self,
+        plan: &str,
+        key: &str,
+        lease: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError> {
+        let mut m = self.lock();
+        let p = get(&mut m, plan)?;
+        if p.held.get(key) == Some(&lease) {
+            p.held.remove(key);
+            p.give_back(slot);
+            p.queue.push_front(key.to_string());
         }
-        p.held.remove(key);
-        p.give_back(slot);
-        if let Some(r) = p.intents.get_mut(key) {
-            r.state = state;
-            r.failure = failure.cloned();
-        }
-        p.counts.bump(State::Queued, -1);
-        p.counts.bump(state, 1);
-        Ok(Some(p.counts))
+        Ok(())
     }
 
     fn requeue(

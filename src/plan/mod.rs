@@ -281,19 +281,63 @@ impl Plan {
             .collect())
     }
 
-    /// For benchmarks: the store's work around one request, without the request: claims the
-    /// next intent (no pace) and records it as done. `false` when nothing was queued.
+    /// For benchmarks: one claim and one record as two calls, as a run's first intent or
+    /// one after a pause costs (no pace). `false` when nothing was queued.
     #[doc(hidden)]
     pub fn bookkeeping_round(&self, now_ms: i64) -> Result<bool, PlanError> {
-        let lease = now_ms.saturating_add(60_000);
-        match self.raw().claim(&self.name, now_ms, lease, now_ms)? {
-            store::Claim::Intent { key, .. } => {
+        let take = store::Take {
+            now: now_ms,
+            latest: now_ms,
+            lease: 60_000,
+            gap: 0,
+        };
+        match self.raw().claim(&self.name, take)? {
+            store::Claim::Intent { key, lease, .. } => {
                 self.raw()
                     .finish(&self.name, &key, lease, State::Done, None, None)?;
                 Ok(true)
             }
             _ => Ok(false),
         }
+    }
+
+    /// For benchmarks: the store's work around `n` requests, without the requests, as a
+    /// runner does it (no pace): one claim, then one call per intent that records it done
+    /// and claims the next, the last one recording only. Returns how many were recorded.
+    #[doc(hidden)]
+    pub fn bookkeeping_rounds(&self, n: u64, now_ms: i64) -> Result<u64, PlanError> {
+        if n == 0 {
+            return Ok(0);
+        }
+        let take = store::Take {
+            now: now_ms,
+            latest: now_ms,
+            lease: 60_000,
+            gap: 0,
+        };
+        let mut claim = self.raw().claim(&self.name, take)?;
+        let mut done = 0;
+        while let store::Claim::Intent { key, lease, .. } = claim {
+            done += 1;
+            if done == n {
+                self.raw()
+                    .finish(&self.name, &key, lease, State::Done, None, None)?;
+                break;
+            }
+            match self.raw().finish_and_claim(
+                &self.name,
+                &key,
+                lease,
+                State::Done,
+                None,
+                None,
+                take,
+            )? {
+                Some((_, next)) => claim = next,
+                None => break,
+            }
+        }
+        Ok(done)
     }
 
     pub(crate) fn raw(&self) -> &Arc<dyn Store> {

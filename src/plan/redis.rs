@@ -16,7 +16,7 @@
 use redis::Script;
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Slot, Store, MAX_INTENTS};
+use super::store::{Claim, Slot, Store, Take, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::redis_store::RedisStore as LedgerPool;
 use crate::quota::{QuotaError, StoreKind};
@@ -56,36 +56,46 @@ if n > 0 then redis.call('HINCRBY', KEYS[1], 'q', n) end
 return n
 ";
 
-/// KEYS: m, q, i, h, r. ARGV: now, lease end, next request time.
-/// Returns {'i', key, taken_over, resolved}, {'n', not_before}, {'h', first lease end},
-/// {'e'}, or {'x'} (no such plan).
+/// Takes the plan's next intent (see `Take`): KEYS m, q, i, h, r; `t` now, latest, lease,
+/// gap. Returns {'i', key, taken_over, resolved, send time, lease end}, {'n', not_before},
+/// {'h', first lease end} or {'e'}.
+const LUA_TAKE: &str = r"
+local function take(m, q, i, h, r, t)
+  local now, latest = tonumber(t[1]), tonumber(t[2])
+  local nbs = redis.call('HGET', m, 'next') or '0'
+  local nb = tonumber(nbs)
+  if nb > math.max(now, latest) then return {'n', nbs} end
+  local at = math.max(nb, now)
+  local key = nil
+  local over = '0'
+  local e = redis.call('ZRANGEBYSCORE', h, '-inf', now, 'LIMIT', 0, 1)
+  if #e > 0 then
+    key = e[1]
+    over = '1'
+  else
+    while true do
+      key = redis.call('LPOP', q)
+      if not key or redis.call('HGET', i, key) == 'q' then break end
+    end
+  end
+  if not key then
+    local f = redis.call('ZRANGE', h, 0, 0, 'WITHSCORES')
+    if #f > 0 then return {'h', f[2]} end
+    return {'e'}
+  end
+  local lease = at + tonumber(t[3])
+  redis.call('ZADD', h, lease, key)
+  redis.call('HSET', i, key, 'c')
+  redis.call('HSET', m, 'next', string.format('%d', at + tonumber(t[4])))
+  local res = redis.call('HGET', r, key)
+  return {'i', key, over, res or '', string.format('%d', at), string.format('%d', lease)}
+end
+";
+
+/// KEYS: m, q, i, h, r. ARGV: now, latest, lease, gap. As `take`, or {'x'} (no such plan).
 const LUA_CLAIM: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'x'} end
-local now = tonumber(ARGV[1])
-local nb = tonumber(redis.call('HGET', KEYS[1], 'next') or '0')
-if nb > now then return {'n', tostring(nb)} end
-local key = nil
-local over = '0'
-local e = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 1)
-if #e > 0 then
-  key = e[1]
-  over = '1'
-else
-  while true do
-    key = redis.call('LPOP', KEYS[2])
-    if not key or redis.call('HGET', KEYS[3], key) == 'q' then break end
-  end
-end
-if not key then
-  local f = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
-  if #f > 0 then return {'h', f[2]} end
-  return {'e'}
-end
-redis.call('ZADD', KEYS[4], ARGV[2], key)
-redis.call('HSET', KEYS[3], key, 'c')
-redis.call('HSET', KEYS[1], 'next', ARGV[3])
-local r = redis.call('HGET', KEYS[5], key)
-return {'i', key, over, r or ''}
+return take(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV)
 ";
 
 /// Gives a pace slot back: ARGV[n] the time the claim set ('' for none), ARGV[n + 1] the
@@ -106,18 +116,50 @@ local function held(h, key, lease)
 end
 ";
 
+/// Ends `key` as state letter `st` (with `failure`, '' for none) when it is held under
+/// `lease`, giving the slot back; the counts {q, d, p, s, x} after, or nil when not held.
+const LUA_FINISH_HELD: &str = r"
+local function finish(m, i, h, e, key, st, failure, taken, back_to, lease)
+  if not held(h, key, lease) then return nil end
+  redis.call('ZREM', h, key)
+  give_back(m, taken, back_to)
+  redis.call('HSET', i, key, st)
+  redis.call('HINCRBY', m, 'q', -1)
+  redis.call('HINCRBY', m, st, 1)
+  if failure ~= '' then redis.call('HSET', e, key, failure) end
+  return redis.call('HMGET', m, 'q', 'd', 'p', 's', 'x')
+end
+";
+
 /// KEYS: m, i, h, e. ARGV: key, state letter, failure ('' for none), slot taken, back to,
 /// lease. Returns the counts {q, d, p, s, x} after, or {} when the intent is not held under
 /// that lease.
 const LUA_FINISH: &str = r"
-if not held(KEYS[3], ARGV[1], ARGV[6]) then return {} end
-redis.call('ZREM', KEYS[3], ARGV[1])
-give_back(KEYS[1], ARGV[4], ARGV[5])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'q', -1)
-redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[4], ARGV[1], ARGV[3]) end
-return redis.call('HMGET', KEYS[1], 'q', 'd', 'p', 's', 'x')
+return finish(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
+  ARGV[5], ARGV[6]) or {}
+";
+
+/// KEYS: m, q, i, h, r, e. ARGV: as `LUA_FINISH`, then now, latest, lease, gap for the
+/// claim. Returns the counts then the claim's reply, or {} when the intent is not held
+/// under that lease (nothing claimed).
+const LUA_FINISH_CLAIM: &str = r"
+local c = finish(KEYS[1], KEYS[3], KEYS[4], KEYS[6], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
+  ARGV[5], ARGV[6])
+if not c then return {} end
+local t = take(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], {ARGV[7], ARGV[8], ARGV[9], ARGV[10]})
+for _, v in ipairs(t) do c[#c + 1] = v end
+return c
+";
+
+/// KEYS: m, q, i, h. ARGV: key, lease, slot taken, back to.
+const LUA_RELEASE: &str = r"
+if held(KEYS[4], ARGV[1], ARGV[2]) then
+  redis.call('ZREM', KEYS[4], ARGV[1])
+  redis.call('HSET', KEYS[3], ARGV[1], 'q')
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  give_back(KEYS[1], ARGV[3], ARGV[4])
+end
+return 1
 ";
 
 /// KEYS: m, q, i, h. ARGV: key, not before, slot taken, back to, lease.
@@ -141,6 +183,8 @@ pub(crate) struct RedisStore {
     add: Script,
     claim: Script,
     finish: Script,
+    finish_claim: Script,
+    release: Script,
     requeue: Script,
 }
 
@@ -172,6 +216,25 @@ fn parse_counts(v: &[Option<i64>]) -> Option<Counts> {
     })
 }
 
+/// A claim script's reply.
+fn parse_claim(r: &[String]) -> Result<Claim, PlanError> {
+    let num = |s: &String| s.parse::<i64>().map_err(|_| bad_reply("claim"));
+    match r {
+        [t, k, over, resolved, at, lease] if t == "i" => Ok(Claim::Intent {
+            key: k.clone(),
+            resolved: (!resolved.is_empty()).then(|| resolved.clone()),
+            taken_over: over == "1",
+            at: num(at)?,
+            lease: num(lease)?,
+        }),
+        [t, at] if t == "n" => Ok(Claim::NotBefore(num(at)?)),
+        [t, at] if t == "h" => Ok(Claim::Held(num(at)?)),
+        [t] if t == "e" => Ok(Claim::Empty),
+        [t] if t == "x" => Err(PlanError::NoSuchPlan),
+        _ => Err(bad_reply("claim")),
+    }
+}
+
 /// The slot as two script arguments ('' when there is none).
 fn slot_args(slot: Option<Slot>) -> (String, String) {
     slot.map_or((String::new(), String::new()), |s| {
@@ -188,8 +251,14 @@ impl RedisStore {
             pool: LedgerPool::open(url)?,
             create: Script::new(LUA_CREATE),
             add: Script::new(LUA_ADD),
-            claim: Script::new(LUA_CLAIM),
-            finish: Script::new(&format!("{LUA_HELD}{LUA_GIVE_BACK}{LUA_FINISH}")),
+            claim: Script::new(&format!("{LUA_TAKE}{LUA_CLAIM}")),
+            finish: Script::new(&format!(
+                "{LUA_HELD}{LUA_GIVE_BACK}{LUA_FINISH_HELD}{LUA_FINISH}"
+            )),
+            finish_claim: Script::new(&format!(
+                "{LUA_HELD}{LUA_GIVE_BACK}{LUA_FINISH_HELD}{LUA_TAKE}{LUA_FINISH_CLAIM}"
+            )),
+            release: Script::new(&format!("{LUA_HELD}{LUA_GIVE_BACK}{LUA_RELEASE}")),
             requeue: Script::new(&format!("{LUA_HELD}{LUA_GIVE_BACK}{LUA_REQUEUE}")),
         })
     }
@@ -250,13 +319,7 @@ impl Store for RedisStore {
         Ok(added)
     }
 
-    fn claim(
-        &self,
-        plan: &str,
-        now: i64,
-        lease_until: i64,
-        next_at: i64,
-    ) -> Result<Claim, PlanError> {
+    fn claim(&self, plan: &str, take: Take) -> Result<Claim, PlanError> {
         let r: Vec<String> = self.with_conn(|c| {
             self.claim
                 .key(key(plan, "m"))
@@ -264,24 +327,13 @@ impl Store for RedisStore {
                 .key(key(plan, "i"))
                 .key(key(plan, "h"))
                 .key(key(plan, "r"))
-                .arg(now)
-                .arg(lease_until)
-                .arg(next_at)
+                .arg(take.now)
+                .arg(take.latest)
+                .arg(take.lease)
+                .arg(take.gap)
                 .invoke(c)
         })?;
-        let num = |s: &String| s.parse::<i64>().map_err(|_| bad_reply("claim"));
-        match r.as_slice() {
-            [t, k, over, resolved] if t == "i" => Ok(Claim::Intent {
-                key: k.clone(),
-                resolved: (!resolved.is_empty()).then(|| resolved.clone()),
-                taken_over: over == "1",
-            }),
-            [t, at] if t == "n" => Ok(Claim::NotBefore(num(at)?)),
-            [t, at] if t == "h" => Ok(Claim::Held(num(at)?)),
-            [t] if t == "e" => Ok(Claim::Empty),
-            [t] if t == "x" => Err(PlanError::NoSuchPlan),
-            _ => Err(bad_reply("claim")),
-        }
+        parse_claim(&r)
     }
 
     fn resolve(&self, plan: &str, k: &str, id: &str) -> Result<(), PlanError> {
@@ -324,6 +376,69 @@ impl Store for RedisStore {
         parse_counts(&r)
             .map(Some)
             .ok_or_else(|| bad_reply("finish"))
+    }
+
+    fn finish_and_claim(
+        &self,
+        plan: &str,
+        k: &str,
+        lease: i64,
+        state: State,
+        failure: Option<&Failure>,
+        slot: Option<Slot>,
+        take: Take,
+    ) -> Result<Option<(Counts, Claim)>, PlanError> {
+        let (taken, back_to) = slot_args(slot);
+        let r: Vec<String> = self.with_conn(|c| {
+            self.finish_claim
+                .key(key(plan, "m"))
+                .key(key(plan, "q"))
+                .key(key(plan, "i"))
+                .key(key(plan, "h"))
+                .key(key(plan, "r"))
+                .key(key(plan, "e"))
+                .arg(k)
+                .arg(state.code())
+                .arg(failure.map(Failure::encode).unwrap_or_default())
+                .arg(&taken)
+                .arg(&back_to)
+                .arg(lease)
+                .arg(take.now)
+                .arg(take.latest)
+                .arg(take.lease)
+                .arg(take.gap)
+                .invoke(c)
+        })?;
+        if r.is_empty() {
+            return Ok(None);
+        }
+        let (counts, claim) = r.split_at_checked(5).ok_or_else(|| bad_reply("finish"))?;
+        let counts: Vec<Option<i64>> = counts.iter().map(|v| v.parse().ok()).collect();
+        let counts = parse_counts(&counts).ok_or_else(|| bad_reply("finish"))?;
+        Ok(Some((counts, parse_claim(claim)?)))
+    }
+
+    fn release(
+        &self,
+        plan: &str,
+        k: &str,
+        lease: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError> {
+        let (taken, back_to) = slot_args(slot);
+        self.with_conn(|c| {
+            self.release
+                .key(key(plan, "m"))
+                .key(key(plan, "q"))
+                .key(key(plan, "i"))
+                .key(key(plan, "h"))
+                .arg(k)
+                .arg(lease)
+                .arg(&taken)
+                .arg(&back_to)
+                .invoke::<i64>(c)
+        })?;
+        Ok(())
     }
 
     fn requeue(

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::compute::whole_list;
 use super::intent::{Counts, Failure, Intent, State, Target};
-use super::store::{Claim, Slot};
+use super::store::{Claim, Slot, Take};
 use super::{Pace, Plan, PlanError};
 use crate::api::FollowState;
 use crate::cancel::Cancel;
@@ -190,6 +190,34 @@ struct Job<'a> {
     finished: bool,
     /// The source's following list, read once per run when `check_current` is on.
     current: Option<HashSet<String>>,
+    /// The intent claimed for the plan's next request, not sent yet.
+    held: Option<Held>,
+}
+
+/// An intent claimed and not sent yet.
+struct Held {
+    key: String,
+    resolved: Option<String>,
+    taken_over: bool,
+    /// When it may be sent (epoch ms).
+    at: i64,
+    /// Its lease's end: the claim's token.
+    lease: i64,
+    /// The plan's next request time its claim set.
+    next_at: i64,
+}
+
+impl Held {
+    /// Hands it back unsent: to the head of the queue, and the plan's next request time back
+    /// to its send time (while no other claim moved it).
+    fn release(&self, plan: &Plan) -> Result<(), PlanError> {
+        let slot = Slot {
+            taken: self.next_at,
+            back_to: self.at,
+        };
+        plan.raw()
+            .release(plan.name(), &self.key, self.lease, Some(slot))
+    }
 }
 
 /// Why a run must end after an intent (which was put back first).
@@ -278,6 +306,92 @@ impl Runner {
         for (plan, client) in plans {
             plan.check_client(client)?;
         }
+        let mut jobs: Vec<Job<'_>> = plans
+            .iter()
+            .map(|(plan, client)| Job {
+                plan,
+                client,
+                not_before: 0,
+                finished: false,
+                current: None,
+                held: None,
+            })
+            .collect();
+        let mut sent = 0;
+        let stop = self.work(&mut jobs, &mut sent, &mut progress);
+        // Whatever ended the run, an intent claimed for a later send goes back.
+        let released = Self::release_all(&mut jobs);
+        let stop = stop?;
+        released?;
+        let mut counts = Counts::default();
+        for (plan, _) in plans {
+            counts.add(&plan.status()?);
+        }
+        Ok(RunReport { counts, sent, stop })
+    }
+
+    fn lease_ms(&self) -> i64 {
+        duration_ms(self.options.lease)
+    }
+
+    /// A claim at `now` for a send time up to `latest`, with the run's lease and a new pace
+    /// gap.
+    fn take(&self, now: i64, latest: i64) -> Take {
+        Take {
+            now,
+            latest,
+            lease: self.lease_ms(),
+            gap: duration_ms(self.options.pace.gap()),
+        }
+    }
+
+    /// Notes what a claim made with `take` found.
+    fn note(job: &mut Job<'_>, claim: Claim, take: Take) {
+        match claim {
+            Claim::Intent {
+                key,
+                resolved,
+                taken_over,
+                at,
+                lease,
+            } => {
+                job.not_before = at;
+                job.held = Some(Held {
+                    key,
+                    resolved,
+                    taken_over,
+                    at,
+                    lease,
+                    next_at: at.saturating_add(take.gap),
+                });
+            }
+            Claim::NotBefore(t) => job.not_before = t,
+            Claim::Held(t) => job.not_before = t.min(take.now.saturating_add(HELD_POLL_MS)),
+            Claim::Empty => job.finished = true,
+        }
+    }
+
+    /// Hands back the intents claimed and not sent. On an error the others are still handed
+    /// back (the failed one's lease lapses).
+    fn release_all(jobs: &mut [Job<'_>]) -> Result<(), PlanError> {
+        let mut result = Ok(());
+        for job in jobs {
+            if let Some(h) = job.held.take() {
+                let r = h.release(job.plan);
+                if result.is_ok() {
+                    result = r;
+                }
+            }
+        }
+        result
+    }
+
+    fn work(
+        &self,
+        jobs: &mut [Job<'_>],
+        sent: &mut u64,
+        progress: &mut impl FnMut(&Progress<'_>),
+    ) -> Result<Stop, PlanError> {
         let start = self.now();
         let deadline = [
             self.options.until.map(ms),
@@ -288,21 +402,10 @@ impl Runner {
         .into_iter()
         .flatten()
         .min();
-        let mut jobs: Vec<Job<'_>> = plans
-            .iter()
-            .map(|(plan, client)| Job {
-                plan,
-                client,
-                not_before: 0,
-                finished: false,
-                current: None,
-            })
-            .collect();
-        let mut sent = 0;
         let mut cancelled = false;
-        let stop = loop {
+        loop {
             if cancelled || self.options.cancel.is_cancelled() {
-                break Stop::Cancelled;
+                return Ok(Stop::Cancelled);
             }
             let mut wake: Option<i64> = None;
             let mut progressed = false;
@@ -315,126 +418,144 @@ impl Runner {
                     wake = sooner(wake, job.not_before);
                     continue;
                 }
-                let gap = duration_ms(self.options.pace.gap());
-                let lease_until = now.saturating_add(duration_ms(self.options.lease));
-                let next_at = now.saturating_add(gap);
-                match job
-                    .plan
-                    .raw()
-                    .claim(job.plan.name(), now, lease_until, next_at)?
-                {
-                    Claim::Intent {
-                        key,
-                        resolved,
-                        taken_over,
-                    } => {
-                        progressed = true;
-                        job.not_before = next_at;
-                        let (did_send, outcome, end) =
-                            self.execute(job, &key, resolved, taken_over, now)?;
-                        sent += u64::from(did_send);
-                        let intent = Intent::from_key(&key);
-                        // Nothing sent and nothing to wait for but the ledger: the next intent
-                        // need not wait for the pace. (A server or network error keeps the
-                        // pace's wait, so that a failing connection is not tried in a loop.)
-                        let gives_back = match outcome {
-                            Outcome::Finished(..) => !did_send,
-                            Outcome::Requeued(_, ledger) => ledger,
-                        };
-                        let slot = gives_back.then_some(Slot {
-                            taken: next_at,
-                            back_to: now,
-                        });
-                        if slot.is_some() {
-                            job.not_before = now;
-                        }
-                        let (state, failure, counts) = match outcome {
-                            Outcome::Finished(state, failure) => {
-                                let counts = job.plan.raw().finish(
-                                    job.plan.name(),
-                                    &key,
-                                    lease_until,
-                                    state,
-                                    failure.as_ref(),
-                                    slot,
-                                )?;
-                                let counts = match counts {
-                                    Some(c) => c,
-                                    None => job.plan.status()?,
-                                };
-                                (state, failure, counts)
-                            }
-                            Outcome::Requeued(until, _) => {
-                                job.plan.raw().requeue(
-                                    job.plan.name(),
-                                    &key,
-                                    lease_until,
-                                    until,
-                                    slot,
-                                )?;
-                                job.not_before = job.not_before.max(until);
-                                (State::Queued, None, job.plan.status()?)
-                            }
-                        };
-                        if let Some(intent) = &intent {
-                            progress(&Progress {
-                                plan: job.plan.name(),
-                                intent,
-                                state,
-                                failure: failure.as_ref(),
-                                counts,
-                                next_request_at: at_ms(job.not_before),
-                            });
-                        }
-                        match end {
-                            Some(End::Fail(e)) => return Err(e),
-                            Some(End::Cancelled) => {
-                                cancelled = true;
-                                break;
-                            }
-                            None => {}
-                        }
-                        wake = sooner(wake, job.not_before);
-                    }
-                    Claim::NotBefore(t) => {
-                        job.not_before = t;
-                        wake = sooner(wake, t);
-                    }
-                    Claim::Held(t) => {
-                        job.not_before = t.min(now.saturating_add(HELD_POLL_MS));
-                        wake = sooner(wake, job.not_before);
-                    }
-                    Claim::Empty => job.finished = true,
+                // Back later than its send time plus a lease (a slow callback, other plans'
+                // requests): too little of its lease is left to send it; hand it back and
+                // claim again (it may be this intent, under a new lease).
+                let late = job
+                    .held
+                    .as_ref()
+                    .is_some_and(|h| h.lease.saturating_sub(now) < self.lease_ms());
+                if let Some(h) = job.held.take_if(|_| late) {
+                    h.release(job.plan)?;
                 }
+                if job.held.is_none() {
+                    let take = self.take(now, now);
+                    let claim = job.plan.raw().claim(job.plan.name(), take)?;
+                    Self::note(job, claim, take);
+                }
+                let Some(held) = job.held.take_if(|h| h.at <= now) else {
+                    wake = sooner(wake, job.not_before);
+                    continue;
+                };
+                progressed = true;
+                job.not_before = held.next_at;
+                let (did_send, outcome, end) =
+                    self.execute(job, &held.key, held.resolved.clone(), held.taken_over, now)?;
+                *sent += u64::from(did_send);
+                let intent = Intent::from_key(&held.key);
+                // Nothing sent and nothing to wait for but the ledger: the next intent need not
+                // wait for the pace. (A server or network error keeps the pace's wait, so that
+                // a failing connection is not tried in a loop.)
+                let gives_back = match outcome {
+                    Outcome::Finished(..) => !did_send,
+                    Outcome::Requeued(_, ledger) => ledger,
+                };
+                let slot = gives_back.then_some(Slot {
+                    taken: held.next_at,
+                    back_to: now,
+                });
+                if slot.is_some() {
+                    job.not_before = now;
+                }
+                let (state, failure, counts) = match outcome {
+                    Outcome::Finished(state, failure) => {
+                        let after = self.now();
+                        // The same call claims the next intent, for the time the pace lets it
+                        // go, unless the run ends before that time.
+                        let ahead = end.is_none()
+                            && !self.options.cancel.is_cancelled()
+                            && deadline.is_none_or(|d| job.not_before.max(after) < d);
+                        let counts = if ahead {
+                            // Held through the wait, then a whole lease for the request
+                            // plus one of grace for coming back late.
+                            let take = Take {
+                                lease: self.lease_ms().saturating_mul(2),
+                                ..self.take(after, job.not_before)
+                            };
+                            let r = job.plan.raw().finish_and_claim(
+                                job.plan.name(),
+                                &held.key,
+                                held.lease,
+                                state,
+                                failure.as_ref(),
+                                slot,
+                                take,
+                            )?;
+                            r.map(|(counts, claim)| {
+                                Self::note(job, claim, take);
+                                counts
+                            })
+                        } else {
+                            job.plan.raw().finish(
+                                job.plan.name(),
+                                &held.key,
+                                held.lease,
+                                state,
+                                failure.as_ref(),
+                                slot,
+                            )?
+                        };
+                        let counts = match counts {
+                            Some(c) => c,
+                            None => job.plan.status()?,
+                        };
+                        (state, failure, counts)
+                    }
+                    Outcome::Requeued(until, _) => {
+                        job.plan.raw().requeue(
+                            job.plan.name(),
+                            &held.key,
+                            held.lease,
+                            until,
+                            slot,
+                        )?;
+                        job.not_before = job.not_before.max(until);
+                        (State::Queued, None, job.plan.status()?)
+                    }
+                };
+                if let Some(intent) = &intent {
+                    progress(&Progress {
+                        plan: job.plan.name(),
+                        intent,
+                        state,
+                        failure: failure.as_ref(),
+                        counts,
+                        next_request_at: at_ms(job.not_before),
+                    });
+                }
+                match end {
+                    Some(End::Fail(e)) => return Err(e),
+                    Some(End::Cancelled) => {
+                        cancelled = true;
+                        break;
+                    }
+                    None => {}
+                }
+                wake = sooner(wake, job.not_before);
             }
             if cancelled || self.options.cancel.is_cancelled() {
-                break Stop::Cancelled;
+                return Ok(Stop::Cancelled);
             }
             if jobs.iter().all(|j| j.finished) {
-                break Stop::Finished;
+                return Ok(Stop::Finished);
             }
             let now = self.now();
             if deadline.is_some_and(|d| now >= d) {
-                break Stop::Deadline;
+                return Ok(Stop::Deadline);
             }
             if progressed {
                 continue;
             }
             let Some(wake) = wake else { continue };
             if deadline.is_some_and(|d| wake >= d) {
-                break Stop::Deadline;
+                return Ok(Stop::Deadline);
             }
             if wake > now {
                 self.wait(Duration::from_millis(
                     u64::try_from(wake - now).unwrap_or(0),
                 ));
             }
-        };
-        let mut counts = Counts::default();
-        for (plan, _) in plans {
-            counts.add(&plan.status()?);
         }
-        Ok(RunReport { counts, sent, stop })
     }
 
     /// Sends one claimed intent (unless it is already in the wanted state) and says what

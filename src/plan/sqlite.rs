@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Slot, Store, MAX_INTENTS};
+use super::store::{Claim, Slot, Store, Take, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::sqlite::SqliteStore as LedgerFile;
 use crate::quota::{QuotaError, StoreKind};
@@ -103,6 +103,105 @@ fn give_back(tx: &Transaction<'_>, plan: &str, slot: Option<Slot>) -> Result<(),
     Ok(())
 }
 
+fn take(tx: &Transaction<'_>, plan: &str, t: Take) -> Result<Claim, PlanError> {
+    let (next, _) = plan_row(tx, plan)?;
+    let Some(at) = t.send_at(next) else {
+        return Ok(Claim::NotBefore(next));
+    };
+    let now = t.now;
+    let expired: Option<(String, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT key, resolved FROM xfollow_plan_intents
+             WHERE plan = ?1 AND state = 'c' AND lease <= ?2 ORDER BY lease LIMIT 1",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![plan, now], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(err)?;
+    let (found, taken_over) = match expired {
+        Some(e) => (Some(e), true),
+        None => (
+            tx.prepare_cached(
+                "SELECT key, resolved FROM xfollow_plan_intents
+                 WHERE plan = ?1 AND state = 'q' ORDER BY seq LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row([plan], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(err)?,
+            false,
+        ),
+    };
+    let Some((key, resolved)) = found else {
+        let held: Option<i64> = tx
+            .query_row(
+                "SELECT MIN(lease) FROM xfollow_plan_intents WHERE plan = ?1 AND state = 'c'",
+                [plan],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        return Ok(held.map_or(Claim::Empty, Claim::Held));
+    };
+    let lease = at.saturating_add(t.lease);
+    tx.prepare_cached(
+        "UPDATE xfollow_plan_intents SET state = 'c', lease = ?3 WHERE plan = ?1 AND key = ?2",
+    )
+    .and_then(|mut s| s.execute(params![plan, key, lease]))
+    .map_err(err)?;
+    tx.prepare_cached("UPDATE xfollow_plans SET next_at = ?2 WHERE name = ?1")
+        .and_then(|mut s| s.execute(params![plan, at.saturating_add(t.gap)]))
+        .map_err(err)?;
+    Ok(Claim::Intent {
+        key,
+        resolved,
+        taken_over,
+        at,
+        lease,
+    })
+}
+
+/// Ends the intent held under `lease`; `None` when it is not held under that claim.
+fn finish_held(
+    tx: &Transaction<'_>,
+    plan: &str,
+    key: &str,
+    lease: i64,
+    state: State,
+    failure: Option<&Failure>,
+    slot: Option<Slot>,
+) -> Result<Option<Counts>, PlanError> {
+    let n = tx
+        .prepare_cached(
+            "UPDATE xfollow_plan_intents SET state = ?3, lease = NULL, failure = ?4
+             WHERE plan = ?1 AND key = ?2 AND state = 'c' AND lease = ?5",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                plan,
+                key,
+                state.code(),
+                failure.map(Failure::encode),
+                lease
+            ])
+        })
+        .map_err(err)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    give_back(tx, plan, slot)?;
+    // The column named by the state's own letter (one of five constants).
+    let sql = format!(
+        "UPDATE xfollow_plans SET q = q - 1, {0} = {0} + 1 WHERE name = ?1",
+        state.code()
+    );
+    tx.prepare_cached(&sql)
+        .and_then(|mut s| s.execute([plan]))
+        .map_err(err)?;
+    counts(tx, plan).map(Some)
+}
+
 impl Store for SqliteStore {
     fn kind(&self) -> StoreKind {
         StoreKind::Sqlite
@@ -172,66 +271,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn claim(
-        &self,
-        plan: &str,
-        now: i64,
-        lease_until: i64,
-        next_at: i64,
-    ) -> Result<Claim, PlanError> {
-        self.write(|tx| {
-            let (not_before, _) = plan_row(tx, plan)?;
-            if not_before > now {
-                return Ok(Claim::NotBefore(not_before));
-            }
-            let expired: Option<(String, Option<String>)> = tx
-                .prepare_cached(
-                    "SELECT key, resolved FROM xfollow_plan_intents
-                     WHERE plan = ?1 AND state = 'c' AND lease <= ?2 ORDER BY lease LIMIT 1",
-                )
-                .and_then(|mut s| {
-                    s.query_row(params![plan, now], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()
-                })
-                .map_err(err)?;
-            let (found, taken_over) = match expired {
-                Some(e) => (Some(e), true),
-                None => (
-                    tx.prepare_cached(
-                        "SELECT key, resolved FROM xfollow_plan_intents
-                         WHERE plan = ?1 AND state = 'q' ORDER BY seq LIMIT 1",
-                    )
-                    .and_then(|mut s| {
-                        s.query_row([plan], |r| Ok((r.get(0)?, r.get(1)?))).optional()
-                    })
-                    .map_err(err)?,
-                    false,
-                ),
-            };
-            let Some((key, resolved)) = found else {
-                let held: Option<i64> = tx
-                    .query_row(
-                        "SELECT MIN(lease) FROM xfollow_plan_intents WHERE plan = ?1 AND state = 'c'",
-                        [plan],
-                        |r| r.get(0),
-                    )
-                    .map_err(err)?;
-                return Ok(held.map_or(Claim::Empty, Claim::Held));
-            };
-            tx.prepare_cached(
-                "UPDATE xfollow_plan_intents SET state = 'c', lease = ?3 WHERE plan = ?1 AND key = ?2",
-            )
-            .and_then(|mut s| s.execute(params![plan, key, lease_until]))
-            .map_err(err)?;
-            tx.prepare_cached("UPDATE xfollow_plans SET next_at = ?2 WHERE name = ?1")
-                .and_then(|mut s| s.execute(params![plan, next_at]))
-                .map_err(err)?;
-            Ok(Claim::Intent {
-                key,
-                resolved,
-                taken_over,
-            })
-        })
+    fn claim(&self, plan: &str, take: Take) -> Result<Claim, PlanError> {
+        self.write(|tx| self::take(tx, plan, take))
     }
 
     fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError> {
@@ -254,35 +295,47 @@ impl Store for SqliteStore {
         failure: Option<&Failure>,
         slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError> {
+        self.write(|tx| finish_held(tx, plan, key, lease, state, failure, slot))
+    }
+
+    fn finish_and_claim(
+        &self,
+        plan: &str,
+        key: &str,
+        lease: i64,
+        state: State,
+        failure: Option<&Failure>,
+        slot: Option<Slot>,
+        take: Take,
+    ) -> Result<Option<(Counts, Claim)>, PlanError> {
         self.write(|tx| {
-            give_back(tx, plan, slot)?;
-            let n = tx
-                .prepare_cached(
-                    "UPDATE xfollow_plan_intents SET state = ?3, lease = NULL, failure = ?4
-                     WHERE plan = ?1 AND key = ?2 AND state = 'c' AND lease = ?5",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        plan,
-                        key,
-                        state.code(),
-                        failure.map(Failure::encode),
-                        lease
-                    ])
-                })
-                .map_err(err)?;
-            if n == 0 {
+            let Some(counts) = finish_held(tx, plan, key, lease, state, failure, slot)? else {
                 return Ok(None);
-            }
-            // The column named by the state's own letter (one of five constants).
-            let sql = format!(
-                "UPDATE xfollow_plans SET q = q - 1, {0} = {0} + 1 WHERE name = ?1",
-                state.code()
-            );
-            tx.prepare_cached(&sql)
-                .and_then(|mut s| s.execute([plan]))
+            };
+            Ok(Some((counts, self::take(tx, plan, take)?)))
+        })
+    }
+
+    fn release(
+        &self,
+        plan: &str,
+        key: &str,
+        lease: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError> {
+        self.write(|tx| {
+            // Its queue position is kept while held: it goes back to the head.
+            let n = tx
+                .execute(
+                    "UPDATE xfollow_plan_intents SET state = 'q', lease = NULL
+                     WHERE plan = ?1 AND key = ?2 AND state = 'c' AND lease = ?3",
+                    params![plan, key, lease],
+                )
                 .map_err(err)?;
-            counts(tx, plan).map(Some)
+            if n > 0 {
+                give_back(tx, plan, slot)?;
+            }
+            Ok(())
         })
     }
 

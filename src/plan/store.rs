@@ -12,11 +12,15 @@ pub const MAX_INTENTS: u64 = 1_000_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Claim {
     /// An intent, now held under a lease: its key, the id its username was resolved to
-    /// (if it was), and whether it was taken over from a runner whose lease expired.
+    /// (if it was), whether it was taken over from a runner whose lease expired, the time
+    /// its request may go (`at`), and the end of its lease (`at` plus the lease: the token
+    /// of this claim).
     Intent {
         key: String,
         resolved: Option<String>,
         taken_over: bool,
+        at: i64,
+        lease: i64,
     },
     /// The plan may send its next request at this time (pace, or a 429 / cap pause).
     NotBefore(i64),
@@ -35,6 +39,27 @@ pub(crate) struct Slot {
     pub(crate) back_to: i64,
 }
 
+/// How a claim takes an intent: at `now`, to be sent at the plan's next request time or
+/// `now`, whichever is later, provided that is not after `latest`. The intent is held until
+/// its send time plus `lease`, and the plan's next request time becomes its send time plus
+/// `gap` (the pace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Take {
+    pub(crate) now: i64,
+    /// `now` to send at once; later to hold the intent through a pace wait.
+    pub(crate) latest: i64,
+    pub(crate) lease: i64,
+    pub(crate) gap: i64,
+}
+
+impl Take {
+    /// The send time for a plan whose next request time is `next`, or `None` when that is
+    /// after `latest` (and after `now`).
+    pub(crate) fn send_at(&self, next: i64) -> Option<i64> {
+        (next <= self.latest.max(self.now)).then_some(next.max(self.now))
+    }
+}
+
 pub(crate) trait Store: Send + Sync {
     fn kind(&self) -> StoreKind;
 
@@ -49,16 +74,10 @@ pub(crate) trait Store: Send + Sync {
     /// [`PlanError::TooManyIntents`] when the plan would hold more than [`MAX_INTENTS`].
     fn add(&self, plan: &str, keys: &[String]) -> Result<u64, PlanError>;
 
-    /// When `now` is not before the plan's next request time: takes the first intent whose
-    /// lease ended, else the first queued one, holds it until `lease_until` and sets the
-    /// plan's next request time to `next_at`.
-    fn claim(
-        &self,
-        plan: &str,
-        now: i64,
-        lease_until: i64,
-        next_at: i64,
-    ) -> Result<Claim, PlanError>;
+    /// When the plan's next request time allows it (see [`Take`]): takes the first intent
+    /// whose lease ended, else the first queued one, holds it and moves the plan's next
+    /// request time by the pace.
+    fn claim(&self, plan: &str, take: Take) -> Result<Claim, PlanError>;
 
     /// Records the id an `@username` intent was resolved to.
     fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError>;
@@ -76,6 +95,33 @@ pub(crate) trait Store: Send + Sync {
         failure: Option<&Failure>,
         slot: Option<Slot>,
     ) -> Result<Option<Counts>, PlanError>;
+
+    /// [`finish`](Self::finish), then, in the same transaction and only when the finish
+    /// applied, [`claim`](Self::claim) the plan's next intent: one round trip per intent in
+    /// a steady run. `None` when the intent is not held under that claim (nothing changes,
+    /// nothing is claimed).
+    #[allow(clippy::too_many_arguments)]
+    fn finish_and_claim(
+        &self,
+        plan: &str,
+        key: &str,
+        lease: i64,
+        state: State,
+        failure: Option<&Failure>,
+        slot: Option<Slot>,
+        take: Take,
+    ) -> Result<Option<(Counts, Claim)>, PlanError>;
+
+    /// Hands back an intent held under the claim whose lease ends at `lease` and not sent:
+    /// queued again at the head of the queue, and `slot` given back (nothing when another
+    /// runner took it over).
+    fn release(
+        &self,
+        plan: &str,
+        key: &str,
+        lease: i64,
+        slot: Option<Slot>,
+    ) -> Result<(), PlanError>;
 
     /// Puts an intent held under the claim whose lease ends at `lease` back at the end of the
     /// queue (nothing when another runner took it over), gives `slot` back, and keeps the
@@ -103,71 +149,237 @@ pub(crate) trait Store: Send + Sync {
 }
 
 #[cfg(test)]
+#[path = "../../tests/quota_support/mod.rs"]
+mod quota_support;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A claim at `now` to send at once, with no pace.
+    fn at_once(now: i64, lease: i64) -> Take {
+        Take {
+            now,
+            latest: now,
+            lease,
+            gap: 0,
+        }
+    }
+
+    fn intent(key: &str, taken_over: bool, at: i64, lease: i64) -> Claim {
+        Claim::Intent {
+            key: key.into(),
+            resolved: None,
+            taken_over,
+            at,
+            lease,
+        }
+    }
+
+    fn counts(queued: u64, done: u64) -> Counts {
+        Counts {
+            queued,
+            done,
+            ..Counts::default()
+        }
+    }
 
     /// A runner whose lease ended and whose intent was taken over can neither finish nor put
     /// back that intent: only the runner holding it now can.
     fn a_late_runner_cannot_touch_an_intent_taken_over(s: &dyn Store, plan: &str) {
         s.create(plan, "1").unwrap();
         s.add(plan, &["10".to_string(), "11".to_string()]).unwrap();
-        let Claim::Intent { key, .. } = s.claim(plan, 0, 1_000, 0).unwrap() else {
-            panic!("nothing claimed")
-        };
-        assert_eq!(key, "10");
-        // The lease ends at 1,000; at 1,500 another runner takes the intent over.
-        let taken = s.claim(plan, 1_500, 2_500, 1_500).unwrap();
         assert_eq!(
-            taken,
-            Claim::Intent {
-                key: "10".into(),
-                resolved: None,
-                taken_over: true
-            }
+            s.claim(plan, at_once(0, 1_000)).unwrap(),
+            intent("10", false, 0, 1_000)
         );
+        // The lease ends at 1,000; at 1,500 another runner takes the intent over.
+        let taken = s.claim(plan, at_once(1_500, 1_000)).unwrap();
+        assert_eq!(taken, intent("10", true, 1_500, 2_500));
         s.requeue(plan, "10", 1_000, 0, None).unwrap();
+        s.release(plan, "10", 1_000, None).unwrap();
         assert_eq!(
             s.finish(plan, "10", 1_000, State::Failed, None, None)
                 .unwrap(),
             None
         );
         assert_eq!(
+            s.finish_and_claim(
+                plan,
+                "10",
+                1_000,
+                State::Failed,
+                None,
+                None,
+                at_once(1_600, 1_000)
+            )
+            .unwrap(),
+            None,
+            "refused, and nothing claimed"
+        );
+        assert_eq!(
             s.queued(plan, 10).unwrap(),
             ["10", "11"],
             "still held, not queued twice"
         );
-        let counts = s
+        assert_eq!(s.status(plan).unwrap(), counts(2, 0));
+        let counts_after = s
             .finish(plan, "10", 2_500, State::Done, None, None)
             .unwrap();
-        assert_eq!(
-            counts,
-            Some(Counts {
-                queued: 1,
-                done: 1,
-                ..Counts::default()
-            })
-        );
+        assert_eq!(counts_after, Some(counts(1, 1)));
         assert_eq!(s.queued(plan, 10).unwrap(), ["11"]);
+    }
+
+    /// One call records an intent and claims the next, held from the pace's time until the
+    /// lease after it; a plan moved further by another runner is not claimed; the last
+    /// intent's call finds the plan empty.
+    fn finish_and_claim_records_and_claims_in_one_call(s: &dyn Store, plan: &str) {
+        s.create(plan, "1").unwrap();
+        let keys: Vec<String> = ["10", "11", "12"].map(String::from).to_vec();
+        s.add(plan, &keys).unwrap();
+        let first = Take {
+            gap: 300,
+            ..at_once(0, 1_000)
+        };
+        assert_eq!(s.claim(plan, first).unwrap(), intent("10", false, 0, 1_000));
+        // Sent and recorded at 100: the next goes at 300 (the pace), held until 1,300.
+        let next = Take {
+            now: 100,
+            latest: 300,
+            lease: 1_000,
+            gap: 300,
+        };
+        assert_eq!(
+            s.finish_and_claim(plan, "10", 1_000, State::Done, None, None, next)
+                .unwrap(),
+            Some((counts(2, 1), intent("11", false, 300, 1_300)))
+        );
+        // The plan's next request time is now 600: no other runner sends before.
+        assert_eq!(
+            s.claim(plan, at_once(200, 1_000)).unwrap(),
+            Claim::NotBefore(600)
+        );
+        assert_eq!(
+            s.status(plan).unwrap(),
+            counts(2, 1),
+            "held counts as queued"
+        );
+        // Another runner sends at 600, moving the time to 900; this runner's call at 650
+        // expected 600 at the latest: it records, and claims nothing.
+        assert_eq!(
+            s.claim(
+                plan,
+                Take {
+                    gap: 300,
+                    ..at_once(600, 1_000)
+                }
+            )
+            .unwrap(),
+            intent("12", false, 600, 1_600)
+        );
+        assert_eq!(
+            s.finish_and_claim(
+                plan,
+                "11",
+                1_300,
+                State::Done,
+                None,
+                None,
+                Take {
+                    now: 650,
+                    latest: 600,
+                    lease: 1_000,
+                    gap: 300
+                }
+            )
+            .unwrap(),
+            Some((counts(1, 2), Claim::NotBefore(900)))
+        );
+        // The last intent: nothing queued or held after it.
+        assert_eq!(
+            s.finish_and_claim(
+                plan,
+                "12",
+                1_600,
+                State::Done,
+                None,
+                None,
+                at_once(950, 1_000)
+            )
+            .unwrap(),
+            Some((counts(0, 3), Claim::Empty))
+        );
+    }
+
+    /// A claimed intent handed back unsent goes back to the head of the queue, and the plan's
+    /// next request time back to the intent's send time; a stale token changes nothing.
+    fn a_released_intent_is_next_again(s: &dyn Store, plan: &str) {
+        s.create(plan, "1").unwrap();
+        let keys: Vec<String> = ["10", "11", "12"].map(String::from).to_vec();
+        s.add(plan, &keys).unwrap();
+        let first = Take {
+            gap: 300,
+            ..at_once(0, 1_000)
+        };
+        s.claim(plan, first).unwrap();
+        let next = Take {
+            now: 100,
+            latest: 300,
+            lease: 1_000,
+            gap: 300,
+        };
+        assert_eq!(
+            s.finish_and_claim(plan, "10", 1_000, State::Done, None, None, next)
+                .unwrap(),
+            Some((counts(2, 1), intent("11", false, 300, 1_300)))
+        );
+        let slot = Slot {
+            taken: 600,
+            back_to: 300,
+        };
+        s.release(plan, "11", 1_299, Some(slot)).unwrap();
+        assert_eq!(
+            s.claim(plan, at_once(300, 1_000)).unwrap(),
+            Claim::NotBefore(600),
+            "a stale token: still held, the time unchanged"
+        );
+        s.release(plan, "11", 1_300, Some(slot)).unwrap();
+        assert_eq!(s.queued(plan, 10).unwrap(), ["11", "12"]);
+        assert_eq!(
+            s.claim(plan, at_once(250, 1_000)).unwrap(),
+            Claim::NotBefore(300)
+        );
+        assert_eq!(
+            s.claim(plan, at_once(300, 1_000)).unwrap(),
+            intent("11", false, 300, 1_300)
+        );
+        assert_eq!(s.status(plan).unwrap(), counts(2, 1));
+    }
+
+    fn check_all(s: &dyn Store, tag: &str) {
+        a_late_runner_cannot_touch_an_intent_taken_over(s, &format!("{tag}-late"));
+        finish_and_claim_records_and_claims_in_one_call(s, &format!("{tag}-ahead"));
+        a_released_intent_is_next_again(s, &format!("{tag}-release"));
     }
 
     #[test]
     fn leases_are_claim_tokens_in_memory() {
         let s = crate::plan::memory::MemoryStore::process_wide();
-        a_late_runner_cannot_touch_an_intent_taken_over(&s, "lease-token-test");
+        check_all(&s, "lease-token-test");
     }
 
     #[test]
     fn leases_are_claim_tokens_in_sqlite() {
-        let dir = std::env::temp_dir().join(format!(
-            "xfollow-plan-lease-{}-{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("plans.db");
+        let dir = super::quota_support::TempDir::new("plan-lease");
+        let path = dir.path().join("plans.db");
         let s = crate::plan::sqlite::SqliteStore::open(path.to_str().unwrap()).unwrap();
-        a_late_runner_cannot_touch_an_intent_taken_over(&s, "p");
-        drop(s);
-        let _ = std::fs::remove_dir_all(&dir);
+        check_all(&s, "p");
+    }
+
+    #[test]
+    fn leases_are_claim_tokens_in_redis() {
+        let server = super::quota_support::RedisServer::start();
+        let s = crate::plan::redis::RedisStore::open(&server.url()).unwrap();
+        check_all(&s, "p");
     }
 }
