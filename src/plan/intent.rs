@@ -148,25 +148,6 @@ pub struct Failure {
     pub message: String,
 }
 
-const KINDS: [ErrorKind; 16] = [
-    ErrorKind::InvalidArgument,
-    ErrorKind::Unauthorized,
-    ErrorKind::Forbidden,
-    ErrorKind::NotFound,
-    ErrorKind::RateLimited,
-    ErrorKind::Network,
-    ErrorKind::Timeout,
-    ErrorKind::Tls,
-    ErrorKind::Server,
-    ErrorKind::Protocol,
-    ErrorKind::Api,
-    ErrorKind::Panic,
-    ErrorKind::QuotaExhausted,
-    ErrorKind::QuotaStore,
-    ErrorKind::Cancelled,
-    ErrorKind::TokenStore,
-];
-
 impl Failure {
     /// `<code>:<message>`, as stored.
     pub(crate) fn encode(&self) -> String {
@@ -179,7 +160,7 @@ impl Failure {
         let kind = code
             .parse::<i32>()
             .ok()
-            .and_then(|c| KINDS.iter().copied().find(|k| k.code() == c))
+            .and_then(ErrorKind::from_code)
             .unwrap_or(ErrorKind::Api);
         Failure {
             kind,
