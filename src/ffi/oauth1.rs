@@ -197,19 +197,17 @@ pub unsafe extern "C" fn x_oauth1_flow_access_token(
     verifier: *const c_char,
     out: *mut *mut x_oauth1_credentials,
 ) -> x_result {
-    boundary!({
-        out_handle(out, || {
-            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor; `request` is
-            // NULL or a live x_oauth1_request from its constructor; `verifier` is NULL or
-            // NUL-terminated and outlives the call.
-            let f = unsafe { try_ref(flow) }?;
-            let r = unsafe { try_ref(request) }?;
-            let v = unsafe { arg_str(verifier, "verifier") }?;
-            f.flow
-                .access_token(&r.request, v)
-                .map(x_oauth1_credentials::new)
-        })
-    })
+    // SAFETY: as this function's contract.
+    unsafe {
+        access_token_with(
+            flow,
+            request,
+            verifier,
+            "verifier",
+            out,
+            OAuth1Flow::access_token,
+        )
+    }
 }
 
 /// Step 3 from the callback URL (or its query) the browser was sent to: checks that its
@@ -222,17 +220,40 @@ pub unsafe extern "C" fn x_oauth1_flow_access_token_from_callback(
     callback_url: *const c_char,
     out: *mut *mut x_oauth1_credentials,
 ) -> x_result {
+    // SAFETY: as this function's contract.
+    unsafe {
+        access_token_with(
+            flow,
+            request,
+            callback_url,
+            "callback_url",
+            out,
+            OAuth1Flow::access_token_from_callback,
+        )
+    }
+}
+
+/// Both step-3 exports: borrow the flow, the request and the string argument (named `what`
+/// in errors), then `exchange` them for credentials written through `out`.
+///
+/// # Safety
+/// `flow` and `request` are NULL or live handles from their constructors; `arg` is NULL or
+/// NUL-terminated and outlives the call.
+unsafe fn access_token_with(
+    flow: *const x_oauth1_flow,
+    request: *const x_oauth1_request,
+    arg: *const c_char,
+    what: &str,
+    out: *mut *mut x_oauth1_credentials,
+    exchange: fn(&OAuth1Flow, &RequestToken, &str) -> Result<AccessToken, Error>,
+) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor; `request` is
-            // NULL or a live x_oauth1_request from its constructor; `callback_url` is NULL or
-            // NUL-terminated and outlives the call.
+            // SAFETY: per this function's contract.
             let f = unsafe { try_ref(flow) }?;
             let r = unsafe { try_ref(request) }?;
-            let cb = unsafe { arg_str(callback_url, "callback_url") }?;
-            f.flow
-                .access_token_from_callback(&r.request, cb)
-                .map(x_oauth1_credentials::new)
+            let a = unsafe { arg_str(arg, what) }?;
+            exchange(&f.flow, &r.request, a).map(x_oauth1_credentials::new)
         })
     })
 }
