@@ -703,20 +703,26 @@ fn many_processes_through_the_client(quota: &str) {
     let sent = e.user_counter(ALICE, "follow_requests");
     assert_eq!(sent, u64::from(CAP));
     assert_eq!(e.user_counter(ALICE, "follows_24h"), u64::from(CAP));
-    let c = alice(&e)
-        .quota(quota)
-        .quota_limits(QuotaLimits {
-            follows_per_user: CAP,
-            ..QuotaLimits::default()
-        })
-        .build()
-        .unwrap();
+    let c = alice_on_ledger(&e, quota);
     let s = c.quota_status(None).unwrap().unwrap();
     assert_eq!(u64::from(s.user_used), sent);
     assert_eq!(
         u64::from(s.app_used),
         e.app_counter("demo", "follow_requests")
     );
+}
+
+/// Alice's client on the ledger at `quota` with the per-user cap [`CAP`], to read what a
+/// scenario's processes left there.
+fn alice_on_ledger(e: &Emulator, quota: &str) -> Client {
+    alice(e)
+        .quota(quota)
+        .quota_limits(QuotaLimits {
+            follows_per_user: CAP,
+            ..QuotaLimits::default()
+        })
+        .build()
+        .unwrap()
 }
 
 /// Two tests of one scenario (a function of the quota URL): on a fresh SQLite file and on a
@@ -765,14 +771,7 @@ fn killed_mid_burst(quota: &str) {
     assert!(!child.wait().unwrap().success());
     let received = e.user_counter(ALICE, "follow_requests");
     assert!(received >= 12);
-    let c = alice(&e)
-        .quota(quota)
-        .quota_limits(QuotaLimits {
-            follows_per_user: CAP,
-            ..QuotaLimits::default()
-        })
-        .build()
-        .unwrap();
+    let c = alice_on_ledger(&e, quota);
     let used = u64::from(c.quota_status(None).unwrap().unwrap().user_used);
     assert!(
         used >= received && used <= received + 1,
