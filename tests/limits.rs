@@ -46,6 +46,12 @@ fn alice(e: &Emulator) -> ClientBuilder {
         .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
 }
 
+/// Alice's client without the quota, retrying with [`recorded`]'s policy.
+fn alice_recorded(e: &Emulator) -> (Client, Seen) {
+    let (policy, seen) = recorded();
+    (alice(e).quota("off").retry(policy).build().unwrap(), seen)
+}
+
 fn bob(e: &Emulator) -> ClientBuilder {
     e.builder()
         .oauth1(CONSUMER_KEY, CONSUMER_SECRET, BOB_TOKEN, BOB_SECRET)
@@ -183,8 +189,7 @@ fn a_cap_above_the_maximum_fails_the_build() {
 #[test]
 fn a_503_twice_then_success_takes_three_attempts() {
     let e = Emulator::start();
-    let (policy, seen) = recorded();
-    let c = alice(&e).quota("off").retry(policy).build().unwrap();
+    let (c, seen) = alice_recorded(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 503, "count": 2}));
     let o = c.follow(None, BOB).unwrap();
     assert!(o.following);
@@ -202,8 +207,7 @@ fn a_503_twice_then_success_takes_three_attempts() {
 #[test]
 fn a_connection_reset_mid_response_is_retried() {
     let e = Emulator::start();
-    let (policy, seen) = recorded();
-    let c = alice(&e).quota("off").retry(policy).build().unwrap();
+    let (c, seen) = alice_recorded(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "truncate"}));
     let o = c.follow(None, ERIN).unwrap();
     assert!(o.following);
@@ -219,8 +223,7 @@ fn a_connection_reset_mid_response_is_retried() {
 #[test]
 fn the_last_attempt_error_is_returned_when_attempts_run_out() {
     let e = Emulator::start();
-    let (policy, seen) = recorded();
-    let c = alice(&e).quota("off").retry(policy).build().unwrap();
+    let (c, seen) = alice_recorded(&e);
     e.fault(json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 502, "count": 5}));
     let err = c.follow(None, BOB).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
@@ -232,8 +235,7 @@ fn the_last_attempt_error_is_returned_when_attempts_run_out() {
 #[test]
 fn a_429_beyond_the_max_wait_is_returned_at_once() {
     let e = Emulator::start();
-    let (policy, seen) = recorded();
-    let c = alice(&e).quota("off").retry(policy).build().unwrap();
+    let (c, seen) = alice_recorded(&e);
     let reset = e.now() + 600;
     e.fault(
         json!({"route": FOLLOW_ROUTE, "kind": "status", "status": 429, "count": 3,
@@ -282,8 +284,7 @@ fn a_429_within_the_max_wait_is_waited_out() {
 fn no_retry_on_400_401_403_404() {
     for status in [400u16, 401, 403, 404] {
         let e = Emulator::start();
-        let (policy, seen) = recorded();
-        let c = alice(&e).quota("off").retry(policy).build().unwrap();
+        let (c, seen) = alice_recorded(&e);
         e.fault(json!({"route": FOLLOW_ROUTE, "kind": "status", "status": status, "count": 3}));
         let err = c.follow(None, BOB).unwrap_err();
         assert_eq!(err.http_status(), Some(status));
@@ -702,20 +703,26 @@ fn many_processes_through_the_client(quota: &str) {
     let sent = e.user_counter(ALICE, "follow_requests");
     assert_eq!(sent, u64::from(CAP));
     assert_eq!(e.user_counter(ALICE, "follows_24h"), u64::from(CAP));
-    let c = alice(&e)
-        .quota(quota)
-        .quota_limits(QuotaLimits {
-            follows_per_user: CAP,
-            ..QuotaLimits::default()
-        })
-        .build()
-        .unwrap();
+    let c = alice_on_ledger(&e, quota);
     let s = c.quota_status(None).unwrap().unwrap();
     assert_eq!(u64::from(s.user_used), sent);
     assert_eq!(
         u64::from(s.app_used),
         e.app_counter("demo", "follow_requests")
     );
+}
+
+/// Alice's client on the ledger at `quota` with the per-user cap [`CAP`], to read what a
+/// scenario's processes left there.
+fn alice_on_ledger(e: &Emulator, quota: &str) -> Client {
+    alice(e)
+        .quota(quota)
+        .quota_limits(QuotaLimits {
+            follows_per_user: CAP,
+            ..QuotaLimits::default()
+        })
+        .build()
+        .unwrap()
 }
 
 /// Two tests of one scenario (a function of the quota URL): on a fresh SQLite file and on a
@@ -764,14 +771,7 @@ fn killed_mid_burst(quota: &str) {
     assert!(!child.wait().unwrap().success());
     let received = e.user_counter(ALICE, "follow_requests");
     assert!(received >= 12);
-    let c = alice(&e)
-        .quota(quota)
-        .quota_limits(QuotaLimits {
-            follows_per_user: CAP,
-            ..QuotaLimits::default()
-        })
-        .build()
-        .unwrap();
+    let c = alice_on_ledger(&e, quota);
     let used = u64::from(c.quota_status(None).unwrap().unwrap().user_used);
     assert!(
         used >= received && used <= received + 1,

@@ -149,53 +149,31 @@ mod tests {
     #[test]
     fn outcomes() {
         let rl = RateLimit::default();
-        let o = parse(
-            200,
-            r#"{"data":{"following":true,"pending_follow":false}}"#,
-            rl,
-        )
-        .unwrap();
+        let ok = |body| parse(200, body, rl).unwrap();
+        let o = ok(r#"{"data":{"following":true,"pending_follow":false}}"#);
         assert_eq!(
             (o.following, o.pending_follow, o.state),
             (true, false, FollowState::Following)
         );
-        let o = parse(
-            200,
-            r#"{"data":{"pending_follow":true,"following":false}}"#,
-            rl,
-        )
-        .unwrap();
+        let o = ok(r#"{"data":{"pending_follow":true,"following":false}}"#);
         assert_eq!(o.state, FollowState::Pending);
-        let o = parse(200, r#"{"data":{"following":false}}"#, rl).unwrap();
+        let o = ok(r#"{"data":{"following":false}}"#);
         assert_eq!(
             (o.following, o.pending_follow, o.state),
             (false, false, FollowState::NotFollowing)
         );
-        let o = parse(
-            200,
+        let o = ok(
             r#"{"data":{"following":true},"errors":[{"code":160,"message":"You've already requested to follow."}]}"#,
-            rl,
-        )
-        .unwrap();
+        );
         assert_eq!(o.errors.len(), 1);
         assert_eq!(o.errors[0].code, Some(160));
         // pending_follow null, duplicate keys (the last wins, as in serde_json's maps) and
         // unknown fields take the general path and read the same.
-        let o = parse(
-            200,
-            r#"{"data":{"following":false,"pending_follow":null}}"#,
-            rl,
-        )
-        .unwrap();
+        let o = ok(r#"{"data":{"following":false,"pending_follow":null}}"#);
         assert_eq!(o.state, FollowState::NotFollowing);
-        let o = parse(200, r#"{"data":{"following":false,"following":true}}"#, rl).unwrap();
+        let o = ok(r#"{"data":{"following":false,"following":true}}"#);
         assert_eq!(o.state, FollowState::Following);
-        let o = parse(
-            200,
-            r#"{"data":{"following":true,"extra":1},"meta":{}}"#,
-            rl,
-        )
-        .unwrap();
+        let o = ok(r#"{"data":{"following":true,"extra":1},"meta":{}}"#);
         assert_eq!((o.following, o.errors.len()), (true, 0));
         let e = parse(200, r#"{"data":{"following":true}} trailing"#, rl).unwrap_err();
         assert_eq!(e.kind(), crate::error::ErrorKind::Protocol);

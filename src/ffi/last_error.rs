@@ -1,7 +1,7 @@
 //! The thread-local last error (libgit2's model): details of the last failed call on
 //! this thread, read right after the call on the same thread.
 
-use super::{boundary, c_string, result::window_out, x_rate_window, x_result, X_SUCCESS};
+use super::{boundary, c_string, opt_ptr, result::window_out, x_rate_window, x_result, X_SUCCESS};
 use crate::error::Error;
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
@@ -53,10 +53,6 @@ fn with<T>(default: T, f: impl FnOnce(&LastError) -> T) -> T {
         .ok()
         .flatten()
         .unwrap_or(default)
-}
-
-fn opt_ptr(s: &Option<CString>) -> *const c_char {
-    s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
 }
 
 /// The code of the last failed call on this thread, or `X_SUCCESS` when the last call

@@ -5,6 +5,7 @@ use super::client::x_client;
 use super::result::{rate_limit_of, x_rate_window};
 use super::{arg_opt_str, boundary, c_string, free_raw, out_handle, x_result};
 use super::{castable, opt_ref, try_ref};
+use super::{opt_ptr, str_of};
 use crate::client::pages::{PageRequest, UserPage};
 use std::ffi::{c_char, CString};
 use std::ptr;
@@ -131,10 +132,8 @@ pub unsafe extern "C" fn x_user_page_user_id(
     page: *const x_user_page,
     index: usize,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe { opt_ref(page) }.map_or(ptr::null(), |p| nth(&p.ids, index))
-    })
+    // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+    unsafe { str_of(page, |p| nth(&p.ids, index)) }
 }
 
 /// The @handle (without `@`) of user `index`. NULL for an index out of range.
@@ -143,42 +142,30 @@ pub unsafe extern "C" fn x_user_page_username(
     page: *const x_user_page,
     index: usize,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe { opt_ref(page) }.map_or(ptr::null(), |p| nth(&p.usernames, index))
-    })
+    // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+    unsafe { str_of(page, |p| nth(&p.usernames, index)) }
 }
 
 /// The display name (UTF-8) of user `index`. NULL for an index out of range.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_name(page: *const x_user_page, index: usize) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe { opt_ref(page) }.map_or(ptr::null(), |p| nth(&p.names, index))
-    })
+    // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+    unsafe { str_of(page, |p| nth(&p.names, index)) }
 }
 
 /// The token of the next page (pass it to the next x_followers/x_following call), or NULL
 /// on the last page. Owned by the page.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_next_token(page: *const x_user_page) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe { opt_ref(page) }
-            .and_then(|p| p.next_token.as_ref())
-            .map_or(ptr::null(), |c| c.as_ptr())
-    })
+    // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+    unsafe { str_of(page, |p| opt_ptr(&p.next_token)) }
 }
 
 /// The token of the previous page, or NULL on the first page. Owned by the page.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_previous_token(page: *const x_user_page) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe { opt_ref(page) }
-            .and_then(|p| p.previous_token.as_ref())
-            .map_or(ptr::null(), |c| c.as_ptr())
-    })
+    // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+    unsafe { str_of(page, |p| opt_ptr(&p.previous_token)) }
 }
 
 /// Copies one rate-limit window of the response that returned this page (see

@@ -231,6 +231,26 @@ pub(crate) fn c_string(s: &str) -> CString {
     CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).unwrap_or_default())
 }
 
+/// A string accessor: the pointer `get` reads from the handle (which keeps owning the
+/// string), NULL for a NULL handle.
+///
+/// # Safety
+/// `p` is NULL or a live `T` from its constructor.
+pub(crate) unsafe fn str_of<T: Castable>(
+    p: *const T,
+    get: impl FnOnce(&T) -> *const c_char,
+) -> *const c_char {
+    boundary!(default = std::ptr::null(), {
+        // SAFETY: this function's contract, passed on.
+        unsafe { opt_ref(p) }.map_or(std::ptr::null(), get)
+    })
+}
+
+/// An optional string's pointer, NULL for `None`.
+pub(crate) fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
 /// Frees a string returned by this library (for example by x_client_own_user_id), after
 /// overwriting its bytes with zeros (it may be a code verifier or an authorization code).
 /// NULL is accepted. Never pass a string documented as static or borrowed.

@@ -5,11 +5,11 @@ use super::config::{transport_of, x_config};
 use super::CSecret;
 use super::{arg_opt_str, arg_str, boundary, c_string, free_raw, out_handle, out_string, x_result};
 use super::{castable, opt_ref, try_ref};
+use super::{opt_ptr, str_of};
 use crate::error::Error;
 use crate::tokens::oauth1::{AccessToken, AccessType, AuthorizeOptions, RequestToken};
 use crate::tokens::OAuth1Flow;
 use std::ffi::{c_char, CString};
-use std::ptr;
 
 /// The OAuth 1.0a three-legged flow of one app (opaque, immutable, thread-safe).
 pub struct x_oauth1_flow {
@@ -135,10 +135,8 @@ pub unsafe extern "C" fn x_oauth1_request_free(r: *mut x_oauth1_request) {
 /// The request token (`oauth_token`, public). Owned by the request; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_oauth1_request_token(r: *const x_oauth1_request) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `r` is NULL or a live x_oauth1_request from its constructor.
-        unsafe { opt_ref(r) }.map_or(ptr::null(), |r| r.token.as_ptr())
-    })
+    // SAFETY: `r` is NULL or a live x_oauth1_request from its constructor.
+    unsafe { str_of(r, |r| r.token.as_ptr()) }
 }
 
 /// The authorize page for this request token (`.../oauth/authorize?oauth_token=...`), to
@@ -147,10 +145,8 @@ pub unsafe extern "C" fn x_oauth1_request_token(r: *const x_oauth1_request) -> *
 pub unsafe extern "C" fn x_oauth1_request_authorize_url(
     r: *const x_oauth1_request,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `r` is NULL or a live x_oauth1_request from its constructor.
-        unsafe { opt_ref(r) }.map_or(ptr::null(), |r| r.authorize_url.as_ptr())
-    })
+    // SAFETY: `r` is NULL or a live x_oauth1_request from its constructor.
+    unsafe { str_of(r, |r| r.authorize_url.as_ptr()) }
 }
 
 /// The authorize (or, with `authenticate`, the "Log in with X" authenticate) page with
@@ -197,19 +193,17 @@ pub unsafe extern "C" fn x_oauth1_flow_access_token(
     verifier: *const c_char,
     out: *mut *mut x_oauth1_credentials,
 ) -> x_result {
-    boundary!({
-        out_handle(out, || {
-            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor; `request` is
-            // NULL or a live x_oauth1_request from its constructor; `verifier` is NULL or
-            // NUL-terminated and outlives the call.
-            let f = unsafe { try_ref(flow) }?;
-            let r = unsafe { try_ref(request) }?;
-            let v = unsafe { arg_str(verifier, "verifier") }?;
-            f.flow
-                .access_token(&r.request, v)
-                .map(x_oauth1_credentials::new)
-        })
-    })
+    // SAFETY: as this function's contract.
+    unsafe {
+        access_token_with(
+            flow,
+            request,
+            verifier,
+            "verifier",
+            out,
+            OAuth1Flow::access_token,
+        )
+    }
 }
 
 /// Step 3 from the callback URL (or its query) the browser was sent to: checks that its
@@ -222,17 +216,40 @@ pub unsafe extern "C" fn x_oauth1_flow_access_token_from_callback(
     callback_url: *const c_char,
     out: *mut *mut x_oauth1_credentials,
 ) -> x_result {
+    // SAFETY: as this function's contract.
+    unsafe {
+        access_token_with(
+            flow,
+            request,
+            callback_url,
+            "callback_url",
+            out,
+            OAuth1Flow::access_token_from_callback,
+        )
+    }
+}
+
+/// Both step-3 exports: borrow the flow, the request and the string argument (named `what`
+/// in errors), then `exchange` them for credentials written through `out`.
+///
+/// # Safety
+/// `flow` and `request` are NULL or live handles from their constructors; `arg` is NULL or
+/// NUL-terminated and outlives the call.
+unsafe fn access_token_with(
+    flow: *const x_oauth1_flow,
+    request: *const x_oauth1_request,
+    arg: *const c_char,
+    what: &str,
+    out: *mut *mut x_oauth1_credentials,
+    exchange: fn(&OAuth1Flow, &RequestToken, &str) -> Result<AccessToken, Error>,
+) -> x_result {
     boundary!({
         out_handle(out, || {
-            // SAFETY: `flow` is NULL or a live x_oauth1_flow from its constructor; `request` is
-            // NULL or a live x_oauth1_request from its constructor; `callback_url` is NULL or
-            // NUL-terminated and outlives the call.
+            // SAFETY: per this function's contract.
             let f = unsafe { try_ref(flow) }?;
             let r = unsafe { try_ref(request) }?;
-            let cb = unsafe { arg_str(callback_url, "callback_url") }?;
-            f.flow
-                .access_token_from_callback(&r.request, cb)
-                .map(x_oauth1_credentials::new)
+            let a = unsafe { arg_str(arg, what) }?;
+            exchange(&f.flow, &r.request, a).map(x_oauth1_credentials::new)
         })
     })
 }
@@ -249,10 +266,8 @@ pub unsafe extern "C" fn x_oauth1_credentials_free(c: *mut x_oauth1_credentials)
 pub unsafe extern "C" fn x_oauth1_credentials_token(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
-        unsafe { opt_ref(c) }.map_or(ptr::null(), |c| c.token.as_ptr())
-    })
+    // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+    unsafe { str_of(c, |c| c.token.as_ptr()) }
 }
 
 /// The user's access token secret (secret). Owned by the credentials; NULL for NULL.
@@ -260,10 +275,8 @@ pub unsafe extern "C" fn x_oauth1_credentials_token(
 pub unsafe extern "C" fn x_oauth1_credentials_token_secret(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
-        unsafe { opt_ref(c) }.map_or(ptr::null(), |c| c.token_secret.as_ptr())
-    })
+    // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+    unsafe { str_of(c, |c| c.token_secret.as_ptr()) }
 }
 
 /// The user's id, or NULL when the answer had none. Owned by the credentials.
@@ -271,12 +284,8 @@ pub unsafe extern "C" fn x_oauth1_credentials_token_secret(
 pub unsafe extern "C" fn x_oauth1_credentials_user_id(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
-        unsafe { opt_ref(c) }
-            .and_then(|c| c.user_id.as_ref())
-            .map_or(ptr::null(), |s| s.as_ptr())
-    })
+    // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+    unsafe { str_of(c, |c| opt_ptr(&c.user_id)) }
 }
 
 /// The user's @handle, or NULL when the answer had none. Owned by the credentials.
@@ -284,12 +293,8 @@ pub unsafe extern "C" fn x_oauth1_credentials_user_id(
 pub unsafe extern "C" fn x_oauth1_credentials_screen_name(
     c: *const x_oauth1_credentials,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
-        unsafe { opt_ref(c) }
-            .and_then(|c| c.screen_name.as_ref())
-            .map_or(ptr::null(), |s| s.as_ptr())
-    })
+    // SAFETY: `c` is NULL or a live x_oauth1_credentials from its constructor.
+    unsafe { str_of(c, |c| opt_ptr(&c.screen_name)) }
 }
 
 castable! {

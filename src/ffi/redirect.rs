@@ -1,12 +1,12 @@
 //! `x_redirect_receiver`: the one-shot loopback receiver of a login's browser callback.
 
 use super::oauth1::x_oauth1_request;
+use super::str_of;
 use super::{arg_str, boundary, c_string, free_raw, out_handle, out_string, x_result};
-use super::{castable, opt_ref, try_ref};
+use super::{castable, try_ref};
 use crate::error::Error;
 use crate::tokens::RedirectReceiver;
 use std::ffi::{c_char, CString};
-use std::ptr;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -45,10 +45,8 @@ pub unsafe extern "C" fn x_redirect_receiver_bind(
 pub unsafe extern "C" fn x_redirect_receiver_redirect_uri(
     r: *const x_redirect_receiver,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `r` is NULL or a live x_redirect_receiver from its constructor.
-        unsafe { opt_ref(r) }.map_or(ptr::null(), |r| r.redirect_uri.as_ptr())
-    })
+    // SAFETY: `r` is NULL or a live x_redirect_receiver from its constructor.
+    unsafe { str_of(r, |r| r.redirect_uri.as_ptr()) }
 }
 
 fn take_receiver(r: &x_redirect_receiver) -> Result<RedirectReceiver, Error> {

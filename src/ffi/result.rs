@@ -3,6 +3,7 @@
 
 use super::{boundary, c_string, free_raw};
 use super::{castable, opt_ref, Castable};
+use super::{opt_ptr, str_of};
 use crate::api::{FollowOutcome, FollowState, User};
 use crate::ratelimit::RateLimit;
 use std::ffi::{c_char, c_int, CString};
@@ -202,13 +203,8 @@ pub unsafe extern "C" fn x_follow_result_error_message(
     r: *const x_follow_result,
     index: usize,
 ) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
-        unsafe { opt_ref(r) }
-            .and_then(|r| r.messages.get(index))
-            .and_then(|m| m.as_ref())
-            .map_or(ptr::null(), |c| c.as_ptr())
-    })
+    // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+    unsafe { str_of(r, |r| r.messages.get(index).map_or(ptr::null(), opt_ptr)) }
 }
 
 /// A user (opaque; read it with the accessors, free it with x_user_free).
@@ -240,28 +236,22 @@ pub unsafe extern "C" fn x_user_free(u: *mut x_user) {
 /// The user id (digits). Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_id(u: *const x_user) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `u` is NULL or a live x_user from its constructor.
-        unsafe { opt_ref(u) }.map_or(ptr::null(), |u| u.id.as_ptr())
-    })
+    // SAFETY: `u` is NULL or a live x_user from its constructor.
+    unsafe { str_of(u, |u| u.id.as_ptr()) }
 }
 
 /// The @handle without `@`. Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_username(u: *const x_user) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `u` is NULL or a live x_user from its constructor.
-        unsafe { opt_ref(u) }.map_or(ptr::null(), |u| u.username.as_ptr())
-    })
+    // SAFETY: `u` is NULL or a live x_user from its constructor.
+    unsafe { str_of(u, |u| u.username.as_ptr()) }
 }
 
 /// The display name (UTF-8). Owned by the user object; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_user_name(u: *const x_user) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `u` is NULL or a live x_user from its constructor.
-        unsafe { opt_ref(u) }.map_or(ptr::null(), |u| u.name.as_ptr())
-    })
+    // SAFETY: `u` is NULL or a live x_user from its constructor.
+    unsafe { str_of(u, |u| u.name.as_ptr()) }
 }
 
 /// Copies one rate-limit window of the response that returned this user (see

@@ -3,6 +3,7 @@
 
 use super::client::x_client;
 use super::config::x_config;
+use super::str_of;
 use super::CSecret;
 use super::{arg_opt_str, arg_str, boundary, c_string, free_raw, out_handle, status, x_result};
 use super::{castable, opt_ref, try_mut, try_ref};
@@ -78,22 +79,20 @@ pub unsafe extern "C" fn x_token_set_free(t: *mut x_token_set) {
 /// The access token (secret). Owned by the token set; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_access_token(t: *const x_token_set) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `t` is NULL or a live x_token_set from its constructor.
-        unsafe { opt_ref(t) }.map_or(ptr::null(), |t| t.access.as_ptr())
-    })
+    // SAFETY: `t` is NULL or a live x_token_set from its constructor.
+    unsafe { str_of(t, |t| t.access.as_ptr()) }
 }
 
 /// The refresh token (secret), or NULL when the set has none (no `offline.access`). Owned
 /// by the token set.
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_refresh_token(t: *const x_token_set) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `t` is NULL or a live x_token_set from its constructor.
-        unsafe { opt_ref(t) }
-            .and_then(|t| t.refresh.as_ref())
-            .map_or(ptr::null(), |r| r.as_ptr())
-    })
+    // SAFETY: `t` is NULL or a live x_token_set from its constructor.
+    unsafe {
+        str_of(t, |t| {
+            t.refresh.as_ref().map_or(ptr::null(), CSecret::as_ptr)
+        })
+    }
 }
 
 /// When the access token expires, in Unix seconds; 0 when unknown (or for NULL).
@@ -110,10 +109,8 @@ pub unsafe extern "C" fn x_token_set_expires_at(t: *const x_token_set) -> u64 {
 /// The granted scopes, joined by spaces. Owned by the token set; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_token_set_scopes(t: *const x_token_set) -> *const c_char {
-    boundary!(default = ptr::null(), {
-        // SAFETY: `t` is NULL or a live x_token_set from its constructor.
-        unsafe { opt_ref(t) }.map_or(ptr::null(), |t| t.scopes.as_ptr())
-    })
+    // SAFETY: `t` is NULL or a live x_token_set from its constructor.
+    unsafe { str_of(t, |t| t.scopes.as_ptr()) }
 }
 
 /// Called with every new token set after a refresh, before it is used: store it. The token

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use super::window::{self, WindowRead, WindowState};
+use super::window::{self, Correction, WindowRead, WindowState};
 use super::{Action, AppId, QuotaError, QuotaExhausted, Store, Windows, KEEP_SECS, WINDOW_SECS};
 
 #[derive(Default)]
@@ -148,23 +148,24 @@ impl Store for MemoryStore {
         t.trim(app, window, now);
         let used = window::state(&mut Reader { tables: &t, app }, window, cap, now)?.used;
         let room = cap.saturating_sub(used);
-        if remaining == 0 {
-            let until = t
-                .markers
-                .entry((app.as_str().to_string(), window.to_string()))
-                .or_insert(reset);
-            *until = (*until).max(reset);
-            return Ok(room);
-        }
-        if remaining >= room {
-            return Ok(0);
-        }
-        let add = room - remaining;
-        for _ in 0..add {
-            let id = t.next_id();
-            t.window(app, window).insert((reset - WINDOW_SECS, id));
-        }
-        Ok(add)
+        Ok(match Correction::of(room, remaining) {
+            Correction::Mark => {
+                let until = t
+                    .markers
+                    .entry((app.as_str().to_string(), window.to_string()))
+                    .or_insert(reset);
+                *until = (*until).max(reset);
+                room
+            }
+            Correction::Keep => 0,
+            Correction::Add(add) => {
+                for _ in 0..add {
+                    let id = t.next_id();
+                    t.window(app, window).insert((reset - WINDOW_SECS, id));
+                }
+                add
+            }
+        })
     }
 
     fn status(
@@ -174,11 +175,7 @@ impl Store for MemoryStore {
         now: i64,
     ) -> Result<Vec<WindowState>, QuotaError> {
         let t = self.lock();
-        let mut r = Reader { tables: &t, app };
-        windows
-            .iter()
-            .map(|(name, cap)| window::state(&mut r, name, *cap, now))
-            .collect()
+        window::states(&mut Reader { tables: &t, app }, windows, now)
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::window::{self, WindowRead, WindowState};
+use super::window::{self, Correction, WindowRead, WindowState};
 use super::{
     Action, AppId, QuotaError, QuotaExhausted, Store, StoreKind, Windows, KEEP_SECS, WINDOW_SECS,
 };
@@ -262,27 +262,27 @@ impl Store for SqliteStore {
         trim(&tx, app, win, now)?;
         let used = window::state(&mut Reader { tx: &tx, app }, win, cap, now)?.used;
         let room = cap.saturating_sub(used);
-        if remaining == 0 {
-            tx.prepare_cached(
-                "INSERT INTO xfollow_quota_markers (app, win, until) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (app, win) DO UPDATE SET until = max(until, excluded.until)",
-            )
-            .and_then(|mut s| s.execute(params![app.as_str(), win, reset]))
-            .map_err(err)?;
-            tx.commit().map_err(err)?;
-            return Ok(room);
-        }
-        if remaining >= room {
-            tx.commit().map_err(err)?;
-            return Ok(0);
-        }
-        let add = room - remaining;
-        for _ in 0..add {
-            let id = next_entry(&tx)?;
-            insert(&tx, app, win, reset - WINDOW_SECS, id)?;
-        }
+        let taken = match Correction::of(room, remaining) {
+            Correction::Mark => {
+                tx.prepare_cached(
+                    "INSERT INTO xfollow_quota_markers (app, win, until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (app, win) DO UPDATE SET until = max(until, excluded.until)",
+                )
+                .and_then(|mut s| s.execute(params![app.as_str(), win, reset]))
+                .map_err(err)?;
+                room
+            }
+            Correction::Keep => 0,
+            Correction::Add(add) => {
+                for _ in 0..add {
+                    let id = next_entry(&tx)?;
+                    insert(&tx, app, win, reset - WINDOW_SECS, id)?;
+                }
+                add
+            }
+        };
         tx.commit().map_err(err)?;
-        Ok(add)
+        Ok(taken)
     }
 
     fn status(
@@ -295,11 +295,7 @@ impl Store for SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(err)?;
-        let mut r = Reader { tx: &tx, app };
-        let out = windows
-            .iter()
-            .map(|(win, cap)| window::state(&mut r, win, *cap, now))
-            .collect::<Result<Vec<_>, _>>()?;
+        let out = window::states(&mut Reader { tx: &tx, app }, windows, now)?;
         tx.commit().map_err(err)?;
         Ok(out)
     }

@@ -48,6 +48,42 @@ pub(crate) fn state<R: WindowRead>(
     Ok(WindowState { used, next_free_at })
 }
 
+/// The state of each of `windows` (name, cap) at `now`, through one reader.
+pub(crate) fn states<R: WindowRead>(
+    r: &mut R,
+    windows: &[(&str, u32)],
+    now: i64,
+) -> Result<Vec<WindowState>, QuotaError> {
+    windows
+        .iter()
+        .map(|(name, cap)| state(r, name, *cap, now))
+        .collect()
+}
+
+/// What [`Store::correct`](super::Store::correct) does to a window with `room` left when X
+/// says `remaining`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Correction {
+    /// `remaining` is 0: set the window's marker, taking the whole room.
+    Mark,
+    /// `remaining` is not below the room: nothing to take.
+    Keep,
+    /// Add this many placeholder entries.
+    Add(u32),
+}
+
+impl Correction {
+    pub(crate) fn of(room: u32, remaining: u32) -> Correction {
+        if remaining == 0 {
+            Correction::Mark
+        } else if remaining >= room {
+            Correction::Keep
+        } else {
+            Correction::Add(room - remaining)
+        }
+    }
+}
+
 /// The refusal for `action` given each window's state, or `None` when every window has room.
 /// When several windows are full, the one that frees last is named (ties: the first listed).
 pub(crate) fn refusal(

@@ -260,6 +260,19 @@ impl OAuth2Client {
             .map(|(status, body)| (status, Zeroizing::new(body)))
     }
 
+    /// A token-endpoint grant: posts `form` (whose secret values are `secrets`, kept out of
+    /// errors) and reads the token set from the answer.
+    fn grant<'a>(
+        &'a self,
+        poster: &dyn FormPoster,
+        form: Vec<(&'a str, &'a str)>,
+        secrets: &[&'a str],
+        now: u64,
+    ) -> Result<TokenSet, Error> {
+        let (status, body) = self.post_wiped(poster, &self.token_url, form)?;
+        token_set_from_response(status, &body, now, &self.secrets(secrets))
+    }
+
     fn secrets<'a>(&'a self, more: &[&'a str]) -> Vec<&'a str> {
         let mut v: Vec<&str> = more.to_vec();
         if let Some(s) = &self.client_secret {
@@ -279,21 +292,16 @@ impl OAuth2Client {
         verifier: &CodeVerifier,
         now: u64,
     ) -> Result<TokenSet, Error> {
-        let (status, body) = self.post_wiped(
+        self.grant(
             poster,
-            &self.token_url,
             vec![
                 ("grant_type", "authorization_code"),
                 ("code", code),
                 ("redirect_uri", &self.redirect_uri),
                 ("code_verifier", verifier.expose()),
             ],
-        )?;
-        token_set_from_response(
-            status,
-            &body,
+            &[code, verifier.expose()],
             now,
-            &self.secrets(&[code, verifier.expose()]),
         )
     }
 
@@ -305,15 +313,15 @@ impl OAuth2Client {
         refresh_token: &Secret,
         now: u64,
     ) -> Result<TokenSet, Error> {
-        let (status, body) = self.post_wiped(
+        self.grant(
             poster,
-            &self.token_url,
             vec![
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh_token.expose()),
             ],
-        )?;
-        token_set_from_response(status, &body, now, &self.secrets(&[refresh_token.expose()]))
+            &[refresh_token.expose()],
+            now,
+        )
     }
 
     /// Revokes a token: `token=..&token_type_hint=..` (+ `client_id` or HTTP Basic).
