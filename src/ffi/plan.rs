@@ -5,7 +5,7 @@ use super::{
     arg_opt_str, arg_str, boundary, c_string, check_out, out_handle, out_string, status, write_out,
     x_result,
 };
-use super::{castable, free_raw, opt_ref, try_ref};
+use super::{castable, free_raw, opt_ref, str_of, try_ref};
 use crate::error::{Delivery, Error, ErrorKind};
 use crate::plan::{
     Pace, Plan, PlanError, PlanStore, Progress, RunOptions, Runner, State, Stop, MAX_INTENTS,
@@ -377,11 +377,9 @@ fn progress_of(p: &Progress<'_>) -> x_plan_progress {
 /// The intent's target as added (an id or "@username"), owned by the progress object.
 #[no_mangle]
 pub unsafe extern "C" fn x_plan_progress_target(p: *const x_plan_progress) -> *const c_char {
-    boundary!(default = std::ptr::null(), {
-        // SAFETY: NULL, or the progress object of the callback running now (it lives until
-        // the callback returns).
-        unsafe { opt_ref(p) }.map_or(std::ptr::null(), |p| p.target.as_ptr())
-    })
+    // SAFETY: NULL, or the progress object of the callback running now (it lives until the
+    // callback returns).
+    unsafe { str_of(p, |p| p.target.as_ptr()) }
 }
 
 /// 0 for a follow, 1 for an unfollow (-1 for NULL).
