@@ -60,6 +60,30 @@ impl Take {
     }
 }
 
+/// How [`Store::finish`] ends an intent: `key`, held under the claim whose lease ends at
+/// `lease`, ends as `state` (with its failure), and `slot` is given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Finish<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) lease: i64,
+    pub(crate) state: State,
+    pub(crate) failure: Option<&'a Failure>,
+    pub(crate) slot: Option<Slot>,
+}
+
+impl<'a> Finish<'a> {
+    /// Without a failure or a slot to give back.
+    pub(crate) fn new(key: &'a str, lease: i64, state: State) -> Self {
+        Finish {
+            key,
+            lease,
+            state,
+            failure: None,
+            slot: None,
+        }
+    }
+}
+
 pub(crate) trait Store: Send + Sync {
     fn kind(&self) -> StoreKind;
 
@@ -82,33 +106,19 @@ pub(crate) trait Store: Send + Sync {
     /// Records the id an `@username` intent was resolved to.
     fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError>;
 
-    /// Ends an intent held under the claim whose lease ends at `lease` as `state` (with its
-    /// failure), and gives `slot` back. Returns the counts after, or `None` when the intent
-    /// is not held under that claim any more (its lease ended and another runner took it
-    /// over, or finished it): then nothing changes.
-    fn finish(
-        &self,
-        plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
-    ) -> Result<Option<Counts>, PlanError>;
+    /// Ends an intent held under a claim (see [`Finish`]). Returns the counts after, or
+    /// `None` when the intent is not held under that claim any more (its lease ended and
+    /// another runner took it over, or finished it): then nothing changes.
+    fn finish(&self, plan: &str, end: Finish<'_>) -> Result<Option<Counts>, PlanError>;
 
     /// [`finish`](Self::finish), then, in the same transaction and only when the finish
     /// applied, [`claim`](Self::claim) the plan's next intent: one round trip per intent in
     /// a steady run. `None` when the intent is not held under that claim (nothing changes,
     /// nothing is claimed).
-    #[allow(clippy::too_many_arguments)]
     fn finish_and_claim(
         &self,
         plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
+        end: Finish<'_>,
         take: Take,
     ) -> Result<Option<(Counts, Claim)>, PlanError>;
 
@@ -199,18 +209,14 @@ mod tests {
         s.requeue(plan, "10", 1_000, 0, None).unwrap();
         s.release(plan, "10", 1_000, None).unwrap();
         assert_eq!(
-            s.finish(plan, "10", 1_000, State::Failed, None, None)
+            s.finish(plan, Finish::new("10", 1_000, State::Failed))
                 .unwrap(),
             None
         );
         assert_eq!(
             s.finish_and_claim(
                 plan,
-                "10",
-                1_000,
-                State::Failed,
-                None,
-                None,
+                Finish::new("10", 1_000, State::Failed),
                 at_once(1_600, 1_000)
             )
             .unwrap(),
@@ -224,7 +230,7 @@ mod tests {
         );
         assert_eq!(s.status(plan).unwrap(), counts(2, 0));
         let counts_after = s
-            .finish(plan, "10", 2_500, State::Done, None, None)
+            .finish(plan, Finish::new("10", 2_500, State::Done))
             .unwrap();
         assert_eq!(counts_after, Some(counts(1, 1)));
         assert_eq!(s.queued(plan, 10).unwrap(), ["11"]);
@@ -250,7 +256,7 @@ mod tests {
             gap: 300,
         };
         assert_eq!(
-            s.finish_and_claim(plan, "10", 1_000, State::Done, None, None, next)
+            s.finish_and_claim(plan, Finish::new("10", 1_000, State::Done), next)
                 .unwrap(),
             Some((counts(2, 1), intent("11", false, 300, 1_300)))
         );
@@ -280,11 +286,7 @@ mod tests {
         assert_eq!(
             s.finish_and_claim(
                 plan,
-                "11",
-                1_300,
-                State::Done,
-                None,
-                None,
+                Finish::new("11", 1_300, State::Done),
                 Take {
                     now: 650,
                     latest: 600,
@@ -299,11 +301,7 @@ mod tests {
         assert_eq!(
             s.finish_and_claim(
                 plan,
-                "12",
-                1_600,
-                State::Done,
-                None,
-                None,
+                Finish::new("12", 1_600, State::Done),
                 at_once(950, 1_000)
             )
             .unwrap(),
@@ -329,7 +327,7 @@ mod tests {
             gap: 300,
         };
         assert_eq!(
-            s.finish_and_claim(plan, "10", 1_000, State::Done, None, None, next)
+            s.finish_and_claim(plan, Finish::new("10", 1_000, State::Done), next)
                 .unwrap(),
             Some((counts(2, 1), intent("11", false, 300, 1_300)))
         );
