@@ -236,10 +236,10 @@ mod tests {
         assert_eq!(s.queued(plan, 10).unwrap(), ["11"]);
     }
 
-    /// One call records an intent and claims the next, held from the pace's time until the
-    /// lease after it; a plan moved further by another runner is not claimed; the last
-    /// intent's call finds the plan empty.
-    fn finish_and_claim_records_and_claims_in_one_call(s: &dyn Store, plan: &str) {
+    /// A plan of three intents paced 300 apart: the first claimed at 0, then sent and
+    /// recorded at 100 in the call that claims the second, to go at 300 (the pace) and held
+    /// until 1,300.
+    fn first_done_and_second_claimed(s: &dyn Store, plan: &str) {
         s.create(plan, "1").unwrap();
         let keys: Vec<String> = ["10", "11", "12"].map(String::from).to_vec();
         s.add(plan, &keys).unwrap();
@@ -260,6 +260,13 @@ mod tests {
                 .unwrap(),
             Some((counts(2, 1), intent("11", false, 300, 1_300)))
         );
+    }
+
+    /// One call records an intent and claims the next, held from the pace's time until the
+    /// lease after it; a plan moved further by another runner is not claimed; the last
+    /// intent's call finds the plan empty.
+    fn finish_and_claim_records_and_claims_in_one_call(s: &dyn Store, plan: &str) {
+        first_done_and_second_claimed(s, plan);
         // The plan's next request time is now 600: no other runner sends before.
         assert_eq!(
             s.claim(plan, at_once(200, 1_000)).unwrap(),
@@ -312,25 +319,7 @@ mod tests {
     /// A claimed intent handed back unsent goes back to the head of the queue, and the plan's
     /// next request time back to the intent's send time; a stale token changes nothing.
     fn a_released_intent_is_next_again(s: &dyn Store, plan: &str) {
-        s.create(plan, "1").unwrap();
-        let keys: Vec<String> = ["10", "11", "12"].map(String::from).to_vec();
-        s.add(plan, &keys).unwrap();
-        let first = Take {
-            gap: 300,
-            ..at_once(0, 1_000)
-        };
-        s.claim(plan, first).unwrap();
-        let next = Take {
-            now: 100,
-            latest: 300,
-            lease: 1_000,
-            gap: 300,
-        };
-        assert_eq!(
-            s.finish_and_claim(plan, Finish::new("10", 1_000, State::Done), next)
-                .unwrap(),
-            Some((counts(2, 1), intent("11", false, 300, 1_300)))
-        );
+        first_done_and_second_claimed(s, plan);
         let slot = Slot {
             taken: 600,
             back_to: 300,
