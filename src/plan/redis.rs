@@ -201,19 +201,7 @@ fn bad_reply(what: &str) -> PlanError {
 }
 
 fn parse_counts(v: &[Option<i64>]) -> Option<Counts> {
-    let n = |i: usize| {
-        v.get(i)
-            .copied()
-            .flatten()
-            .map(|x| u64::try_from(x).unwrap_or(0))
-    };
-    Some(Counts {
-        queued: n(0)?,
-        done: n(1)?,
-        pending: n(2)?,
-        skipped: n(3)?,
-        failed: n(4)?,
-    })
+    Counts::from_stored(|i| v.get(i).copied().flatten().ok_or(())).ok()
 }
 
 /// A claim script's reply.

@@ -78,17 +78,8 @@ fn plan_row(c: &Connection, plan: &str) -> Result<(i64, i64), PlanError> {
 fn counts(c: &Connection, plan: &str) -> Result<Counts, PlanError> {
     c.prepare_cached("SELECT q, d, p, s, x FROM xfollow_plans WHERE name = ?1")
         .and_then(|mut s| {
-            s.query_row([plan], |r| {
-                let n = |i: usize| r.get::<_, i64>(i).map(|v| u64::try_from(v).unwrap_or(0));
-                Ok(Counts {
-                    queued: n(0)?,
-                    done: n(1)?,
-                    pending: n(2)?,
-                    skipped: n(3)?,
-                    failed: n(4)?,
-                })
-            })
-            .optional()
+            s.query_row([plan], |r| Counts::from_stored(|i| r.get(i)))
+                .optional()
         })
         .map_err(err)?
         .ok_or(PlanError::NoSuchPlan)
