@@ -465,7 +465,7 @@ impl Runner {
                         let ahead = end.is_none()
                             && !self.options.cancel.is_cancelled()
                             && deadline.is_none_or(|d| job.not_before.max(after) < d);
-                        let end = Finish {
+                        let finish = Finish {
                             failure: failure.as_ref(),
                             slot,
                             ..Finish::new(&held.key, held.lease, state)
@@ -477,16 +477,16 @@ impl Runner {
                                 lease: self.lease_ms().saturating_mul(2),
                                 ..self.take(after, job.not_before)
                             };
-                            let r = job
-                                .plan
-                                .raw()
-                                .finish_and_claim(job.plan.name(), end, take)?;
+                            let r =
+                                job.plan
+                                    .raw()
+                                    .finish_and_claim(job.plan.name(), finish, take)?;
                             r.map(|(counts, claim)| {
                                 Self::note(job, claim, take);
                                 counts
                             })
                         } else {
-                            job.plan.raw().finish(job.plan.name(), end)?
+                            job.plan.raw().finish(job.plan.name(), finish)?
                         };
                         let counts = match counts {
                             Some(c) => c,
