@@ -7,6 +7,7 @@ mod support;
 
 use plan_support::{follow_requests, requests_since, virtual_time};
 use serde_json::json;
+use std::sync::Arc;
 use support::*;
 use xfollow::plan::{Counts, Failure, Intent, Pace, PlanStore, RunOptions, Runner, State, Stop};
 use xfollow::quota::{Clock, QuotaLimits};
@@ -17,6 +18,22 @@ fn unique(tag: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     format!("{tag}-{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Alice's OAuth 1.0a client, without retries, on the virtual `clock`.
+fn alice(emu: &Emulator, clock: &Arc<dyn Clock>) -> xfollow::ClientBuilder {
+    emu.builder()
+        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
+        .retry(RetryPolicy::never())
+        .clock(clock.clone())
+}
+
+/// A new plan of Alice's in the store at `url`, named after `tag`.
+fn new_plan(url: &str, tag: &str) -> xfollow::Plan {
+    PlanStore::open(url)
+        .unwrap()
+        .create(&unique(tag), ALICE)
+        .unwrap()
 }
 
 fn record_of(plan: &xfollow::Plan, target: &str) -> xfollow::plan::IntentRecord {
@@ -56,15 +73,8 @@ fn mixed_plan(url: &str) {
         ]
     }));
     let (_, clock, sleep) = virtual_time(&emu.base);
-    let client = emu
-        .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
-        .retry(RetryPolicy::never())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let store = PlanStore::open(url).unwrap();
-    let plan = store.create(&unique("mixed"), ALICE).unwrap();
+    let client = alice(&emu, &clock).build().unwrap();
+    let plan = new_plan(url, "mixed");
     let added = plan
         .follow(&[
             BOB,
@@ -190,21 +200,16 @@ fn pacing_follows_the_pace_within_jitter_and_never_passes_the_ledger() {
     let emu = Emulator::start();
     let (_, clock, sleep) = virtual_time(&emu.base);
     let dir = quota_support::TempDir::new("plan-pace");
-    let client = emu
-        .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
-        .retry(RetryPolicy::never())
+    let client = alice(&emu, &clock)
         .quota_limits(QuotaLimits {
             follows_per_user: 5,
             follows_per_app: 1000,
             unfollows_per_app: 500,
         })
         .quota(format!("sqlite:{}", dir.path().join("q.db").display()))
-        .clock(clock.clone())
         .build()
         .unwrap();
-    let store = PlanStore::open("memory:").unwrap();
-    let plan = store.create(&unique("pace"), ALICE).unwrap();
+    let plan = new_plan("memory:", "pace");
     let targets: Vec<String> = (0..12)
         .map(|i| format!("{}", 1_700_000_000_000_000_000u64 + i))
         .collect();
@@ -257,15 +262,8 @@ fn pacing_follows_the_pace_within_jitter_and_never_passes_the_ledger() {
 fn rate_limits_pause_and_server_errors_leave_intents_queued() {
     let emu = Emulator::start();
     let (_, clock, sleep) = virtual_time(&emu.base);
-    let client = emu
-        .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
-        .retry(RetryPolicy::never())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let store = PlanStore::open("memory:").unwrap();
-    let plan = store.create(&unique("pause"), ALICE).unwrap();
+    let client = alice(&emu, &clock).build().unwrap();
+    let plan = new_plan("memory:", "pause");
     plan.follow(&[BOB, ERIN]).unwrap();
     emu.fault(json!({"route": "POST /2/users/*/following", "kind": "status", "status": 429}));
     let options = RunOptions::new()
@@ -326,8 +324,7 @@ fn computed_plans_come_from_the_lookups() {
         ]
     }));
     let client = emu.alice_oauth1();
-    let store = PlanStore::open("memory:").unwrap();
-    let plan = store.create(&unique("computed"), ALICE).unwrap();
+    let plan = new_plan("memory:", "computed");
     assert_eq!(
         plan.unfollow_non_followers(&client, &["@carol"]).unwrap(),
         1
@@ -376,7 +373,7 @@ fn intents_that_send_nothing_take_no_pace_slot() {
     };
     // Another process took Alice's one follow of the day 86,000 s ago: it frees in 400 s.
     let earlier = xfollow::quota::ManualClock::at_epoch(start - 86_000);
-    xfollow::quota::Ledger::open_with_clock(&quota, limits, std::sync::Arc::new(earlier))
+    xfollow::quota::Ledger::open_with_clock(&quota, limits, Arc::new(earlier))
         .unwrap()
         .reserve(
             &xfollow::quota::AppId::from_key(CONSUMER_KEY),
@@ -394,8 +391,7 @@ fn intents_that_send_nothing_take_no_pace_slot() {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let store = PlanStore::open("memory:").unwrap();
-    let plan = store.create(&unique("slot"), ALICE).unwrap();
+    let plan = new_plan("memory:", "slot");
     plan.follow(&[XDEV, BOB]).unwrap();
     let runner = Runner::new(
         RunOptions::new()
@@ -433,16 +429,9 @@ fn intents_that_send_nothing_take_no_pace_slot() {
 fn failures_before_sending_still_wait_for_the_pace() {
     let emu = Emulator::start();
     let (manual, clock, sleep) = virtual_time(&emu.base);
-    let client = emu
-        .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
-        .retry(RetryPolicy::never())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = alice(&emu, &clock).build().unwrap();
     emu.fault(json!({"route": "GET /2/users/*/following", "kind": "reset", "count": 3}));
-    let store = PlanStore::open("memory:").unwrap();
-    let plan = store.create(&unique("reset"), ALICE).unwrap();
+    let plan = new_plan("memory:", "reset");
     plan.follow(&[BOB]).unwrap();
     let runner = Runner::new(
         RunOptions::new()
@@ -480,15 +469,8 @@ fn failures_before_sending_still_wait_for_the_pace() {
 fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
     let emu = Emulator::start();
     let (_, clock, sleep) = virtual_time(&emu.base);
-    let client = emu
-        .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
-        .retry(RetryPolicy::never())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let store = PlanStore::open("memory:").unwrap();
-    let plan = store.create(&unique("cancel"), ALICE).unwrap();
+    let client = alice(&emu, &clock).build().unwrap();
+    let plan = new_plan("memory:", "cancel");
     plan.follow(&[BOB, ERIN]).unwrap();
     let runner = Runner::new(
         RunOptions::new()
@@ -522,13 +504,7 @@ fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
 fn a_run_stopped_before_its_next_request_leaves_nothing_claimed() {
     let emu = Emulator::start();
     let (_, clock, sleep) = virtual_time(&emu.base);
-    let client = emu
-        .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
-        .retry(RetryPolicy::never())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = alice(&emu, &clock).build().unwrap();
     let dir = quota_support::TempDir::new("plan-release");
     let redis = quota_support::RedisServer::start();
     let options = RunOptions::new()
@@ -543,8 +519,7 @@ fn a_run_stopped_before_its_next_request_leaves_nothing_claimed() {
         redis.url(),
     ] {
         for how in [Stop::Deadline, Stop::Cancelled] {
-            let store = PlanStore::open(&url).unwrap();
-            let plan = store.create(&unique("release"), ALICE).unwrap();
+            let plan = new_plan(&url, "release");
             plan.follow(&[BOB, ERIN]).unwrap();
             let cancel = xfollow::Cancel::new();
             let first =
@@ -596,15 +571,8 @@ fn a_run_stopped_before_its_next_request_leaves_nothing_claimed() {
 fn a_runner_back_too_late_for_its_lease_does_not_send_an_intent_taken_over() {
     let emu = Emulator::start();
     let (_, clock, sleep) = virtual_time(&emu.base);
-    let client = emu
-        .builder()
-        .oauth1(CONSUMER_KEY, CONSUMER_SECRET, ALICE_TOKEN, ALICE_SECRET)
-        .retry(RetryPolicy::never())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let store = PlanStore::open("memory:").unwrap();
-    let plan = store.create(&unique("late"), ALICE).unwrap();
+    let client = alice(&emu, &clock).build().unwrap();
+    let plan = new_plan("memory:", "late");
     plan.follow(&[BOB, ERIN]).unwrap();
     let options = RunOptions::new()
         .pace(Pace::per_hour(60).unwrap().with_jitter(0.0).unwrap())

@@ -203,6 +203,19 @@ impl Counts {
         self.queued + self.done + self.pending + self.skipped + self.failed
     }
 
+    /// From the five numbers a store keeps, read by position in the order queued, done,
+    /// pending, skipped, failed; a negative one reads as 0.
+    pub(crate) fn from_stored<E>(n: impl Fn(usize) -> Result<i64, E>) -> Result<Counts, E> {
+        let n = |i| n(i).map(|v| u64::try_from(v).unwrap_or(0));
+        Ok(Counts {
+            queued: n(0)?,
+            done: n(1)?,
+            pending: n(2)?,
+            skipped: n(3)?,
+            failed: n(4)?,
+        })
+    }
+
     pub(crate) fn bump(&mut self, s: State, by: i64) {
         let slot = match s {
             State::Queued => &mut self.queued,

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Slot, Store, Take, MAX_INTENTS};
+use super::store::{Claim, Finish, Slot, Store, Take, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::StoreKind;
 
@@ -60,25 +60,18 @@ impl MemPlan {
         })
     }
 
-    fn finish(
-        &mut self,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
-    ) -> Option<Counts> {
-        if self.held.get(key) != Some(&lease) {
+    fn finish(&mut self, end: Finish<'_>) -> Option<Counts> {
+        if self.held.get(end.key) != Some(&end.lease) {
             return None;
         }
-        self.held.remove(key);
-        self.give_back(slot);
-        if let Some(r) = self.intents.get_mut(key) {
-            r.state = state;
-            r.failure = failure.cloned();
+        self.held.remove(end.key);
+        self.give_back(end.slot);
+        if let Some(r) = self.intents.get_mut(end.key) {
+            r.state = end.state;
+            r.failure = end.failure.cloned();
         }
         self.counts.bump(State::Queued, -1);
-        self.counts.bump(state, 1);
+        self.counts.bump(end.state, 1);
         Some(self.counts)
     }
 
@@ -187,32 +180,20 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn finish(
-        &self,
-        plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
-    ) -> Result<Option<Counts>, PlanError> {
+    fn finish(&self, plan: &str, end: Finish<'_>) -> Result<Option<Counts>, PlanError> {
         let mut m = self.lock();
-        Ok(get(&mut m, plan)?.finish(key, lease, state, failure, slot))
+        Ok(get(&mut m, plan)?.finish(end))
     }
 
     fn finish_and_claim(
         &self,
         plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
+        end: Finish<'_>,
         take: Take,
     ) -> Result<Option<(Counts, Claim)>, PlanError> {
         let mut m = self.lock();
         let p = get(&mut m, plan)?;
-        let Some(counts) = p.finish(key, lease, state, failure, slot) else {
+        let Some(counts) = p.finish(end) else {
             return Ok(None);
         };
         Ok(Some((counts, p.take(take)?)))

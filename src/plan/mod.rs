@@ -294,7 +294,7 @@ impl Plan {
         match self.raw().claim(&self.name, take)? {
             store::Claim::Intent { key, lease, .. } => {
                 self.raw()
-                    .finish(&self.name, &key, lease, State::Done, None, None)?;
+                    .finish(&self.name, store::Finish::new(&key, lease, State::Done))?;
                 Ok(true)
             }
             _ => Ok(false),
@@ -321,18 +321,11 @@ impl Plan {
             done += 1;
             if done == n {
                 self.raw()
-                    .finish(&self.name, &key, lease, State::Done, None, None)?;
+                    .finish(&self.name, store::Finish::new(&key, lease, State::Done))?;
                 break;
             }
-            match self.raw().finish_and_claim(
-                &self.name,
-                &key,
-                lease,
-                State::Done,
-                None,
-                None,
-                take,
-            )? {
+            let end = store::Finish::new(&key, lease, State::Done);
+            match self.raw().finish_and_claim(&self.name, end, take)? {
                 Some((_, next)) => claim = next,
                 None => break,
             }

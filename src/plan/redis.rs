@@ -13,10 +13,10 @@
 //! A queued intent costs one list entry and one hash field (a key of at most 17 bytes).
 //! The names of all plans are in the set `xfollow:plans`.
 
-use redis::Script;
+use redis::{Script, ScriptInvocation};
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Slot, Store, Take, MAX_INTENTS};
+use super::store::{Claim, Finish, Slot, Store, Take, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::redis_store::RedisStore as LedgerPool;
 use crate::quota::{QuotaError, StoreKind};
@@ -201,19 +201,7 @@ fn bad_reply(what: &str) -> PlanError {
 }
 
 fn parse_counts(v: &[Option<i64>]) -> Option<Counts> {
-    let n = |i: usize| {
-        v.get(i)
-            .copied()
-            .flatten()
-            .map(|x| u64::try_from(x).unwrap_or(0))
-    };
-    Some(Counts {
-        queued: n(0)?,
-        done: n(1)?,
-        pending: n(2)?,
-        skipped: n(3)?,
-        failed: n(4)?,
-    })
+    Counts::from_stored(|i| v.get(i).copied().flatten().ok_or(())).ok()
 }
 
 /// A claim script's reply.
@@ -240,6 +228,35 @@ fn slot_args(slot: Option<Slot>) -> (String, String) {
     slot.map_or((String::new(), String::new()), |s| {
         (s.taken.to_string(), s.back_to.to_string())
     })
+}
+
+/// A call of `script` on these parts of `plan`, as its KEYS in this order.
+fn invocation<'s>(script: &'s Script, plan: &str, parts: &[&str]) -> ScriptInvocation<'s> {
+    let mut inv = script.prepare_invoke();
+    for part in parts {
+        inv.key(key(plan, part));
+    }
+    inv
+}
+
+/// The ARGV a claim takes: now, latest, lease, gap.
+fn take_args(inv: &mut ScriptInvocation<'_>, take: Take) {
+    inv.arg(take.now)
+        .arg(take.latest)
+        .arg(take.lease)
+        .arg(take.gap);
+}
+
+/// The ARGV `LUA_FINISH` takes: key, state letter, failure ('' for none), slot taken, back
+/// to, lease.
+fn finish_args(inv: &mut ScriptInvocation<'_>, end: Finish<'_>) {
+    let (taken, back_to) = slot_args(end.slot);
+    inv.arg(end.key)
+        .arg(end.state.code())
+        .arg(end.failure.map(Failure::encode).unwrap_or_default())
+        .arg(taken)
+        .arg(back_to)
+        .arg(end.lease);
 }
 
 /// How many keys one `add` script call takes (bounds the script's run time).
@@ -300,10 +317,7 @@ impl Store for RedisStore {
         let mut added = 0;
         for chunk in keys.chunks(ADD_BATCH) {
             let r: i64 = self.with_conn(|c| {
-                let mut inv = self.add.prepare_invoke();
-                inv.key(key(plan, "m"))
-                    .key(key(plan, "q"))
-                    .key(key(plan, "i"));
+                let mut inv = invocation(&self.add, plan, &["m", "q", "i"]);
                 inv.arg(MAX_INTENTS);
                 for k in chunk {
                     inv.arg(k);
@@ -321,17 +335,9 @@ impl Store for RedisStore {
 
     fn claim(&self, plan: &str, take: Take) -> Result<Claim, PlanError> {
         let r: Vec<String> = self.with_conn(|c| {
-            self.claim
-                .key(key(plan, "m"))
-                .key(key(plan, "q"))
-                .key(key(plan, "i"))
-                .key(key(plan, "h"))
-                .key(key(plan, "r"))
-                .arg(take.now)
-                .arg(take.latest)
-                .arg(take.lease)
-                .arg(take.gap)
-                .invoke(c)
+            let mut inv = invocation(&self.claim, plan, &["m", "q", "i", "h", "r"]);
+            take_args(&mut inv, take);
+            inv.invoke(c)
         })?;
         parse_claim(&r)
     }
@@ -346,29 +352,11 @@ impl Store for RedisStore {
         })
     }
 
-    fn finish(
-        &self,
-        plan: &str,
-        k: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
-    ) -> Result<Option<Counts>, PlanError> {
-        let (taken, back_to) = slot_args(slot);
+    fn finish(&self, plan: &str, end: Finish<'_>) -> Result<Option<Counts>, PlanError> {
         let r: Vec<Option<i64>> = self.with_conn(|c| {
-            self.finish
-                .key(key(plan, "m"))
-                .key(key(plan, "i"))
-                .key(key(plan, "h"))
-                .key(key(plan, "e"))
-                .arg(k)
-                .arg(state.code())
-                .arg(failure.map(Failure::encode).unwrap_or_default())
-                .arg(&taken)
-                .arg(&back_to)
-                .arg(lease)
-                .invoke(c)
+            let mut inv = invocation(&self.finish, plan, &["m", "i", "h", "e"]);
+            finish_args(&mut inv, end);
+            inv.invoke(c)
         })?;
         if r.is_empty() {
             return Ok(None);
@@ -381,33 +369,14 @@ impl Store for RedisStore {
     fn finish_and_claim(
         &self,
         plan: &str,
-        k: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
+        end: Finish<'_>,
         take: Take,
     ) -> Result<Option<(Counts, Claim)>, PlanError> {
-        let (taken, back_to) = slot_args(slot);
         let r: Vec<String> = self.with_conn(|c| {
-            self.finish_claim
-                .key(key(plan, "m"))
-                .key(key(plan, "q"))
-                .key(key(plan, "i"))
-                .key(key(plan, "h"))
-                .key(key(plan, "r"))
-                .key(key(plan, "e"))
-                .arg(k)
-                .arg(state.code())
-                .arg(failure.map(Failure::encode).unwrap_or_default())
-                .arg(&taken)
-                .arg(&back_to)
-                .arg(lease)
-                .arg(take.now)
-                .arg(take.latest)
-                .arg(take.lease)
-                .arg(take.gap)
-                .invoke(c)
+            let mut inv = invocation(&self.finish_claim, plan, &["m", "q", "i", "h", "r", "e"]);
+            finish_args(&mut inv, end);
+            take_args(&mut inv, take);
+            inv.invoke(c)
         })?;
         if r.is_empty() {
             return Ok(None);
@@ -427,11 +396,7 @@ impl Store for RedisStore {
     ) -> Result<(), PlanError> {
         let (taken, back_to) = slot_args(slot);
         self.with_conn(|c| {
-            self.release
-                .key(key(plan, "m"))
-                .key(key(plan, "q"))
-                .key(key(plan, "i"))
-                .key(key(plan, "h"))
+            invocation(&self.release, plan, &["m", "q", "i", "h"])
                 .arg(k)
                 .arg(lease)
                 .arg(&taken)
@@ -451,11 +416,7 @@ impl Store for RedisStore {
     ) -> Result<(), PlanError> {
         let (taken, back_to) = slot_args(slot);
         self.with_conn(|c| {
-            self.requeue
-                .key(key(plan, "m"))
-                .key(key(plan, "q"))
-                .key(key(plan, "i"))
-                .key(key(plan, "h"))
+            invocation(&self.requeue, plan, &["m", "q", "i", "h"])
                 .arg(k)
                 .arg(not_before)
                 .arg(&taken)

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::compute::whole_list;
 use super::intent::{Counts, Failure, Intent, State, Target};
-use super::store::{Claim, Slot, Take};
+use super::store::{Claim, Finish, Slot, Take};
 use super::{Pace, Plan, PlanError};
 use crate::api::FollowState;
 use crate::cancel::Cancel;
@@ -465,6 +465,11 @@ impl Runner {
                         let ahead = end.is_none()
                             && !self.options.cancel.is_cancelled()
                             && deadline.is_none_or(|d| job.not_before.max(after) < d);
+                        let finish = Finish {
+                            failure: failure.as_ref(),
+                            slot,
+                            ..Finish::new(&held.key, held.lease, state)
+                        };
                         let counts = if ahead {
                             // Held through the wait, then a whole lease for the request
                             // plus one of grace for coming back late.
@@ -472,28 +477,16 @@ impl Runner {
                                 lease: self.lease_ms().saturating_mul(2),
                                 ..self.take(after, job.not_before)
                             };
-                            let r = job.plan.raw().finish_and_claim(
-                                job.plan.name(),
-                                &held.key,
-                                held.lease,
-                                state,
-                                failure.as_ref(),
-                                slot,
-                                take,
-                            )?;
+                            let r =
+                                job.plan
+                                    .raw()
+                                    .finish_and_claim(job.plan.name(), finish, take)?;
                             r.map(|(counts, claim)| {
                                 Self::note(job, claim, take);
                                 counts
                             })
                         } else {
-                            job.plan.raw().finish(
-                                job.plan.name(),
-                                &held.key,
-                                held.lease,
-                                state,
-                                failure.as_ref(),
-                                slot,
-                            )?
+                            job.plan.raw().finish(job.plan.name(), finish)?
                         };
                         let counts = match counts {
                             Some(c) => c,

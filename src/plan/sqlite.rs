@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::intent::{Counts, Failure, Intent, IntentRecord, State};
-use super::store::{Claim, Slot, Store, Take, MAX_INTENTS};
+use super::store::{Claim, Finish, Slot, Store, Take, MAX_INTENTS};
 use super::PlanError;
 use crate::quota::sqlite::SqliteStore as LedgerFile;
 use crate::quota::{QuotaError, StoreKind};
@@ -78,17 +78,8 @@ fn plan_row(c: &Connection, plan: &str) -> Result<(i64, i64), PlanError> {
 fn counts(c: &Connection, plan: &str) -> Result<Counts, PlanError> {
     c.prepare_cached("SELECT q, d, p, s, x FROM xfollow_plans WHERE name = ?1")
         .and_then(|mut s| {
-            s.query_row([plan], |r| {
-                let n = |i: usize| r.get::<_, i64>(i).map(|v| u64::try_from(v).unwrap_or(0));
-                Ok(Counts {
-                    queued: n(0)?,
-                    done: n(1)?,
-                    pending: n(2)?,
-                    skipped: n(3)?,
-                    failed: n(4)?,
-                })
-            })
-            .optional()
+            s.query_row([plan], |r| Counts::from_stored(|i| r.get(i)))
+                .optional()
         })
         .map_err(err)?
         .ok_or(PlanError::NoSuchPlan)
@@ -162,15 +153,11 @@ fn take(tx: &Transaction<'_>, plan: &str, t: Take) -> Result<Claim, PlanError> {
     })
 }
 
-/// Ends the intent held under `lease`; `None` when it is not held under that claim.
+/// Ends a held intent (see [`Finish`]); `None` when it is not held under that claim.
 fn finish_held(
     tx: &Transaction<'_>,
     plan: &str,
-    key: &str,
-    lease: i64,
-    state: State,
-    failure: Option<&Failure>,
-    slot: Option<Slot>,
+    end: Finish<'_>,
 ) -> Result<Option<Counts>, PlanError> {
     let n = tx
         .prepare_cached(
@@ -180,21 +167,21 @@ fn finish_held(
         .and_then(|mut s| {
             s.execute(params![
                 plan,
-                key,
-                state.code(),
-                failure.map(Failure::encode),
-                lease
+                end.key,
+                end.state.code(),
+                end.failure.map(Failure::encode),
+                end.lease
             ])
         })
         .map_err(err)?;
     if n == 0 {
         return Ok(None);
     }
-    give_back(tx, plan, slot)?;
+    give_back(tx, plan, end.slot)?;
     // The column named by the state's own letter (one of five constants).
     let sql = format!(
         "UPDATE xfollow_plans SET q = q - 1, {0} = {0} + 1 WHERE name = ?1",
-        state.code()
+        end.state.code()
     );
     tx.prepare_cached(&sql)
         .and_then(|mut s| s.execute([plan]))
@@ -286,30 +273,18 @@ impl Store for SqliteStore {
         })
     }
 
-    fn finish(
-        &self,
-        plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
-    ) -> Result<Option<Counts>, PlanError> {
-        self.write(|tx| finish_held(tx, plan, key, lease, state, failure, slot))
+    fn finish(&self, plan: &str, end: Finish<'_>) -> Result<Option<Counts>, PlanError> {
+        self.write(|tx| finish_held(tx, plan, end))
     }
 
     fn finish_and_claim(
         &self,
         plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
+        end: Finish<'_>,
         take: Take,
     ) -> Result<Option<(Counts, Claim)>, PlanError> {
         self.write(|tx| {
-            let Some(counts) = finish_held(tx, plan, key, lease, state, failure, slot)? else {
+            let Some(counts) = finish_held(tx, plan, end)? else {
                 return Ok(None);
             };
             Ok(Some((counts, self::take(tx, plan, take)?)))

@@ -60,6 +60,30 @@ impl Take {
     }
 }
 
+/// How [`Store::finish`] ends an intent: `key`, held under the claim whose lease ends at
+/// `lease`, ends as `state` (with its failure), and `slot` is given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Finish<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) lease: i64,
+    pub(crate) state: State,
+    pub(crate) failure: Option<&'a Failure>,
+    pub(crate) slot: Option<Slot>,
+}
+
+impl<'a> Finish<'a> {
+    /// Without a failure or a slot to give back.
+    pub(crate) fn new(key: &'a str, lease: i64, state: State) -> Self {
+        Finish {
+            key,
+            lease,
+            state,
+            failure: None,
+            slot: None,
+        }
+    }
+}
+
 pub(crate) trait Store: Send + Sync {
     fn kind(&self) -> StoreKind;
 
@@ -82,33 +106,19 @@ pub(crate) trait Store: Send + Sync {
     /// Records the id an `@username` intent was resolved to.
     fn resolve(&self, plan: &str, key: &str, id: &str) -> Result<(), PlanError>;
 
-    /// Ends an intent held under the claim whose lease ends at `lease` as `state` (with its
-    /// failure), and gives `slot` back. Returns the counts after, or `None` when the intent
-    /// is not held under that claim any more (its lease ended and another runner took it
-    /// over, or finished it): then nothing changes.
-    fn finish(
-        &self,
-        plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
-    ) -> Result<Option<Counts>, PlanError>;
+    /// Ends an intent held under a claim (see [`Finish`]). Returns the counts after, or
+    /// `None` when the intent is not held under that claim any more (its lease ended and
+    /// another runner took it over, or finished it): then nothing changes.
+    fn finish(&self, plan: &str, end: Finish<'_>) -> Result<Option<Counts>, PlanError>;
 
     /// [`finish`](Self::finish), then, in the same transaction and only when the finish
     /// applied, [`claim`](Self::claim) the plan's next intent: one round trip per intent in
     /// a steady run. `None` when the intent is not held under that claim (nothing changes,
     /// nothing is claimed).
-    #[allow(clippy::too_many_arguments)]
     fn finish_and_claim(
         &self,
         plan: &str,
-        key: &str,
-        lease: i64,
-        state: State,
-        failure: Option<&Failure>,
-        slot: Option<Slot>,
+        end: Finish<'_>,
         take: Take,
     ) -> Result<Option<(Counts, Claim)>, PlanError>;
 
@@ -199,18 +209,14 @@ mod tests {
         s.requeue(plan, "10", 1_000, 0, None).unwrap();
         s.release(plan, "10", 1_000, None).unwrap();
         assert_eq!(
-            s.finish(plan, "10", 1_000, State::Failed, None, None)
+            s.finish(plan, Finish::new("10", 1_000, State::Failed))
                 .unwrap(),
             None
         );
         assert_eq!(
             s.finish_and_claim(
                 plan,
-                "10",
-                1_000,
-                State::Failed,
-                None,
-                None,
+                Finish::new("10", 1_000, State::Failed),
                 at_once(1_600, 1_000)
             )
             .unwrap(),
@@ -224,16 +230,16 @@ mod tests {
         );
         assert_eq!(s.status(plan).unwrap(), counts(2, 0));
         let counts_after = s
-            .finish(plan, "10", 2_500, State::Done, None, None)
+            .finish(plan, Finish::new("10", 2_500, State::Done))
             .unwrap();
         assert_eq!(counts_after, Some(counts(1, 1)));
         assert_eq!(s.queued(plan, 10).unwrap(), ["11"]);
     }
 
-    /// One call records an intent and claims the next, held from the pace's time until the
-    /// lease after it; a plan moved further by another runner is not claimed; the last
-    /// intent's call finds the plan empty.
-    fn finish_and_claim_records_and_claims_in_one_call(s: &dyn Store, plan: &str) {
+    /// A plan of three intents paced 300 apart: the first claimed at 0, then sent and
+    /// recorded at 100 in the call that claims the second, to go at 300 (the pace) and held
+    /// until 1,300.
+    fn first_done_and_second_claimed(s: &dyn Store, plan: &str) {
         s.create(plan, "1").unwrap();
         let keys: Vec<String> = ["10", "11", "12"].map(String::from).to_vec();
         s.add(plan, &keys).unwrap();
@@ -250,10 +256,17 @@ mod tests {
             gap: 300,
         };
         assert_eq!(
-            s.finish_and_claim(plan, "10", 1_000, State::Done, None, None, next)
+            s.finish_and_claim(plan, Finish::new("10", 1_000, State::Done), next)
                 .unwrap(),
             Some((counts(2, 1), intent("11", false, 300, 1_300)))
         );
+    }
+
+    /// One call records an intent and claims the next, held from the pace's time until the
+    /// lease after it; a plan moved further by another runner is not claimed; the last
+    /// intent's call finds the plan empty.
+    fn finish_and_claim_records_and_claims_in_one_call(s: &dyn Store, plan: &str) {
+        first_done_and_second_claimed(s, plan);
         // The plan's next request time is now 600: no other runner sends before.
         assert_eq!(
             s.claim(plan, at_once(200, 1_000)).unwrap(),
@@ -280,11 +293,7 @@ mod tests {
         assert_eq!(
             s.finish_and_claim(
                 plan,
-                "11",
-                1_300,
-                State::Done,
-                None,
-                None,
+                Finish::new("11", 1_300, State::Done),
                 Take {
                     now: 650,
                     latest: 600,
@@ -299,11 +308,7 @@ mod tests {
         assert_eq!(
             s.finish_and_claim(
                 plan,
-                "12",
-                1_600,
-                State::Done,
-                None,
-                None,
+                Finish::new("12", 1_600, State::Done),
                 at_once(950, 1_000)
             )
             .unwrap(),
@@ -314,25 +319,7 @@ mod tests {
     /// A claimed intent handed back unsent goes back to the head of the queue, and the plan's
     /// next request time back to the intent's send time; a stale token changes nothing.
     fn a_released_intent_is_next_again(s: &dyn Store, plan: &str) {
-        s.create(plan, "1").unwrap();
-        let keys: Vec<String> = ["10", "11", "12"].map(String::from).to_vec();
-        s.add(plan, &keys).unwrap();
-        let first = Take {
-            gap: 300,
-            ..at_once(0, 1_000)
-        };
-        s.claim(plan, first).unwrap();
-        let next = Take {
-            now: 100,
-            latest: 300,
-            lease: 1_000,
-            gap: 300,
-        };
-        assert_eq!(
-            s.finish_and_claim(plan, "10", 1_000, State::Done, None, None, next)
-                .unwrap(),
-            Some((counts(2, 1), intent("11", false, 300, 1_300)))
-        );
+        first_done_and_second_claimed(s, plan);
         let slot = Slot {
             taken: 600,
             back_to: 300,
