@@ -129,7 +129,8 @@ impl From<crate::error::Error> for PlanError {
     }
 }
 
-fn check_name(name: &str) -> Result<(), PlanError> {
+/// Checks a plan name: 1 to [`MAX_NAME_LEN`] of `A-Z a-z 0-9 _ - .`.
+pub fn check_name(name: &str) -> Result<(), PlanError> {
     let ok = !name.is_empty()
         && name.len() <= MAX_NAME_LEN
         && name

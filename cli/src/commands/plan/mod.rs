@@ -60,19 +60,8 @@ pub fn store_of(given: Option<&Secret>, name: &str) -> Result<(PlanStore, String
 
 /// Checks a plan name before any file is read.
 pub fn check_name(name: &str) -> Result<(), Failure> {
-    let ok = !name.is_empty()
-        && name.len() <= xfollow::plan::MAX_NAME_LEN
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::usage(
-            format!("NAME {}", shown_name(name)),
-            PlanError::InvalidName,
-        ))
-    }
+    xfollow::plan::check_name(name)
+        .map_err(|e| Failure::usage(format!("NAME {}", shown_name(name)), e))
 }
 
 /// Opens the existing plan `name` (exit 2 when there is none) and its store's URL.
