@@ -189,6 +189,15 @@ fn out_with<T, P>(
     })
 }
 
+/// Writes the value `f` makes through `out` (named `what` in errors).
+pub(crate) fn out_value<T>(
+    out: *mut T,
+    what: &str,
+    f: impl FnOnce() -> Result<T, Error>,
+) -> x_result {
+    out_with(out, what, f, |v| v)
+}
+
 /// Writes the value `f` makes through `out` as a new handle (freed by its type's `_free`).
 pub(crate) fn out_handle<T: Castable>(
     out: *mut *mut T,

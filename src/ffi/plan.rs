@@ -2,8 +2,8 @@
 
 use super::client::x_client;
 use super::{
-    arg_opt_str, arg_str, boundary, c_string, check_out, out_handle, out_string, status, write_out,
-    x_result,
+    arg_opt_str, arg_str, boundary, c_string, check_out, out_handle, out_string, out_value, status,
+    write_out, x_result,
 };
 use super::{castable, free_raw, opt_ref, str_of, try_ref};
 use crate::error::{Delivery, Error, ErrorKind};
@@ -163,20 +163,16 @@ pub unsafe extern "C" fn x_plan_add(
     added: *mut u64,
 ) -> x_result {
     boundary!({
-        status(|| {
-            check_out(added, "added")?;
+        out_value(added, "added", || {
             // SAFETY: `plan` is NULL or a live x_plan; `targets` holds `count` strings.
             let p = unsafe { try_ref(plan) }?;
             let list = unsafe { arg_list(targets, count, MAX_INTENTS as usize, "targets") }?;
-            let r = if unfollow {
+            if unfollow {
                 p.plan.unfollow(&list)
             } else {
                 p.plan.follow(&list)
             }
-            .map_err(plan_error)?;
-            // SAFETY: `added` was checked non-NULL above.
-            unsafe { write_out(added, r) };
-            Ok(())
+            .map_err(plan_error)
         })
     })
 }
@@ -193,20 +189,15 @@ pub unsafe extern "C" fn x_plan_unfollow_non_followers(
     added: *mut u64,
 ) -> x_result {
     boundary!({
-        status(|| {
-            check_out(added, "added")?;
+        out_value(added, "added", || {
             // SAFETY: `plan` and `client` are NULL or live handles; `keep` holds `keep_count`
             // strings.
             let p = unsafe { try_ref(plan) }?;
             let c = unsafe { try_ref(client) }?;
             let keep = unsafe { arg_list(keep, keep_count, X_PLAN_MAX_KEEP, "keep") }?;
-            let r = p
-                .plan
+            p.plan
                 .unfollow_non_followers(c.inner(), &keep)
-                .map_err(plan_error)?;
-            // SAFETY: `added` was checked non-NULL above.
-            unsafe { write_out(added, r) };
-            Ok(())
+                .map_err(plan_error)
         })
     })
 }
@@ -220,15 +211,11 @@ pub unsafe extern "C" fn x_plan_follow_back(
     added: *mut u64,
 ) -> x_result {
     boundary!({
-        status(|| {
-            check_out(added, "added")?;
+        out_value(added, "added", || {
             // SAFETY: `plan` and `client` are NULL or live handles of ours.
             let p = unsafe { try_ref(plan) }?;
             let c = unsafe { try_ref(client) }?;
-            let r = p.plan.follow_back(c.inner()).map_err(plan_error)?;
-            // SAFETY: `added` was checked non-NULL above.
-            unsafe { write_out(added, r) };
-            Ok(())
+            p.plan.follow_back(c.inner()).map_err(plan_error)
         })
     })
 }
@@ -456,16 +443,12 @@ pub unsafe extern "C" fn x_plan_drop(
     dropped: *mut bool,
 ) -> x_result {
     boundary!({
-        status(|| {
-            check_out(dropped, "dropped")?;
+        out_value(dropped, "dropped", || {
             // SAFETY: `store_url` and `name` are NULL or NUL-terminated.
             let url = unsafe { arg_str(store_url, "store_url") }?;
             let name = unsafe { arg_str(name, "name") }?;
             let store = PlanStore::open(url).map_err(plan_error)?;
-            let d = store.drop_plan(name).map_err(plan_error)?;
-            // SAFETY: `dropped` was checked non-NULL above.
-            unsafe { write_out(dropped, d) };
-            Ok(())
+            store.drop_plan(name).map_err(plan_error)
         })
     })
 }
