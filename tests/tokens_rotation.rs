@@ -49,6 +49,9 @@ struct Endpoint {
     dead_refresh: HashSet<String>,
     reuse_of_dead: u64,
     unknown_refresh: u64,
+    /// Children that have said READY; none starts until all have, so that a slow process
+    /// start cannot leave one child to do every rotation alone.
+    ready: u64,
 }
 
 fn random_hex() -> String {
@@ -106,21 +109,30 @@ impl Endpoint {
                     format!("UNKNOWN {}", self.generation)
                 }
             }
+            (Some("READY"), None) => {
+                self.ready += 1;
+                "OK".to_owned()
+            }
             _ => "ERR bad_command".to_owned(),
         }
     }
 }
 
 fn call(addr: &str, line: &str) -> std::io::Result<String> {
+    call_within(addr, line, Duration::from_secs(10))
+}
+
+fn call_within(addr: &str, line: &str, timeout: Duration) -> std::io::Result<String> {
     let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.set_read_timeout(Some(timeout))?;
     s.write_all(format!("{line}\n").as_bytes())?;
     let mut out = String::new();
     BufReader::new(s).read_line(&mut out)?;
     Ok(out.trim_end().to_owned())
 }
 
-fn serve(endpoint: Arc<Mutex<Endpoint>>, stop: Arc<AtomicBool>) -> String {
+/// Serves the endpoint; a READY call is answered only once `procs` children have made one.
+fn serve(endpoint: Arc<Mutex<Endpoint>>, stop: Arc<AtomicBool>, procs: u64) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     listener.set_nonblocking(true).unwrap();
@@ -141,6 +153,12 @@ fn serve(endpoint: Arc<Mutex<Endpoint>>, stop: Arc<AtomicBool>) -> String {
                             thread::sleep(Duration::from_millis(5));
                         }
                         let reply = ep.lock().unwrap().handle(line.trim_end());
+                        if line.starts_with("READY") {
+                            let gate = Instant::now() + Duration::from_secs(60);
+                            while ep.lock().unwrap().ready < procs && Instant::now() < gate {
+                                thread::sleep(Duration::from_millis(1));
+                            }
+                        }
                         let mut s = s;
                         let _ = s.write_all(format!("{reply}\n").as_bytes());
                     });
@@ -190,6 +208,10 @@ fn child() {
     let uses = Arc::new(AtomicU64::new(0));
     let retries = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(Mutex::new(Vec::<String>::new()));
+    assert_eq!(
+        call_within(&addr, "READY", Duration::from_secs(70)).unwrap(),
+        "OK"
+    );
     let deadline = Instant::now() + Duration::from_secs(90);
     let handles: Vec<_> = (0..threads)
         .map(|_| {
@@ -308,7 +330,7 @@ fn rotation_under_contention_across_processes() {
     };
     TokenStore::new(&store_path).save(&initial).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let addr = serve(endpoint.clone(), stop.clone());
+    let addr = serve(endpoint.clone(), stop.clone(), procs);
 
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..procs)
