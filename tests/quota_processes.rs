@@ -57,6 +57,7 @@ fn child_entry() {
     match std::env::var("XFOLLOW_QUOTA_CHILD").as_deref() {
         Ok("burst") => child_burst(),
         Ok("loop") => child_loop(),
+        Ok("open") => child_open(),
         _ => {}
     }
 }
@@ -142,6 +143,28 @@ fn child_burst() {
             t.unfollows,
             t.refused
         );
+    }
+}
+
+/// At `XFOLLOW_QUOTA_START_AT`, opens the ledger, reserves one follow and closes it, `ROUNDS`
+/// times; prints `QUOTA-OPENED` each time.
+fn child_open() {
+    let url = env("XFOLLOW_QUOTA_URL");
+    let app = AppId::from_key(&env("XFOLLOW_QUOTA_APP"));
+    let rounds: usize = env("XFOLLOW_QUOTA_ROUNDS").parse().unwrap();
+    let start_at: u128 = env("XFOLLOW_QUOTA_START_AT").parse().unwrap();
+    let now = epoch_ms();
+    if start_at > now {
+        std::thread::sleep(Duration::from_millis((start_at - now) as u64));
+    }
+    for _ in 0..rounds {
+        let ledger = Ledger::open(&url, QuotaLimits::UNLIMITED).expect("open ledger");
+        ledger
+            .reserve(&app, "3001", Action::Follow)
+            .expect("reserve")
+            .commit();
+        drop(ledger);
+        println!("QUOTA-OPENED");
     }
 }
 
@@ -281,6 +304,48 @@ fn a_killed_process_leaves_its_reservations_counted(url: &str) {
 fn sqlite_many_processes_never_exceed_the_caps() {
     let dir = TempDir::new("quota-procs");
     many_processes_never_exceed_the_caps(&format!("sqlite:{}", dir.path().join("q.db").display()));
+}
+
+/// Processes that open one SQLite ledger at the same moment, the first ones creating the file
+/// and switching it to WAL while the others open it, and the last to close checkpointing and
+/// deleting the WAL while others open it again: every open succeeds (SQLite answers some of
+/// these collisions with SQLITE_BUSY at once, without its busy handler).
+#[test]
+fn sqlite_processes_opening_and_closing_one_ledger_together_all_succeed() {
+    let dir = TempDir::new("quota-open");
+    let procs = 12;
+    let rounds = 20;
+    for file in 0..8 {
+        let url = format!(
+            "sqlite:{}",
+            dir.path().join(format!("q{file}.db")).display()
+        );
+        let start_at = (epoch_ms() + 300).to_string();
+        let mut children: Vec<_> = (0..procs)
+            .map(|_| {
+                spawn_child(
+                    "child_entry",
+                    &[
+                        ("XFOLLOW_QUOTA_CHILD", "open".into()),
+                        ("XFOLLOW_QUOTA_URL", url.clone()),
+                        ("XFOLLOW_QUOTA_APP", "open-together".into()),
+                        ("XFOLLOW_QUOTA_ROUNDS", rounds.to_string()),
+                        ("XFOLLOW_QUOTA_START_AT", start_at.clone()),
+                    ],
+                )
+            })
+            .collect();
+        for child in &mut children {
+            let lines = marked_lines(child, "QUOTA-OPENED");
+            assert!(child.wait().unwrap().success(), "a child process failed");
+            assert_eq!(lines.len(), rounds);
+        }
+        let ledger = Ledger::open(&url, QuotaLimits::UNLIMITED).unwrap();
+        let used = ledger
+            .status(&AppId::from_key("open-together"), "3001")
+            .unwrap();
+        assert_eq!(used.user_used as usize, procs * rounds, "{url}");
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! SQLite's write lock and a reservation is in the file (the WAL) when `reserve` returns.
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -52,60 +52,93 @@ fn err(e: rusqlite::Error) -> QuotaError {
     QuotaError::store(StoreKind::Sqlite, e)
 }
 
+/// Why a connection could not be set up: SQLite's error (retried when it is SQLITE_BUSY), or
+/// the file is one this code must not use.
+enum SetupError {
+    Sqlite(rusqlite::Error),
+    Refused(QuotaError),
+}
+
+impl From<rusqlite::Error> for SetupError {
+    fn from(e: rusqlite::Error) -> SetupError {
+        SetupError::Sqlite(e)
+    }
+}
+
 impl SqliteStore {
+    /// Opens (creating when missing) the ledger file at `path`.
+    ///
+    /// SQLite answers some collisions between processes at this point with SQLITE_BUSY at
+    /// once, without waiting through its busy handler: `PRAGMA journal_mode=WAL` while another
+    /// process switches a new file to WAL, or while the last connection checkpoints and
+    /// deletes the WAL on close. Every step here can be run again, so a busy setup is retried
+    /// from the start, with growing pauses, for up to `BUSY_TIMEOUT`.
     pub(crate) fn open(path: &str) -> Result<SqliteStore, QuotaError> {
+        let give_up = Instant::now() + BUSY_TIMEOUT;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match Self::setup(path) {
+                Ok(conn) => {
+                    return Ok(SqliteStore {
+                        conn: Mutex::new(conn),
+                    })
+                }
+                Err(SetupError::Sqlite(e))
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && Instant::now() + pause < give_up =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(SetupError::Sqlite(e)) => return Err(err(e)),
+                Err(SetupError::Refused(e)) => return Err(e),
+            }
+        }
+    }
+
+    fn setup(path: &str) -> Result<Connection, SetupError> {
         let conn = Connection::open(path).map_err(|e| {
-            QuotaError::store(StoreKind::Sqlite, format!("cannot open {path}: {e}"))
+            SetupError::Refused(QuotaError::store(
+                StoreKind::Sqlite,
+                format!("cannot open {path}: {e}"),
+            ))
         })?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(QuotaError::store(
+            return Err(SetupError::Refused(QuotaError::store(
                 StoreKind::Sqlite,
                 format!("{path}: cannot use journal mode WAL (got {mode})"),
-            ));
+            )));
         }
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        let mut store = SqliteStore {
-            conn: Mutex::new(conn),
-        };
-        {
-            let conn = store.conn.get_mut().unwrap_or_else(|e| e.into_inner());
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(err)?;
-            tx.execute_batch(SCHEMA).map_err(err)?;
-            let version: i64 = tx
-                .query_row(
-                    "SELECT value FROM xfollow_quota_meta WHERE name = 'schema'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(err)?;
-            match version {
-                SCHEMA_VERSION => {}
-                1 => {
-                    tx.execute(
-                        "UPDATE xfollow_quota_meta SET value = ?1 WHERE name = 'schema'",
-                        [SCHEMA_VERSION],
-                    )
-                    .map_err(err)?;
-                }
-                _ => {
-                    return Err(QuotaError::store(
-                        StoreKind::Sqlite,
-                        format!(
-                            "{path}: ledger schema version {version} is not supported (expected 1 or {SCHEMA_VERSION})"
-                        ),
-                    ))
-                }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut conn = conn;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(SCHEMA)?;
+        let version: i64 = tx.query_row(
+            "SELECT value FROM xfollow_quota_meta WHERE name = 'schema'",
+            [],
+            |r| r.get(0),
+        )?;
+        match version {
+            SCHEMA_VERSION => {}
+            1 => {
+                tx.execute(
+                    "UPDATE xfollow_quota_meta SET value = ?1 WHERE name = 'schema'",
+                    [SCHEMA_VERSION],
+                )?;
             }
-            tx.commit().map_err(err)?;
+            _ => {
+                return Err(SetupError::Refused(QuotaError::store(
+                    StoreKind::Sqlite,
+                    format!(
+                        "{path}: ledger schema version {version} is not supported (expected 1 or {SCHEMA_VERSION})"
+                    ),
+                )))
+            }
         }
-        Ok(store)
+        tx.commit()?;
+        Ok(conn)
     }
 
     /// The connection (WAL, busy timeout), for other tables kept in the same file.
