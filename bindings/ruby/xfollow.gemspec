@@ -19,7 +19,9 @@ Gem::Specification.new do |s|
   s.licenses = ["MIT", "Apache-2.0"] # either, at your option (Cargo.toml: MIT OR Apache-2.0)
   s.authors = ["xfollow"]
   s.required_ruby_version = ">= 3.0"
-  s.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb"] + Dir["examples/*.rb"] + ["README.md"] }
+  s.files = Dir.chdir(__dir__) do
+    Dir["lib/**/*.rb"] + Dir["examples/*.rb"] + ["README.md"] + Dir["LICENSE-*"].sort
+  end
   if File.exist?(bundled)
     s.files << "lib/xfollow/libxfollow.so"
     s.platform = Gem::Platform.local

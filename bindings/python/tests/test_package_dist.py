@@ -172,6 +172,29 @@ def test_sdist_refuses_a_python_version_other_than_the_crates(dists, tmp_path):
     )
 
 
+LICENSES = ("LICENSE-MIT", "LICENSE-APACHE")
+
+
+def test_both_carry_the_license_texts(dists):
+    prefix = f"xfollow-{VERSION}/"
+    with tarfile.open(dists.sdist) as tar:
+        for name in LICENSES:
+            member = tar.getmember(prefix + name)
+            assert member.isfile(), f"{name} is not a regular file in the sdist"
+            assert tar.extractfile(member).read() == (REPO / name).read_bytes()
+        pkg_info = tar.extractfile(prefix + "PKG-INFO").read().decode()
+    with zipfile.ZipFile(dists.repaired) as whl:
+        info = f"xfollow-{VERSION}.dist-info/"
+        for name in LICENSES:
+            assert whl.read(f"{info}licenses/{name}") == (REPO / name).read_bytes()
+        metadata = whl.read(f"{info}METADATA").decode()
+    for meta in (pkg_info, metadata):
+        lines = meta.split("\n\n", 1)[0].splitlines()
+        assert "License-Expression: MIT OR Apache-2.0" in lines
+        assert [line for line in lines if line.startswith("License-File: ")] == [
+            f"License-File: {name}" for name in LICENSES]
+
+
 def test_wheel_is_repaired_to_a_manylinux_tag(dists):
     tag = MANYLINUX.search(dists.show)
     assert tag, dists.show

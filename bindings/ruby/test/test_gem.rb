@@ -96,6 +96,10 @@ class GemTest < EmulatorTest
       assert_equal "ruby", plain.spec.platform.to_s
       assert_equal ["lib/xfollow/libxfollow.so"], platform.contents - plain.contents
       assert_includes plain.contents, "examples/follow.rb"
+      %w[LICENSE-APACHE LICENSE-MIT].each do |name|
+        assert_includes plain.contents, name
+        assert_includes platform.contents, name
+      end
       assert_equal [Gem::Dependency.new("ffi", "~> 1.15")], plain.spec.runtime_dependencies
     end
   end
@@ -106,6 +110,9 @@ class GemTest < EmulatorTest
       library = File.join(gem_path, "lib", "xfollow", "libxfollow.so")
       assert_script_follows(env, gem_path, library, tmp)
       assert FileUtils.compare_file(ENV.fetch("XFOLLOW_LIBRARY"), library)
+      %w[LICENSE-APACHE LICENSE-MIT].each do |name|
+        assert FileUtils.compare_file(File.join(File.expand_path("../../..", __dir__), name), File.join(gem_path, name))
+      end
 
       # The example shipped in the gem, run from there.
       out = run_cmd(env.merge("X_OAUTH2_ACCESS_TOKEN" => ALICE_OAUTH2, "X_API_BASE_URL" => emulator.base_url),
