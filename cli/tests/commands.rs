@@ -79,7 +79,7 @@ fn follow_and_unfollow_print_each_outcome() {
     assert!(emu.follows(ALICE, BOB));
     assert!(emu.pending(ALICE, CAROL));
     // @bob and @BOB: one follow, and one lookup (two in all, with @nobody's).
-    assert_eq!(emu.user_follows_24h(ALICE), 2);
+    assert_eq!(emu.user_counter(ALICE, "follows_24h"), 2);
     let r = home.run(&["--base-url", b, "--json", "status"], &oauth1_env());
     let lookups = r
         .json()
@@ -194,7 +194,7 @@ fn targets_from_stdin_and_dry_run_send_nothing() {
                     "request": {"method": "DELETE", "path": format!("{path}/{BOB}"), "body": null}})
         ]
     );
-    assert_eq!(emu.user_follows_24h(ALICE), 0);
+    assert_eq!(emu.user_counter(ALICE, "follows_24h"), 0);
     assert!(emu.state()["follows"]
         .as_array()
         .unwrap()

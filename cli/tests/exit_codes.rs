@@ -319,7 +319,7 @@ fn ctrl_c_stops_between_requests_and_exits_130() {
     // What was reported is what happened (each follow sent once), and the ledger counted
     // exactly that.
     let followed = done.iter().filter(|l| l["outcome"] == "followed").count() as u64;
-    assert_eq!(emu.user_follows_24h(ALICE), followed);
+    assert_eq!(emu.user_counter(ALICE, "follows_24h"), followed);
     let r = home.run(&["--base-url", &emu.base, "--json", "status"], &oauth2());
     r.expect(0);
     assert_eq!(r.json()[1]["used"], followed);

@@ -216,31 +216,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn enrollment_problem() {
-        let body = r#"{"client_id":"101010101","required_enrollment":"Appropriate Level of API Access","registration_url":"https://developer.x.com/en/portal/products","title":"Client Forbidden","detail":"This request must be made using an approved developer account that is enrolled in the requested endpoint.","reason":"client-not-enrolled","type":"https://api.twitter.com/2/problems/client-forbidden"}"#;
-        let e = error_from_status(403, body, RateLimit::default());
-        assert_eq!(e.kind(), ErrorKind::Forbidden);
-        assert_eq!(e.http_status(), Some(403));
-        let p = e.problem();
-        assert_eq!(p.title.as_deref(), Some("Client Forbidden"));
-        assert_eq!(p.reason.as_deref(), Some("client-not-enrolled"));
-        assert_eq!(
-            p.required_enrollment.as_deref(),
-            Some("Appropriate Level of API Access")
-        );
-        assert_eq!(
-            p.registration_url.as_deref(),
-            Some("https://developer.x.com/en/portal/products")
-        );
-        assert_eq!(p.client_id.as_deref(), Some("101010101"));
-        assert_eq!(p.type_suffix(), Some("client-forbidden"));
-        assert_eq!(
-            e.message(),
-            "HTTP 403 Client Forbidden: This request must be made using an approved developer account that is enrolled in the requested endpoint. (reason: client-not-enrolled) (required enrollment: Appropriate Level of API Access)"
-        );
-    }
-
-    #[test]
     fn legacy_429_and_binding_reset() {
         let rl = RateLimit {
             endpoint: Some(crate::ratelimit::Window {
