@@ -48,7 +48,7 @@ pub use quota::{QuotaLimits, QuotaStatus};
 pub use ratelimit::{RateLimit, Window, WindowKind};
 pub use retry::{Cancel, RetryPolicy};
 pub use secret::Secret;
-pub use transport::TransportOptions;
+pub use transport::{redact_userinfo, TransportOptions};
 
 /// The library version (from Cargo.toml).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -77,3 +77,16 @@ fn refreshing_credential_debug_shows_no_token() {
         assert!(!d.contains(secret), "{secret} in {d}");
     }
 }
+
+#[test]
+fn redact_userinfo_hides_only_the_userinfo() {
+    for (url, shown) in [
+        ("redis://:pw@h:6379/0", "redis://<redacted>@h:6379/0"),
+        ("rediss://u:p@ss@h", "rediss://<redacted>@h"),
+        ("redis://h:6379", "redis://h:6379"),
+        ("sqlite:/a/b@c", "sqlite:/a/b@c"),
+        ("memory:", "memory:"),
+    ] {
+        assert_eq!(xfollow::redact_userinfo(url), shown, "{url}");
+    }
+}

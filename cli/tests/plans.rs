@@ -658,4 +658,9 @@ fn a_store_given_to_create_is_remembered_until_the_plan_is_dropped() {
         !r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"),
         "{r:#?}"
     );
+    assert!(
+        r.stderr
+            .starts_with("xfollow: --store redis://<redacted>@127.0.0.1:1/0: "),
+        "{r:#?}"
+    );
 }

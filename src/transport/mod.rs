@@ -19,7 +19,7 @@ mod written;
 
 // The fuzz target's entry: the direct path's answer reading over bytes in memory.
 pub(crate) use answer::parse_answer_bytes;
-pub(crate) use options::redact_userinfo;
+pub use options::redact_userinfo;
 pub use options::TransportOptions;
 
 use crate::error::{Delivery, Error, ErrorKind};

@@ -95,8 +95,9 @@ impl TransportOptions {
     }
 }
 
-/// `url` with any userinfo (`user:pass@` after `scheme://`) replaced by `<redacted>`.
-pub(crate) fn redact_userinfo(url: &str) -> String {
+/// `url` with any userinfo (`user:pass@` after `scheme://`) replaced by `<redacted>`: how
+/// the library shows a URL (proxy, ledger, store) in messages and `Debug` output.
+pub fn redact_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };

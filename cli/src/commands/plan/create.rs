@@ -43,13 +43,13 @@ pub fn run(g: &Global, out: Out, given: Option<&Secret>, name: &str) -> Result<E
         "plan": name,
         "created": !existed,
         "source_user_id": user,
-        "store": stores::shown(&url),
+        "store": xfollow::redact_userinfo(&url),
     });
     put_counts(&mut v, &counts);
     out.emit(
         &format!(
             "{verb} plan {name} for user {user} in {} ({} intents)",
-            stores::shown(&url),
+            xfollow::redact_userinfo(&url),
             counts.total()
         ),
         v,

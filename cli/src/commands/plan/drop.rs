@@ -15,7 +15,7 @@ pub fn run(out: Out, given: Option<&Secret>, name: &str) -> Result<Exit, Failure
     if !dropped {
         return Err(Failure::usage(
             format!("plan {name}"),
-            format!("no such plan in {}", stores::shown(&url)),
+            format!("no such plan in {}", xfollow::redact_userinfo(&url)),
         ));
     }
     if given.is_none() || stores::load()?.stores.get(name) == Some(&url) {
@@ -23,7 +23,7 @@ pub fn run(out: Out, given: Option<&Secret>, name: &str) -> Result<Exit, Failure
     }
     out.emit(
         &format!("dropped plan {name}"),
-        json!({ "plan": name, "dropped": true, "store": stores::shown(&url) }),
+        json!({ "plan": name, "dropped": true, "store": xfollow::redact_userinfo(&url) }),
     );
     Ok(Exit::Ok)
 }

@@ -16,7 +16,7 @@ pub fn run(out: Out, given: Option<&Secret>) -> Result<Exit, Failure> {
     let store = stores::open(&url)?;
     let names = store
         .plans()
-        .map_err(|e| failure(&format!("--store {}", stores::shown(&url)), e))?;
+        .map_err(|e| failure(&format!("--store {}", xfollow::redact_userinfo(&url)), e))?;
     for n in &names {
         show(out, &store, &url, n)?;
     }
@@ -32,7 +32,7 @@ pub fn run(out: Out, given: Option<&Secret>) -> Result<Exit, Failure> {
             let other = stores::open(&u)?;
             let present = other
                 .plans()
-                .map_err(|e| failure(&format!("--store {}", stores::shown(&u)), e))?;
+                .map_err(|e| failure(&format!("--store {}", xfollow::redact_userinfo(&u)), e))?;
             for n in names.iter().filter(|n| present.contains(n)) {
                 show(out, &other, &u, n)?;
             }
@@ -49,14 +49,14 @@ fn show(out: Out, store: &PlanStore, url: &str, name: &str) -> Result<(), Failur
     let mut v = json!({
         "plan": name,
         "source_user_id": plan.source_user_id(),
-        "store": stores::shown(url),
+        "store": xfollow::redact_userinfo(url),
     });
     put_counts(&mut v, &counts);
     out.emit(
         &format!(
             "{name} (user {}, {}): {}",
             plan.source_user_id(),
-            stores::shown(url),
+            xfollow::redact_userinfo(url),
             counts_line(&counts)
         ),
         v,

@@ -74,7 +74,7 @@ pub fn open(given: Option<&Secret>, name: &str) -> Result<(Plan, String), Failur
             format!(
                 "no such plan in {} (create it: xfollow plan create {name}; a plan created \
                  with --store is found with the same --store)",
-                stores::shown(&url)
+                xfollow::redact_userinfo(&url)
             ),
         )),
         Err(e) => Err(failure(&format!("plan {name}"), e)),

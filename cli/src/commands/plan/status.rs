@@ -16,14 +16,14 @@ pub fn run(out: Out, given: Option<&Secret>, a: &PlanStatusArgs) -> Result<Exit,
     let mut v = json!({
         "plan": a.name,
         "source_user_id": plan.source_user_id(),
-        "store": stores::shown(&url),
+        "store": xfollow::redact_userinfo(&url),
     });
     put_counts(&mut v, &counts);
     let mut human = format!(
         "plan {} (user {}, {}): {}",
         a.name,
         plan.source_user_id(),
-        stores::shown(&url),
+        xfollow::redact_userinfo(&url),
         counts_line(&counts)
     );
     if a.intents {

@@ -132,31 +132,6 @@ pub fn url(given: Option<&Secret>, name: Option<&str>) -> Result<String, Failure
 
 /// Opens the store at `url`.
 pub fn open(url: &str) -> Result<PlanStore, Failure> {
-    PlanStore::open(url).map_err(|e| super::failure(&format!("--store {}", shown(url)), e))
-}
-
-/// `url` without its userinfo (a Redis password): `redis://***@host:6379/0`.
-pub fn shown(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://***{}", &rest[at..]),
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shown_urls_carry_no_password() {
-        assert_eq!(shown("redis://:pw@h:6379/0"), "redis://***@h:6379/0");
-        assert_eq!(shown("rediss://u:p@ss@h"), "rediss://***@h");
-        assert_eq!(shown("redis://h:6379"), "redis://h:6379");
-        assert_eq!(shown("sqlite:/a/b@c"), "sqlite:/a/b@c");
-        assert_eq!(shown("memory:"), "memory:");
-    }
+    PlanStore::open(url)
+        .map_err(|e| super::failure(&format!("--store {}", xfollow::redact_userinfo(url)), e))
 }
