@@ -49,6 +49,24 @@ def alice_client(base_url: str, consumer_secret: str = CONSUMER_SECRET, *, auth:
     )
 
 
+def unknown_username_error(client, username: str):
+    """The NotFound that looking up `username` (no account has it) raises: X answers 200
+    with a resource-not-found entry in `errors`. Checks what that answer always carries and
+    returns the error for the caller's own checks."""
+    import xfollow
+
+    with pytest.raises(xfollow.NotFound) as ei:
+        client.user_by_username(username)
+    e = ei.value
+    message = f"Could not find user with username: [{username}]."
+    assert (e.code, e.http_status) == (4, 200)
+    assert (e.title, e.problem_type) == ("Not Found Error", "resource-not-found")
+    assert e.type_uri == "https://api.twitter.com/2/problems/resource-not-found"
+    assert e.detail == message
+    assert e.errors == (xfollow.ApiErrorEntry(None, message),)
+    return e
+
+
 @pytest.fixture(scope="session")
 def emulator_process() -> Iterator[Emulator]:
     emu = Emulator()

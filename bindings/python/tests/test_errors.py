@@ -20,6 +20,7 @@ from conftest import (
     CONSUMER_SECRET,
     DAVE,
     alice_client,
+    unknown_username_error,
 )
 from support.emulator import Emulator
 from xfollow import ApiErrorEntry, RateLimitWindow
@@ -58,6 +59,15 @@ def _client(emulator: Emulator, **kw) -> xfollow.Client:
 def alice(emulator):
     with _client(emulator) as c:
         yield c
+
+
+def _follow_error(alice, emulator, cls, kind: str, **fault):
+    """The `cls` error that alice's follow of BOB raises under one injected fault of the
+    follow route."""
+    emulator.fault(FOLLOW_ROUTE, kind, **fault)
+    with pytest.raises(cls) as ei:
+        alice.follow(BOB)
+    return ei.value
 
 
 def test_hierarchy():
@@ -111,11 +121,8 @@ def test_forbidden_missing_scope(emulator):
 
 
 def test_forbidden_enrollment_body_keeps_every_field(alice, emulator):
-    emulator.fault(FOLLOW_ROUTE, "status", status=403, body=json.dumps(ENROLLMENT_403),
-                   content_type="application/problem+json")
-    with pytest.raises(xfollow.Forbidden) as ei:
-        alice.follow(BOB)
-    e = ei.value
+    e = _follow_error(alice, emulator, xfollow.Forbidden, "status", status=403,
+                      body=json.dumps(ENROLLMENT_403), content_type="application/problem+json")
     assert (e.code, e.http_status) == (3, 403)
     assert e.title == "Client Forbidden"
     assert e.detail == ENROLLMENT_403["detail"]
@@ -129,14 +136,7 @@ def test_forbidden_enrollment_body_keeps_every_field(alice, emulator):
 
 
 def test_not_found_unknown_username_in_a_200(alice):
-    with pytest.raises(xfollow.NotFound) as ei:
-        alice.user_by_username("nosuchuser")
-    e = ei.value
-    assert (e.code, e.http_status) == (4, 200)
-    assert (e.title, e.problem_type) == ("Not Found Error", "resource-not-found")
-    assert e.type_uri == "https://api.twitter.com/2/problems/resource-not-found"
-    assert e.detail == "Could not find user with username: [nosuchuser]."
-    assert e.errors == (ApiErrorEntry(None, "Could not find user with username: [nosuchuser]."),)
+    e = unknown_username_error(alice, "nosuchuser")
     assert e.rate_limit.endpoint.limit == 900
 
 
@@ -172,11 +172,9 @@ def test_rate_limited_after_the_window_is_used(emulator, alice):
 
 def test_rate_limited_legacy_body_and_binding_window(alice, emulator):
     later = int(time.time()) + 5000
-    emulator.fault(FOLLOW_ROUTE, "status", status=429, body=json.dumps(LEGACY_429),
-                   headers={"x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": str(later)})
-    with pytest.raises(xfollow.RateLimited) as ei:
-        alice.follow(BOB)
-    e = ei.value
+    e = _follow_error(
+        alice, emulator, xfollow.RateLimited, "status", status=429, body=json.dumps(LEGACY_429),
+        headers={"x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": str(later)})
     assert (e.code, e.http_status) == (5, 429)
     assert e.errors == (ApiErrorEntry(88, "Rate limit exceeded"),)
     assert e.legacy_codes == (88,)
@@ -190,11 +188,8 @@ def test_rate_limited_legacy_body_and_binding_window(alice, emulator):
 
 
 def test_api_error_400(alice, emulator):
-    emulator.fault(FOLLOW_ROUTE, "status", status=400, body=json.dumps(INVALID_REQUEST_400),
-                   content_type="application/problem+json")
-    with pytest.raises(xfollow.ApiError) as ei:
-        alice.follow(BOB)
-    e = ei.value
+    e = _follow_error(alice, emulator, xfollow.ApiError, "status", status=400,
+                      body=json.dumps(INVALID_REQUEST_400), content_type="application/problem+json")
     assert (e.code, e.http_status, e.title) == (11, 400, "Invalid Request")
     assert e.problem_type == "invalid-request"
     assert e.errors == (ApiErrorEntry(None, "The id query parameter value [1111] is not valid"),)
@@ -202,20 +197,14 @@ def test_api_error_400(alice, emulator):
 
 @pytest.mark.parametrize("status,reason", [(500, "Internal Server Error"), (503, "Service Unavailable")])
 def test_server_error(alice, emulator, status, reason):
-    emulator.fault(FOLLOW_ROUTE, "status", status=status)
-    with pytest.raises(xfollow.ServerError) as ei:
-        alice.follow(BOB)
-    e = ei.value
+    e = _follow_error(alice, emulator, xfollow.ServerError, "status", status=status)
     assert (e.code, e.http_status, e.title, e.detail) == (9, status, reason, reason)
     assert str(e) == f"HTTP {status} {reason}"
     assert e.may_have_reached_server is True
 
 
 def test_protocol_error_malformed_json(alice, emulator):
-    emulator.fault(FOLLOW_ROUTE, "malformed")
-    with pytest.raises(xfollow.ProtocolError) as ei:
-        alice.follow(BOB)
-    e = ei.value
+    e = _follow_error(alice, emulator, xfollow.ProtocolError, "malformed")
     assert (e.code, e.http_status) == (10, 200)
     assert str(e).startswith("malformed JSON in HTTP 200 response")
     # The follow itself happened on the server: a retry is safe and says so.
@@ -223,20 +212,14 @@ def test_protocol_error_malformed_json(alice, emulator):
 
 
 def test_network_error_truncated_body(alice, emulator):
-    emulator.fault(FOLLOW_ROUTE, "truncate")
-    with pytest.raises(xfollow.NetworkError) as ei:
-        alice.follow(BOB)
-    e = ei.value
+    e = _follow_error(alice, emulator, xfollow.NetworkError, "truncate")
     assert type(e) is xfollow.NetworkError
     assert (e.code, str(e)) == (6, "connection closed before the whole response body arrived")
     assert e.may_have_reached_server is True
 
 
 def test_network_error_connection_reset(alice, emulator):
-    emulator.fault(FOLLOW_ROUTE, "reset")
-    with pytest.raises(xfollow.NetworkError) as ei:
-        alice.follow(BOB)
-    e = ei.value
+    e = _follow_error(alice, emulator, xfollow.NetworkError, "reset")
     assert type(e) is xfollow.NetworkError
     assert e.code == 6 and e.http_status is None
     assert e.rate_limit.endpoint is None
@@ -378,12 +361,10 @@ def test_exceptions_pickle_with_their_details(alice, emulator):
     """Exceptions cross process boundaries (multiprocessing, concurrent.futures) intact."""
     import pickle
 
-    emulator.fault(FOLLOW_ROUTE, "status", status=403, body=json.dumps(ENROLLMENT_403),
-                   content_type="application/problem+json")
-    with pytest.raises(xfollow.Forbidden) as ei:
-        alice.follow(BOB)
-    copy = pickle.loads(pickle.dumps(ei.value))
+    e = _follow_error(alice, emulator, xfollow.Forbidden, "status", status=403,
+                      body=json.dumps(ENROLLMENT_403), content_type="application/problem+json")
+    copy = pickle.loads(pickle.dumps(e))
     assert type(copy) is xfollow.Forbidden
     assert (copy.code, copy.http_status, copy.reason, copy.registration_url, str(copy)) == (
-        3, 403, "client-not-enrolled", ENROLLMENT_403["registration_url"], str(ei.value))
-    assert copy.rate_limit == ei.value.rate_limit
+        3, 403, "client-not-enrolled", ENROLLMENT_403["registration_url"], str(e))
+    assert copy.rate_limit == e.rate_limit

@@ -9,6 +9,7 @@ import json
 import pytest
 
 import xfollow
+from conftest import unknown_username_error
 from support import replay_server
 from xfollow import ApiErrorEntry, FollowState, RateLimit, RateLimitWindow, RetryPolicy, User
 
@@ -223,13 +224,7 @@ def test_followers_names_outside_the_bmp(replay):
 @pytest.mark.parametrize("replay", ["user_by_username_not_found.json"], indirect=True)
 def test_unknown_username_is_not_found_in_a_200(replay):
     client, _ = replay
-    with pytest.raises(xfollow.NotFound) as ei:
-        client.user_by_username("nosuchuser42")
-    e = ei.value
-    assert (e.code, e.http_status) == (4, 200)
-    assert (e.title, e.problem_type) == ("Not Found Error", "resource-not-found")
-    assert e.detail == "Could not find user with username: [nosuchuser42]."
-    assert e.errors == (ApiErrorEntry(None, "Could not find user with username: [nosuchuser42]."),)
+    e = unknown_username_error(client, "nosuchuser42")
     assert e.rate_limit.endpoint == RateLimitWindow(300, 298, 1767608400)
 
 

@@ -27,12 +27,17 @@ import re
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from oauthlib.oauth1 import RequestValidator, SignatureOnlyEndpoint
+
+try:
+    from . import serving
+except ImportError:  # run as a script: this folder is on the path
+    import serving
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[4] / "emulator" / "demo-world.json"
 
@@ -126,14 +131,9 @@ def _user_json(u: Dict[str, Any]) -> Dict[str, str]:
     return {"id": u["id"], "name": u["name"], "username": u["username"]}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class Handler(serving.Handler):
     server_version = "oauthlib-check/1"
     world: World  # set on the class by serve()
-
-    def log_message(self, fmt: str, *args: Any) -> None:  # quiet
-        pass
 
     # -- plumbing -------------------------------------------------------------------------
     def _send(self, status: int, body: Any, content_type: str = "application/json; charset=utf-8",
@@ -154,25 +154,12 @@ class Handler(BaseHTTPRequestHandler):
     def _problem(self, status: int, body: Dict[str, Any]) -> None:
         self._send(status, body, "application/problem+json")
 
-    def _body(self) -> bytes:
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
     def do_PUT(self) -> None:
-        self._dispatch("PUT")
+        self.handle_method("PUT")
 
     # -- requests ------------------------------------------------------------------------
-    def _dispatch(self, method: str) -> None:
-        body = self._body()
+    def handle_method(self, method: str) -> None:
+        body = self.read_body()
         path = urlsplit(self.path).path
         w = self.world
         if path == "/__verified" and method == "GET":
@@ -313,11 +300,7 @@ def _invalid_id(name: str, value: str) -> Dict[str, Any]:
 def serve(port: int = 0, world_file: Path = DEFAULT_WORLD) -> Tuple[ThreadingHTTPServer, World]:
     """Starts the server in a background thread; returns (server, world)."""
     world = World(json.loads(Path(world_file).read_text()))
-    handler = type("BoundHandler", (Handler,), {"world": world})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server, world
+    return serving.start(Handler, port, world=world), world
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -326,11 +309,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     p.add_argument("--config", type=Path, default=DEFAULT_WORLD)
     args = p.parse_args(argv)
     server, _ = serve(args.port, args.config)
-    print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+    serving.announce_and_wait(server)
 
 
 if __name__ == "__main__":

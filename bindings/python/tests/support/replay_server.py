@@ -23,10 +23,15 @@ import gzip
 import json
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
+
+try:
+    from . import serving
+except ImportError:  # run as a script: this folder is on the path
+    import serving
 
 # <repo>/tests/data/xapi: this file is <repo>/bindings/python/tests/support/replay_server.py.
 DEFAULT_DIR = Path(__file__).resolve().parents[4] / "tests" / "data" / "xapi"
@@ -107,27 +112,12 @@ class Replay:
             return matching[0] if matching else None
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class Handler(serving.Handler):
     server_version = "tsa_b"
     replay: Replay
 
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n else b""
+    def handle_method(self, method: str) -> None:
+        body = self.read_body()
         path = urlsplit(self.path).path
         if path == "/__requests":
             with self.replay.lock:
@@ -169,11 +159,7 @@ def serve(port: int = 0, directory: Path = DEFAULT_DIR, pattern: str = "*.json",
           always_gzip: bool = False, match_path: bool = True) -> Tuple[ThreadingHTTPServer, Replay]:
     """Starts the server in a background thread; returns (server, replay)."""
     replay = Replay(load(directory, pattern), always_gzip, match_path)
-    handler = type("BoundHandler", (Handler,), {"replay": replay})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server, replay
+    return serving.start(Handler, port, replay=replay), replay
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -184,11 +170,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     p.add_argument("--always-gzip", action="store_true", help="gzip even when not asked to")
     args = p.parse_args(argv)
     server, _ = serve(args.port, args.dir, args.fixture, args.always_gzip)
-    print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+    serving.announce_and_wait(server)
 
 
 if __name__ == "__main__":
