@@ -328,9 +328,10 @@ typedef int x_token_kind;
 typedef int x_plan_state;
 
 /**
- * Called by x_plan_run after every intent, on the calling thread.
+ * Called by x_plan_run after every intent, on the calling thread. Returns true to go on,
+ * false to end the run after this intent (X_PLAN_STOPPED; the client is not cancelled).
  */
-typedef void (*x_plan_progress_fn)(void *user_data, const struct x_plan_progress *progress);
+typedef bool (*x_plan_progress_fn)(void *user_data, const struct x_plan_progress *progress);
 
 /**
  * Why x_plan_run returned.
@@ -406,6 +407,11 @@ typedef int x_plan_stop;
  * Already in the wanted state; nothing sent.
  */
 #define X_PLAN_SKIPPED 3
+
+/**
+ * The progress callback returned false.
+ */
+#define X_PLAN_STOPPED 3
 
 /**
  * Following.
@@ -1009,7 +1015,8 @@ int x_plan_progress_unfollow(const struct x_plan_progress *p);
 /**
  * Runs the plan with `client` (acting for its source) until nothing is queued
  * (X_PLAN_FINISHED), until `max_seconds` (0: no limit) comes before the next request
- * (X_PLAN_DEADLINE), or until x_client_cancel (X_PLAN_CANCELLED). `pace` is "N/hour" or
+ * (X_PLAN_DEADLINE), until x_client_cancel (X_PLAN_CANCELLED), or until `progress` returns
+ * false (X_PLAN_STOPPED). `pace` is "N/hour" or
  * "N/day" (NULL: 400/day, X's daily follow cap spread evenly), each gap lengthened by a
  * random fraction up to a half. `progress` (NULL for none) is called after every intent with
  * `user_data`. `*stop` and `*sent` (intents sent by this run) are written on success only;

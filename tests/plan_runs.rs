@@ -496,6 +496,39 @@ fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
     assert!(emu.follows(ALICE, BOB) && emu.follows(ALICE, ERIN));
 }
 
+/// A progress callback that calls `stop` ends the run after that intent and leaves the client
+/// alone (not cancelled): it follows at once, and the next run sends the rest.
+#[test]
+fn a_progress_callback_stops_the_run_without_cancelling_the_client() {
+    let emu = Emulator::start();
+    let (_, clock, sleep) = virtual_time(&emu.base);
+    let client = alice(&emu, &clock).build().unwrap();
+    let plan = new_plan("memory:", "stopped");
+    plan.follow(&[BOB, ERIN]).unwrap();
+    let runner = Runner::new(
+        RunOptions::new()
+            .pace(Pace::per_hour(60).unwrap())
+            .check_current(false)
+            .clock(clock)
+            .sleep(sleep),
+    )
+    .unwrap();
+    let mut states = Vec::new();
+    let report = runner
+        .run(&plan, &client, |p| {
+            states.push(p.state);
+            p.stop();
+        })
+        .unwrap();
+    assert_eq!((report.stop, report.sent), (Stop::Stopped, 1));
+    assert_eq!(states, [State::Done]);
+    assert_eq!((report.counts.done, report.counts.queued), (1, 1));
+    assert!(client.follow(None, XDEV).unwrap().following);
+    let report = runner.run(&plan, &client, |_| {}).unwrap();
+    assert_eq!((report.stop, report.sent), (Stop::Finished, 1));
+    assert!(emu.follows(ALICE, BOB) && emu.follows(ALICE, ERIN));
+}
+
 /// A run holds the intent it claimed for its next request through the pace's wait. When the
 /// run stops first (its deadline passed during a slow progress callback, or it was
 /// cancelled), it hands that intent back before returning: a runner started right after

@@ -34,6 +34,8 @@ pub const X_PLAN_FINISHED: x_plan_stop = 0;
 pub const X_PLAN_DEADLINE: x_plan_stop = 1;
 /// Cancelled with x_client_cancel.
 pub const X_PLAN_CANCELLED: x_plan_stop = 2;
+/// The progress callback returned false.
+pub const X_PLAN_STOPPED: x_plan_stop = 3;
 
 /// The most keep-list entries x_plan_unfollow_non_followers accepts.
 pub const X_PLAN_MAX_KEEP: usize = 100_000;
@@ -53,9 +55,10 @@ pub struct x_plan_progress {
     next_request_at: i64,
 }
 
-/// Called by x_plan_run after every intent, on the calling thread.
+/// Called by x_plan_run after every intent, on the calling thread. Returns true to go on,
+/// false to end the run after this intent (X_PLAN_STOPPED; the client is not cancelled).
 pub type x_plan_progress_fn =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, progress: *const x_plan_progress)>;
+    Option<unsafe extern "C" fn(user_data: *mut c_void, progress: *const x_plan_progress) -> bool>;
 
 castable! {
     x_plan => "plan", Shared;
@@ -286,7 +289,8 @@ pub unsafe extern "C" fn x_plan_dry_run(
 
 /// Runs the plan with `client` (acting for its source) until nothing is queued
 /// (X_PLAN_FINISHED), until `max_seconds` (0: no limit) comes before the next request
-/// (X_PLAN_DEADLINE), or until x_client_cancel (X_PLAN_CANCELLED). `pace` is "N/hour" or
+/// (X_PLAN_DEADLINE), until x_client_cancel (X_PLAN_CANCELLED), or until `progress` returns
+/// false (X_PLAN_STOPPED). `pace` is "N/hour" or
 /// "N/day" (NULL: 400/day, X's daily follow cap spread evenly), each gap lengthened by a
 /// random fraction up to a half. `progress` (NULL for none) is called after every intent with
 /// `user_data`. `*stop` and `*sent` (intents sent by this run) are written on success only;
@@ -328,7 +332,9 @@ pub unsafe extern "C" fn x_plan_run(
                         let x = progress_of(pr);
                         // SAFETY: the caller's function, on this thread, with the caller's own
                         // `user_data`; `x` outlives the call.
-                        unsafe { f(user_data, &x) };
+                        if !unsafe { f(user_data, &x) } {
+                            pr.stop();
+                        }
                     }
                 })
                 .map_err(plan_error)?;
@@ -336,6 +342,7 @@ pub unsafe extern "C" fn x_plan_run(
                 Stop::Finished => X_PLAN_FINISHED,
                 Stop::Deadline => X_PLAN_DEADLINE,
                 Stop::Cancelled => X_PLAN_CANCELLED,
+                Stop::Stopped => X_PLAN_STOPPED,
             };
             // SAFETY: `stop` and `sent` were checked non-NULL above.
             unsafe {
@@ -549,7 +556,7 @@ mod tests {
         }
     }
 
-    unsafe extern "C" fn record(user_data: *mut c_void, p: *const x_plan_progress) {
+    unsafe extern "C" fn record(user_data: *mut c_void, p: *const x_plan_progress) -> bool {
         // SAFETY: the test's Vec, given as user_data; `p` is valid during the call.
         let seen = unsafe { &mut *user_data.cast::<Vec<(String, c_int, c_int, u64, i64)>>() };
         let target = unsafe { CStr::from_ptr(x_plan_progress_target(p)) };
@@ -560,6 +567,13 @@ mod tests {
             unsafe { x_plan_progress_count(p, X_PLAN_QUEUED) },
             unsafe { x_plan_progress_next_request_at(p) },
         ));
+        true
+    }
+
+    unsafe extern "C" fn stop_after_one(user_data: *mut c_void, _: *const x_plan_progress) -> bool {
+        // SAFETY: the test's counter, given as user_data.
+        unsafe { *user_data.cast::<u32>() += 1 };
+        false
     }
 
     /// A run whose requests cannot connect leaves the intent queued, calls back once, and
@@ -651,6 +665,58 @@ mod tests {
                 next >= before + 360 && next <= before + 541,
                 "{next} vs {before}"
             );
+
+            // A callback that returns false ends a run without a deadline after one intent,
+            // and leaves the client usable (not cancelled).
+            let mut other: *mut x_plan = ptr::null_mut();
+            assert_eq!(
+                x_plan_open(
+                    c"memory:".as_ptr(),
+                    c"c-abi-stop".as_ptr(),
+                    c"1500000000000000001".as_ptr(),
+                    &mut other
+                ),
+                X_SUCCESS
+            );
+            let targets = [c"42".as_ptr(), c"43".as_ptr()];
+            assert_eq!(
+                x_plan_add(other, targets.as_ptr(), 2, false, &mut added),
+                X_SUCCESS
+            );
+            let mut calls = 0u32;
+            assert_eq!(
+                x_plan_run(
+                    other,
+                    client,
+                    c"3600/hour".as_ptr(),
+                    0,
+                    Some(stop_after_one),
+                    (&mut calls as *mut u32).cast(),
+                    &mut stop,
+                    &mut sent
+                ),
+                X_SUCCESS
+            );
+            assert_eq!((stop, sent, calls), (X_PLAN_STOPPED, 0, 1));
+            let (mut queued, mut done, mut pending, mut skipped, mut failed) = (0, 0, 0, 0, 0);
+            assert_eq!(
+                x_plan_status(
+                    other,
+                    &mut queued,
+                    &mut done,
+                    &mut pending,
+                    &mut skipped,
+                    &mut failed
+                ),
+                X_SUCCESS
+            );
+            assert_eq!((queued, done, pending, skipped, failed), (2, 0, 0, 0, 0));
+            let mut result = ptr::null_mut();
+            assert_eq!(
+                crate::ffi::x_follow(client, ptr::null(), c"42".as_ptr(), &mut result),
+                crate::ffi::X_ERR_NETWORK
+            );
+            x_plan_free(other);
             x_plan_free(plan);
             x_client_free(client);
             x_config_free(cfg);

@@ -1,6 +1,7 @@
 //! The runner: claims intents under a lease, sends them with a [`Client`], records each
 //! outcome, and waits as the pace, X's windows and the quota ledger require.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
@@ -146,6 +147,8 @@ pub enum Stop {
     Deadline,
     /// Cancelled.
     Cancelled,
+    /// A progress callback asked for it ([`Progress::stop`]).
+    Stopped,
 }
 
 /// What a run did.
@@ -174,6 +177,15 @@ pub struct Progress<'a> {
     pub counts: Counts,
     /// When the plan may send its next request (pace, or a pause until a window frees).
     pub next_request_at: SystemTime,
+    stop: &'a Cell<bool>,
+}
+
+impl Progress<'_> {
+    /// Ends the run after this intent ([`Stop::Stopped`]), without cancelling the client
+    /// (other threads' calls on it go on); an intent already claimed for later goes back.
+    pub fn stop(&self) {
+        self.stop.set(true);
+    }
 }
 
 /// Runs plans. One runner may work many plans (each with the client of its source user), and
@@ -403,6 +415,7 @@ impl Runner {
         .flatten()
         .min();
         let mut cancelled = false;
+        let stop = Cell::new(false);
         loop {
             if cancelled || self.options.cancel.is_cancelled() {
                 return Ok(Stop::Cancelled);
@@ -514,6 +527,7 @@ impl Runner {
                         failure: failure.as_ref(),
                         counts,
                         next_request_at: at_ms(job.not_before),
+                        stop: &stop,
                     });
                 }
                 match end {
@@ -522,6 +536,7 @@ impl Runner {
                         cancelled = true;
                         break;
                     }
+                    None if stop.get() => return Ok(Stop::Stopped),
                     None => {}
                 }
                 wake = sooner(wake, job.not_before);

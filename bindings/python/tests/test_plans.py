@@ -158,10 +158,28 @@ def test_a_progress_callable_that_raises_stops_the_run_and_is_raised(alice_oauth
         assert calls == [BOB], "the run stops after the intent the callable reported"
         assert plan.status() == PlanStatus(queued=2, done=1, pending=0, skipped=0, failed=0)
         assert _follow_requests(emulator) == [BOB]
-        # The client's cancel switch is reset: the client and the plan work on.
+        # The client was never cancelled: it and the plan work on.
         assert alice_oauth1.me().id == ALICE
         assert alice_oauth1.run_plan(plan, pace=FAST) == PlanRun("finished", 2)
         assert plan.status() == PlanStatus(0, 3, 0, 0, 0)
+
+
+def test_a_raising_progress_callable_leaves_the_clients_cancel_switch_alone(alice_oauth1):
+    with Plan.create(_name("boomcancel"), ALICE) as plan:
+        plan.add([BOB, ERIN])
+
+        def progress(p: PlanProgress) -> None:
+            alice_oauth1.cancel()  # the program shuts down, then the callable fails
+            raise Boom("stop")
+
+        with pytest.raises(Boom):
+            alice_oauth1.run_plan(plan, progress, pace=FAST)
+        # The program's cancel stands until it resets it.
+        with pytest.raises(xfollow.Cancelled):
+            alice_oauth1.me()
+        alice_oauth1.reset_cancel()
+        assert alice_oauth1.me().id == ALICE
+        assert plan.status() == PlanStatus(queued=1, done=1, pending=0, skipped=0, failed=0)
 
 
 def test_max_seconds_ends_a_run_at_its_deadline(alice_oauth1):

@@ -160,9 +160,10 @@ X_PLAN_FAILED = 4
 X_PLAN_FINISHED = 0
 X_PLAN_DEADLINE = 1
 X_PLAN_CANCELLED = 2
+X_PLAN_STOPPED = 3
 X_PLAN_MAX_KEEP = 100_000
-# void (*x_plan_progress_fn)(void *user_data, const x_plan_progress *progress)
-PLAN_PROGRESS_FN = ctypes.CFUNCTYPE(None, c_void_p, PlanProgressP)
+# bool (*x_plan_progress_fn)(void *user_data, const x_plan_progress *progress)
+PLAN_PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_bool, c_void_p, PlanProgressP)
 
 _CHECKED = object()  # marks functions returning x_result
 

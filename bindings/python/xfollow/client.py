@@ -354,9 +354,8 @@ class Client(_Guarded):
 
         `progress(p)` is called on this thread after every intent with a `PlanProgress`;
         the intent's outcome is already recorded in the store. An exception it raises
-        (KeyboardInterrupt too) stops the run through this client's cancel switch (calls on
-        this client from other threads fail with `Cancelled` until the run has returned),
-        the switch is reset, and `run_plan` raises that exception. A failure that would fail
+        (KeyboardInterrupt too) ends the run after that intent, without cancelling the client
+        (calls on it from other threads go on), and `run_plan` raises that exception. A failure that would fail
         every intent (401, a store error) raises its `XError`; the intents stay queued.
         """
         from .plans import run_plan

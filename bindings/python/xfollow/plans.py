@@ -233,15 +233,13 @@ def run_plan(client: Any, plan: Plan, progress: Any, pace: Optional[str],
     pace_b = None if pace is None else _ffi.encode(pace, "pace")
     raised: List[BaseException] = []
 
-    def call(_data: Any, p: Any) -> None:
-        if raised:
-            return
+    def call(_data: Any, p: Any) -> bool:
         try:
             progress(_progress(lib, p))
+            return True
         except BaseException as e:  # noqa: B036 - KeyboardInterrupt too: it stops the run
             raised.append(e)
-            # The one way to end a run from its callback: the client's cancel switch.
-            lib.x_client_cancel(client_handle)
+            return False  # the run ends after this intent; the client is not cancelled
 
     fn = _ffi.PLAN_PROGRESS_FN(call) if progress is not None else _ffi.PLAN_PROGRESS_FN()
     stop, sent = _ffi.x_plan_stop(), c_uint64()
@@ -251,9 +249,6 @@ def run_plan(client: Any, plan: Plan, progress: Any, pace: Optional[str],
         except BaseException:
             if not raised:  # else the callable's exception is the one to report
                 raise
-        finally:
-            if raised:
-                lib.x_client_cancel_reset(client_handle)
     if raised:
         raise raised[0]
     return PlanRun(_STOPS.get(stop.value, "unknown"), sent.value)

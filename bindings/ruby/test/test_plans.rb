@@ -131,10 +131,28 @@ class PlansTest < EmulatorTest
       assert_equal [BOB], calls, "the run stops after the intent the block reported"
       assert_equal status(2, 1, 0, 0, 0), plan.status
       assert_equal [BOB], follow_requests
-      # The client's cancel switch is reset: the client and the plan work on.
+      # The client was never cancelled: it and the plan work on.
       assert_equal ALICE, client.me.id
       assert_equal Xfollow::PlanRun.new(stop: :finished, sent: 2), client.run_plan(plan, pace: FAST)
       assert_equal status(0, 3, 0, 0, 0), plan.status
+    end
+  end
+
+  def test_a_raising_progress_block_leaves_the_clients_cancel_switch_alone
+    client = alice_oauth1
+    Xfollow::Plan.create(plan_name("boomcancel"), ALICE) do |plan|
+      plan.add([BOB, ERIN])
+      assert_raises(Boom) do
+        client.run_plan(plan, pace: FAST) do |_p|
+          client.cancel # the program shuts down, then the block fails
+          raise Boom, "stop"
+        end
+      end
+      # The program's cancel stands until it resets it.
+      assert_raises(Xfollow::Cancelled) { client.me }
+      client.reset_cancel
+      assert_equal ALICE, client.me.id
+      assert_equal status(1, 1, 0, 0, 0), plan.status
     end
   end
 

@@ -64,8 +64,8 @@ module Xfollow
     #                       int32_t http_status, uint64_t delay_ms)
     callback :x_on_retry_fn, %i[pointer uint32 x_result int32 uint64], :void
     typedef :int, :x_plan_state
-    # void (*x_plan_progress_fn)(void *user_data, const x_plan_progress *progress)
-    callback :x_plan_progress_fn, %i[pointer pointer], :void
+    # bool (*x_plan_progress_fn)(void *user_data, const x_plan_progress *progress)
+    callback :x_plan_progress_fn, %i[pointer pointer], :bool
 
     X_PLAN_QUEUED = 0
     X_PLAN_DONE = 1
@@ -75,6 +75,7 @@ module Xfollow
     X_PLAN_FINISHED = 0
     X_PLAN_DEADLINE = 1
     X_PLAN_CANCELLED = 2
+    X_PLAN_STOPPED = 3
 
     # name, argument types, return type, options. Strings handed to the library are
     # :string (NUL-terminated copies); strings the library owns are read as :string too

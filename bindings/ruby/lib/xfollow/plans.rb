@@ -180,10 +180,9 @@ module Xfollow
     # lengthened by a random fraction up to a half. Returns a PlanRun.
     #
     # The block, if given, is called on this thread with a PlanProgress after every intent;
-    # the intent's outcome is already recorded. An exception it raises (Interrupt too) stops
-    # the run through this client's cancel switch (calls on this client from other threads
-    # raise Cancelled until the run has returned), the switch is reset, and run_plan raises
-    # it. A failure that would fail every intent (401, a store error) raises its
+    # the intent's outcome is already recorded. An exception it raises (Interrupt too) ends
+    # the run after that intent, without cancelling the client (calls on it from other
+    # threads go on), and run_plan raises it. A failure that would fail every intent (401, a store error) raises its
     # Xfollow::Error; the intents stay queued.
     def run_plan(plan, pace: nil, max_seconds: nil, &progress)
       raise TypeError, "plan must be an Xfollow::Plan, not #{plan.class}" unless plan.is_a?(Plan)
@@ -195,18 +194,14 @@ module Xfollow
       raised = nil
       with_handle do |c|
         callback = progress && proc do |_user_data, p|
-          next if raised
-
-          begin
-            progress.call(plan_progress(p))
-          rescue Exception => e # rubocop:disable Lint/RescueException -- nothing may unwind through C
-            raised = e
-            Native.x_client_cancel(c) # the one way to end a run from its callback
-          end
+          progress.call(plan_progress(p))
+          true
+        rescue Exception => e # rubocop:disable Lint/RescueException -- nothing may unwind through C
+          raised = e
+          false # the run ends after this intent; the client is not cancelled
         end
         plan.send(:with_handle) do |h|
           code = Native.x_plan_run(h, c, pace_arg, seconds, callback, nil, stop, sent)
-          Native.x_client_cancel_reset(c) if raised
           raise raised if raised
 
           Native.check(code)

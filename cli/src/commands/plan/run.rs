@@ -100,7 +100,8 @@ fn finish(
     let stop = match report.stop {
         Stop::Finished => "finished",
         Stop::Deadline => "deadline",
-        Stop::Cancelled => "interrupted",
+        // Ctrl-C cancels the client; the progress callback never stops a run.
+        Stop::Cancelled | Stop::Stopped => "interrupted",
     };
     let frees = if report.stop == Stop::Deadline && c.queued > 0 {
         limit_frees_at(s, plan, paused_until)
@@ -126,7 +127,7 @@ fn finish(
         v,
     );
     match (report.stop, frees) {
-        (Stop::Cancelled, _) => Err(Failure::new(
+        (Stop::Cancelled | Stop::Stopped, _) => Err(Failure::new(
             Exit::Interrupted,
             format!(
                 "interrupted; {} intents left (xfollow plan run {} resumes)",

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use xfollow::plan::{IntentRecord, Target};
 use xfollow::Secret;
 
-use super::{action_name, counts_line, failure, open, put_counts, stores};
+use super::{action_name, counts_line, failure, open, put_counts};
 use crate::args::PlanStatusArgs;
 use crate::failure::{Exit, Failure};
 use crate::output::{kind_name, Out};
