@@ -463,14 +463,11 @@ fn failures_before_sending_still_wait_for_the_pace() {
     }
 }
 
-/// Cancelling the client stops the run (the intent it was on stays queued); once the client's
-/// switch is reset the same runner works again.
-#[test]
-fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
-    let emu = Emulator::start();
+/// Alice's client on virtual time, her plan to follow bob and erin, and a runner at 60 an hour.
+fn bob_and_erin(emu: &Emulator, tag: &str) -> (xfollow::Client, xfollow::Plan, Runner) {
     let (_, clock, sleep) = virtual_time(&emu.base);
-    let client = alice(&emu, &clock).build().unwrap();
-    let plan = new_plan("memory:", "cancel");
+    let client = alice(emu, &clock).build().unwrap();
+    let plan = new_plan("memory:", tag);
     plan.follow(&[BOB, ERIN]).unwrap();
     let runner = Runner::new(
         RunOptions::new()
@@ -480,6 +477,15 @@ fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
             .sleep(sleep),
     )
     .unwrap();
+    (client, plan, runner)
+}
+
+/// Cancelling the client stops the run (the intent it was on stays queued); once the client's
+/// switch is reset the same runner works again.
+#[test]
+fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
+    let emu = Emulator::start();
+    let (client, plan, runner) = bob_and_erin(&emu, "cancel");
     let mut states = Vec::new();
     let report = runner
         .run(&plan, &client, |p| {
@@ -501,18 +507,7 @@ fn a_cancelled_client_stops_the_run_and_the_runner_works_again_after_a_reset() {
 #[test]
 fn a_progress_callback_stops_the_run_without_cancelling_the_client() {
     let emu = Emulator::start();
-    let (_, clock, sleep) = virtual_time(&emu.base);
-    let client = alice(&emu, &clock).build().unwrap();
-    let plan = new_plan("memory:", "stopped");
-    plan.follow(&[BOB, ERIN]).unwrap();
-    let runner = Runner::new(
-        RunOptions::new()
-            .pace(Pace::per_hour(60).unwrap())
-            .check_current(false)
-            .clock(clock)
-            .sleep(sleep),
-    )
-    .unwrap();
+    let (client, plan, runner) = bob_and_erin(&emu, "stopped");
     let mut states = Vec::new();
     let report = runner
         .run(&plan, &client, |p| {
