@@ -97,7 +97,7 @@ impl SqliteStore {
     }
 
     fn setup(path: &str) -> Result<Connection, SetupError> {
-        let conn = Connection::open(path).map_err(|e| {
+        let mut conn = Connection::open(path).map_err(|e| {
             SetupError::Refused(QuotaError::store(
                 StoreKind::Sqlite,
                 format!("cannot open {path}: {e}"),
@@ -112,7 +112,6 @@ impl SqliteStore {
             )));
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let mut conn = conn;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(SCHEMA)?;
         let version: i64 = tx.query_row(
