@@ -66,3 +66,21 @@ fn signals_during_a_tls_request_neither_end_nor_repeat_it() {
         .unwrap();
     follow_under_signals(&emu, client);
 }
+
+/// Through a CONNECT proxy the request goes through ureq's connection, which retries a read
+/// that a signal interrupted within the remaining timeout.
+#[test]
+fn signals_during_a_proxied_request_neither_end_nor_repeat_it() {
+    let emu = Emulator::start();
+    let (port, seen) = support::proxies::connect_proxy();
+    let client = alice_at(emu.base.clone())
+        .proxy(Some(format!("http://127.0.0.1:{port}")))
+        .build()
+        .unwrap();
+    follow_under_signals(&emu, client);
+    let host = emu.base.trim_start_matches("http://");
+    assert_eq!(
+        seen.try_iter().collect::<Vec<_>>(),
+        [format!("CONNECT {host} HTTP/1.1")]
+    );
+}
