@@ -167,7 +167,7 @@ test-header: lib
 # plain) and run twice (the ASan build, the plain build under valgrind), each run against
 # its own emulator; then the example against oauthlib's verifier and the login examples
 # driven end to end with the test as the browser.
-C_UNIT_TESTS := test_abi test_limits test_tokens test_lookups
+C_UNIT_TESTS := test_abi test_limits test_tokens test_lookups test_plans
 ASAN_C       := -fsanitize=address -fno-omit-frame-pointer
 TEST_BIN     := $(BUILD)/test
 C_TEST_BINS  := $(foreach t,$(C_UNIT_TESTS),$(TEST_BIN)/$(t) $(TEST_BIN)/$(t)_asan) \
