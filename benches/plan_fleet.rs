@@ -92,7 +92,7 @@ fn main() {
     } else {
         support::emulator_path()
     };
-    let emu = plan_support::World::start_binary(
+    let emu = support::Emulator::start_world_binary(
         &bin,
         &plan_support::generated_world(FIRST, users),
         &["--max-connections", "16384"],

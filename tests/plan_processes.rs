@@ -8,12 +8,12 @@ mod plan_support;
 mod quota_support;
 mod support;
 
-use plan_support::{follow_requests, generated_world, requests_since, World};
+use plan_support::{follow_requests, generated_world, requests_since};
 use quota_support::{after_marker, marked_lines, spawn_child, RedisServer, TempDir};
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
-use support::{ALICE, ALICE_SECRET, ALICE_TOKEN, CONSUMER_KEY, CONSUMER_SECRET};
+use support::{Emulator, ALICE, ALICE_SECRET, ALICE_TOKEN, CONSUMER_KEY, CONSUMER_SECRET};
 use xfollow::plan::{Pace, PlanStore, RunOptions, Runner, State};
 use xfollow::quota::{AppId, Ledger, QuotaLimits};
 use xfollow::{Client, RetryPolicy};
@@ -118,7 +118,7 @@ fn child_fleet() {
 /// again once done, and the ledger counts at least every request sent.
 #[test]
 fn a_runner_killed_at_random_points_resumes_without_resending_what_is_done() {
-    let emu = World::start(&generated_world(KILL_FIRST, KILL_TARGETS), &[]);
+    let emu = Emulator::start_world(&generated_world(KILL_FIRST, KILL_TARGETS), &[]);
     let dir = TempDir::new("plan-kill");
     let url = format!("sqlite:{}", dir.path().join("state.db").display());
     let store = PlanStore::open(&url).unwrap();
@@ -130,11 +130,9 @@ fn a_runner_killed_at_random_points_resumes_without_resending_what_is_done() {
     assert_eq!(plan.follow(&refs).unwrap(), KILL_TARGETS);
     // Each follow takes 40 ms at the emulator, so that many kills land mid-request (the
     // emulator still applies it): those intents are taken over after their lease.
-    plan_support::admin_post(
-        &emu.base,
-        "faults",
+    emu.fault(
         serde_json::json!({"route": "POST /2/users/*/following", "kind": "delay",
-                           "delay_ms": 40, "count": 1_000_000}),
+                                 "delay_ms": 40, "count": 1_000_000}),
     );
     let child_env = [
         ("XFOLLOW_PLAN_CHILD", "kill".to_string()),
@@ -174,7 +172,7 @@ fn a_runner_killed_at_random_points_resumes_without_resending_what_is_done() {
     let counts = plan.status().unwrap();
     assert_eq!((counts.done, counts.total()), (KILL_TARGETS, KILL_TARGETS));
     let mut followed: Vec<String> = emu
-        .follows()
+        .edges("follows")
         .into_iter()
         .filter(|(s, _)| s == ALICE)
         .map(|(_, t)| t)
@@ -234,7 +232,7 @@ fn a_runner_killed_at_random_points_resumes_without_resending_what_is_done() {
 fn four_runners_on_one_redis_never_send_an_intent_twice_nor_pass_a_cap() {
     let users = fleet_users();
     let started = Instant::now();
-    let emu = World::start(
+    let emu = Emulator::start_world(
         &generated_world(FLEET_FIRST, users),
         &["--max-connections", "4096"],
     );
@@ -300,7 +298,7 @@ fn four_runners_on_one_redis_never_send_an_intent_twice_nor_pass_a_cap() {
         fleet_app_cap(users) as usize,
         "the app's cap is reached, not passed"
     );
-    assert_eq!(emu.follows().len(), sent.len());
+    assert_eq!(emu.edges("follows").len(), sent.len());
     let mut total = xfollow::plan::Counts::default();
     for i in 0..users {
         let c = store.plan(&format!("fleet-{i}")).unwrap().status().unwrap();

@@ -1,5 +1,6 @@
 //! Helpers for the plan tests: virtual time shared by the runner, the client's ledger and
-//! the emulator, and the emulator's request log.
+//! the emulator, the emulator's request log, and a world of many users. They take the
+//! emulator's base URL (not an `Emulator`), for closures and child processes.
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
@@ -27,7 +28,7 @@ fn admin_get(base: &str, path: &str) -> Value {
 }
 
 /// An admin POST; panics unless it answers 200.
-pub fn admin_post(base: &str, path: &str, body: Value) {
+fn admin_post(base: &str, path: &str, body: Value) {
     let r = agent()
         .post(format!("{base}/__emulator/{path}"))
         .content_type("application/json")
@@ -43,12 +44,7 @@ pub fn emulator_now(base: &str) -> i64 {
 
 /// Moves the emulator's virtual clock forward.
 pub fn emulator_advance(base: &str, secs: i64) {
-    let r = agent()
-        .post(format!("{base}/__emulator/clock"))
-        .content_type("application/json")
-        .send(json!({ "advance_seconds": secs }).to_string())
-        .expect("admin POST clock");
-    assert_eq!(r.status().as_u16(), 200);
+    admin_post(base, "clock", json!({ "advance_seconds": secs }));
 }
 
 /// One API request the emulator served.
@@ -113,87 +109,11 @@ pub fn virtual_time(base: &str) -> (ManualClock, Arc<dyn Clock>, Sleep) {
     (clock.clone(), Arc::new(clock), sleep)
 }
 
-/// An emulator serving `world` (a whole config), with extra flags; killed on drop.
-pub struct World {
-    child: std::process::Child,
-    pub base: String,
-    _dir: crate::quota_support::TempDir,
-}
-
-impl World {
-    pub fn start(world: &Value, extra: &[&str]) -> World {
-        World::start_binary(&crate::support::emulator_path(), world, extra)
-    }
-
-    /// The same with the emulator binary at `bin`.
-    pub fn start_binary(bin: &std::path::Path, world: &Value, extra: &[&str]) -> World {
-        use std::io::{BufRead, BufReader, Read};
-        let dir = crate::quota_support::TempDir::new("plan-world");
-        let file = dir.path().join("world.json");
-        std::fs::write(&file, world.to_string()).unwrap();
-        let mut child = std::process::Command::new(bin)
-            .args(["--port", "0", "--config"])
-            .arg(&file)
-            .args(extra)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .expect("start the emulator");
-        let mut reader = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_string();
-        std::thread::spawn(move || {
-            let mut sink = Vec::new();
-            let _ = reader.read_to_end(&mut sink);
-        });
-        World {
-            child,
-            base,
-            _dir: dir,
-        }
-    }
-
-    /// The follow edges `source -> target` now.
-    pub fn follows(&self) -> Vec<(String, String)> {
-        admin_get(&self.base, "state")["follows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["source"].as_str().unwrap().to_string(),
-                    e["target"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The demo world's apps with `users` more users (ids from `first_id`, usernames `u<n>`),
 /// each with an OAuth 2.0 token `tok-<id>` of the `demo` app, and limits high enough that
 /// only the client's ledger limits the run.
 pub fn generated_world(first_id: u64, users: u64) -> Value {
-    let demo: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/emulator/demo-world.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let demo = crate::support::demo_world();
     let mut all_users = demo["users"].as_array().unwrap().clone();
     let mut tokens = demo["oauth2_tokens"].as_array().unwrap().clone();
     for i in 0..users {

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::Duration;
@@ -99,9 +99,21 @@ impl Emulator {
                 _ => world[k] = v.clone(),
             }
         }
+        Self::start_world(&world, &[])
+    }
+
+    /// Starts with `world` (a whole config) and `extra` flags.
+    pub fn start_world(world: &Value, extra: &[&str]) -> Emulator {
+        Self::start_world_binary(&emulator_path(), world, extra)
+    }
+
+    /// The same with the emulator binary at `bin`.
+    pub fn start_world_binary(bin: &Path, world: &Value, extra: &[&str]) -> Emulator {
         let file = temp_dir().join("world.json");
         std::fs::write(&file, world.to_string()).unwrap();
-        Self::spawn(&["--config", file.to_str().unwrap()])
+        let mut args = vec!["--config", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        Self::spawn_binary(bin, &args)
     }
 
     /// The demo world whose apps also accept `redirect` as a redirect URI.
@@ -125,7 +137,11 @@ impl Emulator {
     }
 
     fn spawn(extra: &[&str]) -> Emulator {
-        let mut child = Command::new(emulator_path())
+        Self::spawn_binary(&emulator_path(), extra)
+    }
+
+    fn spawn_binary(bin: &Path, extra: &[&str]) -> Emulator {
+        let mut child = Command::new(bin)
             .args(["--port", "0"])
             .args(extra)
             .stdin(Stdio::null())
