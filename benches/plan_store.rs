@@ -41,7 +41,8 @@ fn add_all(plan: &xfollow::Plan, list: &[Intent]) {
 /// Two calls per intent: claim, then record.
 fn two_calls(plan: &xfollow::Plan) {
     for i in 0..OPS {
-        assert!(plan.bookkeeping_round(1_000 + i as i64).unwrap());
+        // One claim and one record as two calls (n = 1).
+        assert_eq!(plan.bookkeeping_rounds(1, 1_000 + i as i64).unwrap(), 1);
     }
 }
 

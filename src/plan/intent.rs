@@ -156,7 +156,7 @@ impl Failure {
 
     /// The failure a stored value stands for; an unknown kind reads as `Api`.
     pub(crate) fn decode(s: &str) -> Failure {
-        let (code, message) = s.split_once(':').unwrap_or(("11", s));
+        let (code, message) = s.split_once(':').unwrap_or(("", s));
         let kind = code
             .parse::<i32>()
             .ok()

@@ -50,9 +50,9 @@ impl MemPlan {
         let lease = at.saturating_add(t.lease);
         self.held.insert(key.clone(), lease);
         self.next_at = at.saturating_add(t.gap);
-        let rec = self.intents.get(&key).ok_or(PlanError::NoSuchPlan)?;
+        // Every queued or held key has its record: only dropping the plan removes one.
         Ok(Claim::Intent {
-            resolved: rec.resolved.clone(),
+            resolved: self.intents.get(&key).and_then(|r| r.resolved.clone()),
             key,
             taken_over,
             at,

@@ -96,12 +96,7 @@ impl fmt::Display for PlanError {
                 write!(f, "a plan holds at most {MAX_INTENTS} intents")
             }
             PlanError::Store { kind, message } => {
-                let name = match kind {
-                    StoreKind::Memory => "memory",
-                    StoreKind::Sqlite => "SQLite",
-                    StoreKind::Redis => "Redis",
-                };
-                write!(f, "plan store error ({name}): {message}")
+                write!(f, "plan store error ({}): {message}", kind.name())
             }
             PlanError::Client(e) => write!(f, "{e}"),
         }
@@ -280,26 +275,6 @@ impl Plan {
             .iter()
             .filter_map(|k| Intent::from_key(k))
             .collect())
-    }
-
-    /// For benchmarks: one claim and one record as two calls, as a run's first intent or
-    /// one after a pause costs (no pace). `false` when nothing was queued.
-    #[doc(hidden)]
-    pub fn bookkeeping_round(&self, now_ms: i64) -> Result<bool, PlanError> {
-        let take = store::Take {
-            now: now_ms,
-            latest: now_ms,
-            lease: 60_000,
-            gap: 0,
-        };
-        match self.raw().claim(&self.name, take)? {
-            store::Claim::Intent { key, lease, .. } => {
-                self.raw()
-                    .finish(&self.name, store::Finish::new(&key, lease, State::Done))?;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
     }
 
     /// For benchmarks: the store's work around `n` requests, without the requests, as a

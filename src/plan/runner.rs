@@ -249,10 +249,7 @@ enum Outcome {
 }
 
 fn ms(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(_) => 0,
-    }
+    t.duration_since(UNIX_EPOCH).map_or(0, duration_ms)
 }
 
 fn at_ms(v: i64) -> SystemTime {
@@ -434,11 +431,8 @@ impl Runner {
                 // Back later than its send time plus a lease (a slow callback, other plans'
                 // requests): too little of its lease is left to send it; hand it back and
                 // claim again (it may be this intent, under a new lease).
-                let late = job
-                    .held
-                    .as_ref()
-                    .is_some_and(|h| h.lease.saturating_sub(now) < self.lease_ms());
-                if let Some(h) = job.held.take_if(|_| late) {
+                let late = |h: &mut Held| h.lease.saturating_sub(now) < self.lease_ms();
+                if let Some(h) = job.held.take_if(late) {
                     h.release(job.plan)?;
                 }
                 if job.held.is_none() {
@@ -452,10 +446,9 @@ impl Runner {
                 };
                 progressed = true;
                 job.not_before = held.next_at;
-                let (did_send, outcome, end) =
-                    self.execute(job, &held.key, held.resolved.clone(), held.taken_over, now)?;
-                *sent += u64::from(did_send);
                 let intent = Intent::from_key(&held.key);
+                let (did_send, outcome, end) = self.execute(job, intent.as_ref(), &held, now)?;
+                *sent += u64::from(did_send);
                 // Nothing sent and nothing to wait for but the ledger: the next intent need not
                 // wait for the pace. (A server or network error keeps the pace's wait, so that
                 // a failing connection is not tried in a loop.)
@@ -572,24 +565,23 @@ impl Runner {
     fn execute(
         &self,
         job: &mut Job<'_>,
-        key: &str,
-        resolved: Option<String>,
-        taken_over: bool,
+        intent: Option<&Intent>,
+        held: &Held,
         now: i64,
     ) -> Result<(bool, Outcome, Option<End>), PlanError> {
-        let Some(intent) = Intent::from_key(key) else {
+        let Some(intent) = intent else {
             let f = Failure {
                 kind: ErrorKind::InvalidArgument,
                 message: "the stored intent is not readable".into(),
             };
             return Ok((false, Outcome::Finished(State::Failed, Some(f)), None));
         };
-        let target = match (&intent.target, resolved) {
+        let target = match (&intent.target, &held.resolved) {
             (Target::Id(id), _) => id.clone(),
-            (Target::Username(_), Some(id)) => id,
+            (Target::Username(_), Some(id)) => id.clone(),
             (Target::Username(name), None) => match job.client.user_by_username(name) {
                 Ok(u) => {
-                    job.plan.raw().resolve(job.plan.name(), key, &u.id)?;
+                    job.plan.raw().resolve(job.plan.name(), &held.key, &u.id)?;
                     u.id
                 }
                 Err(e) => return Ok(not_sent(self.after_error(e, now))),
@@ -610,7 +602,7 @@ impl Runner {
             };
             if wanted {
                 // Taken over from a runner that died after its request: that request did it.
-                let state = if taken_over {
+                let state = if held.taken_over {
                     State::Done
                 } else {
                     State::Skipped
@@ -651,24 +643,17 @@ impl Runner {
     /// intent would fail alike.
     fn after_error(&self, e: Error, now: i64) -> (Outcome, Option<End>) {
         let requeue = |until: i64| (Outcome::Requeued(until, false), None);
+        // Until the time the error names (epoch seconds), when it is ahead; else a default.
+        let pause = |at: Option<i64>| {
+            at.map(|s| s.saturating_mul(1000))
+                .filter(|&t| t > now)
+                .unwrap_or(now.saturating_add(DEFAULT_429_PAUSE_MS))
+        };
         match e.kind() {
             ErrorKind::RateLimited => {
-                let until = e
-                    .retry_at()
-                    .and_then(|s| i64::try_from(s).ok())
-                    .map(|s| s.saturating_mul(1000))
-                    .filter(|&t| t > now)
-                    .unwrap_or(now.saturating_add(DEFAULT_429_PAUSE_MS));
-                requeue(until)
+                requeue(pause(e.retry_at().and_then(|s| i64::try_from(s).ok())))
             }
-            ErrorKind::QuotaExhausted => {
-                let until = e
-                    .next_free_at()
-                    .map(|s| s.saturating_mul(1000))
-                    .filter(|&t| t > now)
-                    .unwrap_or(now.saturating_add(DEFAULT_429_PAUSE_MS));
-                (Outcome::Requeued(until, true), None)
-            }
+            ErrorKind::QuotaExhausted => (Outcome::Requeued(pause(e.next_free_at()), true), None),
             ErrorKind::Server
             | ErrorKind::Network
             | ErrorKind::Timeout

@@ -88,12 +88,7 @@ impl fmt::Display for QuotaError {
                 "invalid user id for the quota ledger: expected 1 to 64 ASCII letters, digits, '_' or '-'",
             ),
             QuotaError::Store { kind, message } => {
-                let name = match kind {
-                    StoreKind::Memory => "memory",
-                    StoreKind::Sqlite => "SQLite",
-                    StoreKind::Redis => "Redis",
-                };
-                write!(f, "quota store error ({name}): {message}")
+                write!(f, "quota store error ({}): {message}", kind.name())
             }
         }
     }

@@ -150,6 +150,17 @@ pub enum StoreKind {
     Redis,
 }
 
+impl StoreKind {
+    /// The name in messages: "memory", "SQLite" or "Redis".
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            StoreKind::Memory => "memory",
+            StoreKind::Sqlite => "SQLite",
+            StoreKind::Redis => "Redis",
+        }
+    }
+}
+
 /// What X said about one of its 24-hour windows (`x-user-limit-24hour-*` or
 /// `x-app-limit-24hour-*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
