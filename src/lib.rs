@@ -35,6 +35,7 @@ pub mod quota;
 // Leaves: no crate import.
 mod cancel;
 mod clock;
+mod form;
 mod secret;
 
 pub use api::{FollowOutcome, FollowState, User};

@@ -1,6 +1,7 @@
 //! OAuth 1.0a request signatures (HMAC-SHA1, with the `oauth1-request` crate): the
 //! `Authorization` header of a signed API call or token-endpoint request.
 
+use crate::form;
 use oauth1_request as oauth;
 use std::num::NonZeroU64;
 
@@ -43,10 +44,7 @@ pub fn authorization_header(s: &Signing<'_>) -> String {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     if let Some(q) = query {
-        for pair in q.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            params.push((percent_decode(k), percent_decode(v)));
-        }
+        params.extend(form::parse_pairs(q).iter().cloned());
     }
     let list = oauth::ParameterList::new(params);
     let client = oauth::Credentials::new(s.consumer_key, s.consumer_secret);
@@ -98,32 +96,6 @@ pub fn nonce() -> String {
         .collect()
 }
 
-/// Decodes `%XX` escapes (and `+` as space, as in a form-encoded query).
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,13 +107,5 @@ mod tests {
         assert_eq!(a.len(), NONCE_LEN);
         assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()), "{a}");
         assert_ne!(a, b);
-    }
-
-    #[test]
-    fn decode() {
-        assert_eq!(percent_decode("a%2Cb%20c+d"), "a,b c d");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%4"), "%4");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 }

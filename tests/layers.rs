@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["ratelimit"],
     &["quota"],
-    &["cancel", "clock", "secret"],
+    &["cancel", "clock", "form", "secret"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

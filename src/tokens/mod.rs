@@ -15,7 +15,6 @@
 
 mod error;
 mod flow;
-mod form;
 pub mod http;
 pub mod oauth1;
 pub mod oauth2;

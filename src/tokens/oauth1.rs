@@ -9,10 +9,10 @@
 
 use std::fmt;
 
-use super::form::{get, parse_pairs, pct_encode};
 use super::pkce::ct_eq;
 use super::token_set::MAX_ANSWER_LEN;
 use super::{Error, Secret};
+use crate::form::{get, parse_pairs, pct_encode};
 use crate::secret::token_problem;
 use zeroize::Zeroizing;
 

@@ -13,10 +13,10 @@ use base64::Engine as _;
 
 use zeroize::Zeroizing;
 
-use super::form::{encode_pairs, pct_encode};
 use super::pkce::{self, AuthorizeParams, ChallengeMethod, CodeVerifier};
 use super::token_set::{error_from_response, token_set_from_response};
 use super::{Error, Secret, TokenSet};
+use crate::form::{encode_pairs, pct_encode};
 
 /// X's API host; the token endpoints are under it.
 pub const DEFAULT_API_BASE: &str = "https://api.x.com";

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use super::form::{get, parse_pairs};
 use super::oauth1::{verify_callback, Verifier};
 use super::pkce::ct_eq;
 use super::{Error, Secret};
+use crate::form::{get, parse_pairs};
 
 /// Longest request head read from the browser.
 const MAX_HEAD: usize = 16 * 1024;

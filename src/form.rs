@@ -1,4 +1,5 @@
-//! Percent-encoding (RFC 3986) and `application/x-www-form-urlencoded` decoding.
+//! Percent-encoding (RFC 3986) and `application/x-www-form-urlencoded` decoding: token
+//! endpoint forms, redirect queries, and the query parameters an OAuth 1.0a signature covers.
 
 use zeroize::Zeroizing;
 
