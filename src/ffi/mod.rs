@@ -71,6 +71,14 @@ macro_rules! boundary {
 }
 pub(crate) use boundary;
 
+/// A callback's `user_data`, which travels with the callback to whatever thread makes a call.
+pub(crate) struct UserData(pub(crate) *mut std::ffi::c_void);
+// SAFETY: the header's contracts of x_config_set_on_retry and x_config_set_oauth2_refreshing
+// make the caller promise that `user_data` may be used from every thread that uses the
+// client; the library only passes it back.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
 thread_local! {
     /// How many boundaries this thread is inside.
     static DEPTH: Cell<u32> = const { Cell::new(0) };

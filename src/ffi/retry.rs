@@ -3,7 +3,8 @@
 use super::client::x_client;
 use super::config::x_config;
 use super::{
-    boundary, status, x_result, X_ERR_NETWORK, X_ERR_RATE_LIMITED, X_ERR_SERVER, X_ERR_TIMEOUT,
+    boundary, status, x_result, UserData, X_ERR_NETWORK, X_ERR_RATE_LIMITED, X_ERR_SERVER,
+    X_ERR_TIMEOUT,
 };
 use super::{try_mut, try_ref};
 use crate::error::Error;
@@ -31,13 +32,6 @@ pub type x_on_retry_fn = Option<
         delay_ms: u64,
     ),
 >;
-
-/// `user_data` travels with the callback to whatever thread makes a call: the caller
-/// promises (see x_config_set_on_retry) that this is safe.
-struct UserData(*mut c_void);
-// SAFETY: the C contract of x_config_set_on_retry makes the pointer usable from any thread.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
 
 fn ms(v: u32, what: &str) -> Result<Duration, Error> {
     if v > X_MAX_RETRY_DELAY_MS {

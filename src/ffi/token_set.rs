@@ -5,7 +5,9 @@ use super::client::x_client;
 use super::config::x_config;
 use super::str_of;
 use super::CSecret;
-use super::{arg_opt_str, arg_str, boundary, c_string, free_raw, out_handle, status, x_result};
+use super::{
+    arg_opt_str, arg_str, boundary, c_string, free_raw, out_handle, status, x_result, UserData,
+};
 use super::{castable, opt_ref, try_mut, try_ref};
 use crate::auth::OAuth2Refreshing;
 use crate::error::Error;
@@ -118,14 +120,6 @@ pub unsafe extern "C" fn x_token_set_scopes(t: *const x_token_set) -> *const c_c
 /// from any thread that uses the client, one call at a time per client.
 pub type x_persist_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, tokens: *const x_token_set)>;
-
-/// The user data handed to the persist callback; the caller guarantees it may be used from
-/// the client's threads.
-struct UserData(*mut c_void);
-// SAFETY: the C caller promises (in the header) that user_data may be used from any thread
-// that uses the client; the library only passes it back.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
 
 /// Authorizes with an OAuth 2.0 token set that the client refreshes `margin_s` seconds
 /// before it expires (0: the default, 60 s) and once after a 401, one refresh at a time

@@ -188,10 +188,8 @@ impl Ledger {
         let user = w(0, l.follows_per_user);
         let app_w = w(1, l.follows_per_app);
         let unf = w(2, l.unfollows_per_app);
-        let next_free_at = match (user.next_free_at, app_w.next_free_at) {
-            (None, None) => None,
-            (a, b) => a.max(b),
-        };
+        // None (free now) sorts below any time.
+        let next_free_at = user.next_free_at.max(app_w.next_free_at);
         Ok(QuotaStatus {
             at: now,
             user_used: user.used,
