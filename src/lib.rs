@@ -42,7 +42,7 @@ pub use api::{FollowOutcome, FollowState, User};
 pub use auth::{Credentials, OAuth1Credentials, OAuth2Refreshing};
 pub use client::pages::{PageRequest, UserPage, UserPages, MAX_PAGE_SIZE};
 pub use client::policy::{OAUTH2_WITHOUT_CLIENT_ID, QUOTA_OFF};
-pub use client::{Client, ClientBuilder, Endpoint, DEFAULT_QUOTA_URL};
+pub use client::{Client, ClientBuilder, Endpoint, DEFAULT_BASE_URL, DEFAULT_QUOTA_URL};
 pub use error::{problem_suffix, ApiError, Delivery, Error, ErrorKind, Problem};
 pub use plan::{Plan, PlanError, PlanStore, RunOptions, Runner};
 pub use quota::{QuotaLimits, QuotaStatus};

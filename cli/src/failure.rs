@@ -36,21 +36,10 @@ impl Exit {
         }
     }
 
-    /// Which of two outcomes a run reports: the more serious one.
+    /// Which of two outcomes a run reports: the more serious one (the variants are declared
+    /// from the least serious up).
     pub fn worst(self, other: Exit) -> Exit {
-        let rank = |e: Exit| match e {
-            Exit::Ok => 0,
-            Exit::Failure => 1,
-            Exit::Usage => 2,
-            Exit::Limited => 3,
-            Exit::Auth => 4,
-            Exit::Interrupted => 5,
-        };
-        if rank(other) > rank(self) {
-            other
-        } else {
-            self
-        }
+        self.max(other)
     }
 }
 
@@ -99,17 +88,6 @@ impl Failure {
     /// When the limit that stopped this run frees (Unix seconds), if known.
     pub fn frees_at(&self) -> Option<i64> {
         self.error.as_ref().and_then(frees_at).or(self.frees)
-    }
-}
-
-impl From<xfollow::Error> for Failure {
-    fn from(e: xfollow::Error) -> Failure {
-        Failure {
-            exit: Exit::of(e.kind()),
-            message: describe(&e),
-            error: Some(e),
-            frees: None,
-        }
     }
 }
 

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let out = Out {
         json: cli.global.json,
     };
-    let code = match commands::run(cli) {
+    let code = match commands::run(cli, out) {
         Ok(exit) => exit,
         Err(f) => {
             out.failure(&f);

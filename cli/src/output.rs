@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use crate::failure::{frees_at, timestamp, Exit, Failure};
+use crate::failure::{timestamp, Exit, Failure};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
@@ -46,7 +46,7 @@ pub fn error_json(f: &Failure) -> Value {
         "exit": f.exit.code(),
         "message": f.message,
     });
-    if let Some(t) = f.frees {
+    if let Some(t) = f.frees_at() {
         v["frees_at"] = json!(t);
     }
     if let Some(e) = &f.error {
@@ -59,9 +59,6 @@ pub fn error_json(f: &Failure) -> Value {
         }
         if let Some(t) = &e.problem().title {
             v["title"] = json!(t);
-        }
-        if let Some(t) = frees_at(e) {
-            v["frees_at"] = json!(t);
         }
         v["may_have_reached_server"] = json!(e.may_have_reached_server());
     }

@@ -308,10 +308,9 @@ impl Paths {
 
     /// Deletes the profile's files (the profile, its token store and lock file).
     pub fn delete(&self) -> Result<(), Failure> {
-        let mut lock = self.tokens.clone().into_os_string();
-        lock.push(".lock");
-        for f in [self.tokens.clone(), PathBuf::from(lock), self.file.clone()] {
-            match fs::remove_file(&f) {
+        let store = self.token_store();
+        for f in [store.path(), store.lock_path(), self.file.as_path()] {
+            match fs::remove_file(f) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {

@@ -42,17 +42,6 @@ pub struct Windows {
     pub endpoints: BTreeMap<String, EndpointWindows>,
 }
 
-pub fn endpoint_name(e: Endpoint) -> &'static str {
-    match e {
-        Endpoint::Follow => "follow",
-        Endpoint::Unfollow => "unfollow",
-        Endpoint::Me => "me",
-        Endpoint::UserByUsername => "user_by_username",
-        Endpoint::Followers => "followers",
-        Endpoint::Following => "following",
-    }
-}
-
 fn seen(w: Option<Window>) -> Option<Seen> {
     w.map(|w| Seen {
         limit: w.limit,
@@ -91,7 +80,7 @@ pub fn record(key: &str, client: &Client, now: u64) -> Result<(), Failure> {
     let mut w = load(key);
     for (e, rl) in seen_now {
         w.endpoints.insert(
-            endpoint_name(e).to_owned(),
+            e.as_str().to_owned(),
             EndpointWindows {
                 seen_at: now,
                 endpoint: seen(rl.endpoint),

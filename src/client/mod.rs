@@ -39,6 +39,20 @@ pub enum Endpoint {
     Following,
 }
 
+impl Endpoint {
+    /// `follow`, `unfollow`, `me`, `user_by_username`, `followers` or `following`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::Follow => "follow",
+            Endpoint::Unfollow => "unfollow",
+            Endpoint::Me => "me",
+            Endpoint::UserByUsername => "user_by_username",
+            Endpoint::Followers => "followers",
+            Endpoint::Following => "following",
+        }
+    }
+}
+
 /// Builds a [`Client`]. Nothing is checked until [`build`](Self::build). `Debug` shows no
 /// secret: credentials are redacted, and so is the userinfo (`user:pass@`) of the proxy and
 /// quota store URLs.

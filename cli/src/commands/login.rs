@@ -105,7 +105,7 @@ pub fn run(g: &Global, out: Out, a: &LoginArgs) -> Result<Exit, Failure> {
 fn builder_base(g: &Global) -> String {
     g.base_url
         .clone()
-        .unwrap_or_else(|| "https://api.x.com".to_owned())
+        .unwrap_or_else(|| xfollow::DEFAULT_BASE_URL.to_owned())
 }
 
 /// Shows the authorize URL (stdout, so scripts can take it) and opens a browser if asked.

@@ -17,10 +17,7 @@ use crate::args::{Cli, Command};
 use crate::failure::{Exit, Failure};
 use crate::output::Out;
 
-pub fn run(cli: Cli) -> Result<Exit, Failure> {
-    let out = Out {
-        json: cli.global.json,
-    };
+pub fn run(cli: Cli, out: Out) -> Result<Exit, Failure> {
     let g = &cli.global;
     match cli.command {
         Command::Login(a) => login::run(g, out, &a),

@@ -30,7 +30,6 @@ pub fn run(g: &Global, out: Out, given: Option<&Secret>, a: &PlanRunArgs) -> Res
         })?,
         None => Pace::default(),
     };
-    super::check_name(&a.name)?;
     let (plan, _) = open(given, &a.name)?;
     if a.dry_run {
         return dry_run(out, &plan);
