@@ -4,41 +4,17 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
 
-use xfollow::validate::{is_user_id, is_username};
 use xfollow::{Client, ErrorKind};
 
 use crate::failure::Failure;
+
+/// One target as given: a user id, or `@username` (shown as given).
+pub use xfollow::plan::Target;
 
 /// Most targets in one run (25 times X's daily follow cap per user).
 pub const MAX_TARGETS: usize = 10_000;
 /// Longest line read from stdin.
 pub const MAX_LINE: usize = 256;
-
-/// One target as given.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Id(String),
-    Username(String),
-}
-
-impl Target {
-    /// Parses `s`: 1 to 19 digits, or `@` and 1 to 15 of `A-Z a-z 0-9 _`.
-    pub fn parse(s: &str) -> Option<Target> {
-        if let Some(name) = s.strip_prefix('@') {
-            is_username(name).then(|| Target::Username(name.to_owned()))
-        } else {
-            is_user_id(s).then(|| Target::Id(s.to_owned()))
-        }
-    }
-
-    /// As given: the id, or `@name`.
-    pub fn shown(&self) -> String {
-        match self {
-            Target::Id(id) => id.clone(),
-            Target::Username(n) => format!("@{n}"),
-        }
-    }
-}
 
 fn bad_target(where_: &str, s: &str) -> Failure {
     let shown: String = s.chars().take(40).collect();
@@ -61,7 +37,7 @@ pub fn collect(args: &[String], stdin: &mut impl BufRead) -> Result<Vec<Target>,
             read_stdin = true;
             read_lines(stdin, &mut out, "stdin", MAX_TARGETS)?;
         } else {
-            out.push(Target::parse(a).ok_or_else(|| bad_target("TARGET", a))?);
+            out.push(Target::parse(a).map_err(|_| bad_target("TARGET", a))?);
         }
         if out.len() > MAX_TARGETS {
             return Err(Failure::usage(
@@ -115,7 +91,7 @@ fn read_lines(
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        out.push(Target::parse(t).ok_or_else(|| bad_target(&format!("{what} line {n}"), t))?);
+        out.push(Target::parse(t).map_err(|_| bad_target(&format!("{what} line {n}"), t))?);
         if out.len() > max {
             return Err(if what == "stdin" {
                 Failure::usage("TARGET", format!("at most {max} targets in one run"))
@@ -184,9 +160,9 @@ mod tests {
 
     #[test]
     fn parses_ids_and_usernames_and_refuses_the_rest() {
-        assert_eq!(Target::parse("123"), Some(Target::Id("123".into())));
+        assert_eq!(Target::parse("123").ok(), Some(Target::Id("123".into())));
         assert_eq!(
-            Target::parse("@bob_1"),
+            Target::parse("@bob_1").ok(),
             Some(Target::Username("bob_1".into()))
         );
         for bad in [
@@ -198,7 +174,7 @@ mod tests {
             "@b-b",
             "",
         ] {
-            assert_eq!(Target::parse(bad), None, "{bad}");
+            assert_eq!(Target::parse(bad).ok(), None, "{bad}");
         }
     }
 

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use serde_json::{json, Value};
+use xfollow::quota::Action;
 use xfollow::{ErrorKind, FollowState};
 
 use crate::args::{Global, TargetArgs};
@@ -15,21 +16,6 @@ use crate::interrupt;
 use crate::output::{error_json, Out};
 use crate::session;
 use crate::targets::{collect, Resolved, Resolver, Target};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Follow,
-    Unfollow,
-}
-
-impl Action {
-    fn name(self) -> &'static str {
-        match self {
-            Action::Follow => "follow",
-            Action::Unfollow => "unfollow",
-        }
-    }
-}
 
 pub fn run(g: &Global, out: Out, a: &TargetArgs) -> Result<Exit, Failure> {
     change(g, out, a, Action::Follow)
@@ -53,14 +39,14 @@ fn label(t: &Target, r: Option<&Resolved>) -> String {
                 username: Some(u),
             }),
         ) => format!("@{u} ({id})"),
-        _ => t.shown(),
+        _ => t.to_string(),
     }
 }
 
 fn line(action: Action, t: &Target, r: Option<&Resolved>, outcome: &str) -> Value {
     json!({
-        "action": action.name(),
-        "target": t.shown(),
+        "action": action.as_str(),
+        "target": t.to_string(),
         "id": r.map(|r| r.id.clone()),
         "username": r.and_then(|r| r.username.clone()),
         "outcome": outcome,
@@ -82,7 +68,7 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
         }
         if stop.is_some() {
             out.emit(
-                &format!("skipped {} (not sent)", t.shown()),
+                &format!("skipped {} (not sent)", t),
                 line(action, t, None, "skipped"),
             );
             continue;
@@ -92,17 +78,17 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
             Ok(None) => {
                 exit = exit.worst(Exit::Failure);
                 out.emit(
-                    &format!("not found {}", t.shown()),
+                    &format!("not found {}", t),
                     line(action, t, None, "not_found"),
                 );
                 continue;
             }
             Err(e) => {
                 let detail = describe(&e);
-                let f = Failure::api(format!("{} {}", action.name(), t.shown()), e);
+                let f = Failure::api(format!("{} {}", action.as_str(), t), e);
                 let mut v = line(action, t, None, "error");
                 v["error"] = error_json(&f);
-                out.emit(&format!("failed {}: {detail}", t.shown()), v);
+                out.emit(&format!("failed {}: {detail}", t), v);
                 stop = Some(f);
                 continue;
             }
@@ -141,11 +127,11 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
                 ),
                 Action::Unfollow => ("DELETE", format!("/2/users/{me}/following/{}", r.id), None),
             };
-            let mut human = format!("would {} {shown}: {method} {path}", action.name());
+            let mut human = format!("would {} {shown}: {method} {path}", action.as_str());
             if let Some(b) = &body {
                 human.push_str(&format!(" {b}"));
             }
-            let mut v = line(action, t, Some(&r), &format!("would_{}", action.name()));
+            let mut v = line(action, t, Some(&r), &format!("would_{}", action.as_str()));
             v["request"] = json!({ "method": method, "path": path, "body": body });
             out.emit(&human, v);
             continue;
@@ -176,7 +162,7 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
             Err(e) => {
                 let kind = e.kind();
                 let detail = describe(&e);
-                let f = Failure::api(format!("{} {shown}", action.name()), e);
+                let f = Failure::api(format!("{} {shown}", action.as_str()), e);
                 let (human, outcome) = if kind == ErrorKind::NotFound {
                     ("not found", "not_found")
                 } else {

@@ -17,7 +17,7 @@ pub fn run(g: &Global, out: Out, a: &ListArgs) -> Result<Exit, Failure> {
 pub fn list(g: &Global, out: Out, a: &ListArgs, followers: bool) -> Result<Exit, Failure> {
     let what = if followers { "followers" } else { "following" };
     let target = match &a.user {
-        Some(u) => Some(Target::parse(u).ok_or_else(|| {
+        Some(u) => Some(Target::parse(u).map_err(|_| {
             let shown: String = u.chars().take(40).collect();
             Failure::usage(
                 format!("USER {shown:?}"),
@@ -47,10 +47,10 @@ fn stream(
             Ok(None) => {
                 return Err(Failure::new(
                     Exit::Failure,
-                    format!("USER {}: not found", t.shown()),
+                    format!("USER {}: not found", t),
                 ))
             }
-            Err(e) => return Err(Failure::api(format!("{what}: USER {}", t.shown()), e)),
+            Err(e) => return Err(Failure::api(format!("{what}: USER {}", t), e)),
         },
         None => s.known_user_id().map(str::to_owned),
     };

@@ -8,28 +8,34 @@ use super::{failure, open, put_counts};
 use crate::args::PlanAddArgs;
 use crate::failure::{Exit, Failure};
 use crate::output::Out;
-use crate::targets::{collect, Target};
+use crate::targets::collect;
+use xfollow::plan::Intent;
+use xfollow::quota::Action;
 use xfollow::Secret;
 
 pub fn run(out: Out, given: Option<&Secret>, a: &PlanAddArgs) -> Result<Exit, Failure> {
     super::check_name(&a.name)?;
     let targets = collect(&a.targets, &mut std::io::stdin().lock())?;
     let (plan, _) = open(given, &a.name)?;
-    let shown: Vec<String> = targets.iter().map(Target::shown).collect();
-    let refs: Vec<&str> = shown.iter().map(String::as_str).collect();
-    let added = if a.unfollow {
-        plan.unfollow(&refs)
+    let action = if a.unfollow {
+        Action::Unfollow
     } else {
-        plan.follow(&refs)
-    }
-    .map_err(|e| failure(&format!("plan {}", a.name), e))?;
+        Action::Follow
+    };
+    let intents: Vec<Intent> = targets
+        .into_iter()
+        .map(|target| Intent { action, target })
+        .collect();
+    let added = plan
+        .add(&intents)
+        .map_err(|e| failure(&format!("plan {}", a.name), e))?;
     let counts = super::counts(&plan)?;
-    let action = if a.unfollow { "unfollow" } else { "follow" };
-    let kept = (refs.len() as u64).saturating_sub(added);
+    let action = action.as_str();
+    let kept = (intents.len() as u64).saturating_sub(added);
     let mut v = json!({
         "plan": a.name,
         "action": action,
-        "given": refs.len(),
+        "given": intents.len(),
         "added": added,
     });
     put_counts(&mut v, &counts);

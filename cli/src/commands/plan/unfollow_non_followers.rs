@@ -23,7 +23,7 @@ pub fn run(
     let keep: Vec<String> = match &a.keep {
         Some(p) => from_file(p, "--keep", MAX_KEEP)?
             .iter()
-            .map(Target::shown)
+            .map(Target::to_string)
             .collect(),
         None => Vec::new(),
     };
