@@ -59,6 +59,15 @@ impl Session {
         }
     }
 
+    /// The authenticated user's id: the profile's, else `GET /2/users/me` (once per client).
+    /// A failure names `what`.
+    pub fn own_id(&self, what: &str) -> Result<String, Failure> {
+        match self.known_user_id() {
+            Some(id) => Ok(id.to_owned()),
+            None => self.client.own_user_id().map_err(|e| Failure::api(what, e)),
+        }
+    }
+
     /// The key of the last-known windows file.
     pub fn windows_key(&self) -> &str {
         self.profile_name().unwrap_or(ENV_KEY)

@@ -61,7 +61,7 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
     let mut done: HashSet<String> = HashSet::new();
     let mut exit = Exit::Ok;
     let mut stop: Option<Failure> = None;
-    let mut source: Option<String> = s.known_user_id().map(str::to_owned);
+    let source = s.known_user_id();
     for t in &targets {
         if stop.is_none() && interrupt::interrupted() {
             stop = Some(Failure::new(Exit::Interrupted, "interrupted"));
@@ -106,18 +106,12 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
             continue;
         }
         if a.dry_run {
-            let me = match &source {
-                Some(m) => m.clone(),
-                None => match s.client.own_user_id() {
-                    Ok(m) => {
-                        source = Some(m.clone());
-                        m
-                    }
-                    Err(e) => {
-                        stop = Some(Failure::api("dry run: the authenticated user", e));
-                        continue;
-                    }
-                },
+            let me = match s.own_id("dry run: the authenticated user") {
+                Ok(m) => m,
+                Err(f) => {
+                    stop = Some(f);
+                    continue;
+                }
             };
             let (method, path, body) = match action {
                 Action::Follow => (
@@ -137,8 +131,8 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
             continue;
         }
         let result = match action {
-            Action::Follow => s.client.follow(source.as_deref(), &r.id),
-            Action::Unfollow => s.client.unfollow(source.as_deref(), &r.id),
+            Action::Follow => s.client.follow(source, &r.id),
+            Action::Unfollow => s.client.unfollow(source, &r.id),
         };
         match result {
             Ok(o) => {

@@ -14,13 +14,7 @@ pub fn run(g: &Global, out: Out) -> Result<Exit, Failure> {
     let s = session::open(g)?;
     crate::interrupt::enter_run();
     // The profile knows its user; credentials from the environment ask once (OAuth 2.0).
-    let user = match s.known_user_id() {
-        Some(id) => id.to_owned(),
-        None => s
-            .client
-            .own_user_id()
-            .map_err(|e| Failure::api("status: the authenticated user", e))?,
-    };
+    let user = s.own_id("status: the authenticated user")?;
     let username = match &s.source {
         Source::Profile(p) => Some(p.username.clone()),
         Source::Env(_) => None,

@@ -6,7 +6,7 @@ use xfollow::plan::PlanError;
 use xfollow::quota::StoreKind;
 use xfollow::Secret;
 
-use super::{failure, own_id, put_counts, stores};
+use super::{failure, put_counts, stores};
 use crate::args::Global;
 use crate::failure::{Exit, Failure};
 use crate::interrupt;
@@ -17,7 +17,7 @@ pub fn run(g: &Global, out: Out, given: Option<&Secret>, name: &str) -> Result<E
     let (store, url) = super::store_of(given, name)?;
     let s = session::open(g)?;
     interrupt::enter_run();
-    let user = own_id(&s);
+    let user = s.own_id("the authenticated user");
     crate::commands::keep_windows(&s);
     let user = user?;
     let existed = match store.plan(name) {

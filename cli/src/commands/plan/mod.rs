@@ -81,17 +81,6 @@ pub fn open(given: Option<&Secret>, name: &str) -> Result<(Plan, String), Failur
     }
 }
 
-/// The authenticated user's id: the profile's, else `GET /2/users/me` (once).
-pub fn own_id(s: &Session) -> Result<String, Failure> {
-    match s.known_user_id() {
-        Some(id) => Ok(id.to_owned()),
-        None => s
-            .client
-            .own_user_id()
-            .map_err(|e| Failure::api("the authenticated user", e)),
-    }
-}
-
 /// Adds the counts to a JSON object: `queued`, `done`, `pending`, `skipped`, `failed`,
 /// `total`.
 pub fn put_counts(v: &mut Value, c: &Counts) {
