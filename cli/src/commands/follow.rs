@@ -113,21 +113,10 @@ pub fn change(g: &Global, out: Out, a: &TargetArgs, action: Action) -> Result<Ex
                     continue;
                 }
             };
-            let (method, path, body) = match action {
-                Action::Follow => (
-                    "POST",
-                    format!("/2/users/{me}/following"),
-                    Some(json!({ "target_user_id": r.id })),
-                ),
-                Action::Unfollow => ("DELETE", format!("/2/users/{me}/following/{}", r.id), None),
-            };
-            let mut human = format!("would {} {shown}: {method} {path}", action.as_str());
-            if let Some(b) = &body {
-                human.push_str(&format!(" {b}"));
-            }
+            let (request, request_json) = super::would_send(action, &me, &r.id);
             let mut v = line(action, t, Some(&r), &format!("would_{}", action.as_str()));
-            v["request"] = json!({ "method": method, "path": path, "body": body });
-            out.emit(&human, v);
+            v["request"] = request_json;
+            out.emit(&format!("would {} {shown}: {request}", action.as_str()), v);
             continue;
         }
         let result = match action {

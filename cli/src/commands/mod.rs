@@ -13,6 +13,9 @@ pub mod status;
 pub mod unfollow;
 pub mod whoami;
 
+use serde_json::{json, Value};
+use xfollow::quota::Action;
+
 use crate::args::{Cli, Command};
 use crate::failure::{Exit, Failure};
 use crate::output::Out;
@@ -44,4 +47,25 @@ pub fn keep_windows(s: &crate::session::Session) {
             f.message
         );
     }
+}
+
+/// What a follow or unfollow of `id` for `me` would send, for `--dry-run`: the request as
+/// text (`POST /2/users/ME/following {"target_user_id":"ID"}`) and as the `request` object.
+pub fn would_send(action: Action, me: &str, id: &str) -> (String, Value) {
+    let (method, path, body) = match action {
+        Action::Follow => (
+            "POST",
+            format!("/2/users/{me}/following"),
+            Some(json!({ "target_user_id": id })),
+        ),
+        Action::Unfollow => ("DELETE", format!("/2/users/{me}/following/{id}"), None),
+    };
+    let mut text = format!("{method} {path}");
+    if let Some(b) = &body {
+        text.push_str(&format!(" {b}"));
+    }
+    (
+        text,
+        json!({ "method": method, "path": path, "body": body }),
+    )
 }

@@ -10,7 +10,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use xfollow::plan::{Intent, Pace, Plan, Progress, RunOptions, RunReport, Runner, State, Stop};
+use xfollow::plan::{
+    Intent, Pace, Plan, Progress, RunOptions, RunReport, Runner, State, Stop, Target,
+};
 use xfollow::quota::Action;
 use xfollow::Secret;
 
@@ -250,36 +252,21 @@ fn dry_run(out: Out, plan: &Plan) -> Result<Exit, Failure> {
         .map_err(|e| wrong_client(plan, e))?;
     let me = plan.source_user_id();
     for i in &intents {
-        let id = match &i.target {
-            xfollow::plan::Target::Id(id) => Some(id.as_str()),
-            xfollow::plan::Target::Username(_) => None,
-        };
-        let (method, path, body) = match (i.action, id) {
-            (Action::Follow, Some(id)) => (
-                "POST",
-                format!("/2/users/{me}/following"),
-                Some(json!({ "target_user_id": id })),
-            ),
-            (Action::Unfollow, Some(id)) => {
-                ("DELETE", format!("/2/users/{me}/following/{id}"), None)
-            }
-            (_, None) => ("", String::new(), None),
-        };
         let mut v = intent_json(plan.name(), i, "queued");
-        let human = if id.is_some() {
-            v["request"] = json!({ "method": method, "path": path, "body": body });
-            let mut h = format!("would {} {}: {method} {path}", action_name(i), i.target);
-            if let Some(b) = &body {
-                h.push_str(&format!(" {b}"));
+        let human = match &i.target {
+            Target::Id(id) => {
+                let (request, request_json) = crate::commands::would_send(i.action, me, id);
+                v["request"] = request_json;
+                format!("would {} {}: {request}", action_name(i), i.target)
             }
-            h
-        } else {
-            v["request"] = Value::Null;
-            format!(
-                "would {} {} (looked up when the plan runs)",
-                action_name(i),
-                i.target
-            )
+            Target::Username(_) => {
+                v["request"] = Value::Null;
+                format!(
+                    "would {} {} (looked up when the plan runs)",
+                    action_name(i),
+                    i.target
+                )
+            }
         };
         out.emit(&human, v);
     }
