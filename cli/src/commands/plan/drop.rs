@@ -18,9 +18,8 @@ pub fn run(out: Out, given: Option<&Secret>, name: &str) -> Result<Exit, Failure
             format!("no such plan in {}", xfollow::redact_userinfo(&url)),
         ));
     }
-    if given.is_none() || stores::load()?.stores.get(name) == Some(&url) {
-        stores::forget(name)?;
-    }
+    // Without --store, `url` is the remembered store (if any).
+    stores::forget(name, &url)?;
     out.emit(
         &format!("dropped plan {name}"),
         json!({ "plan": name, "dropped": true, "store": xfollow::redact_userinfo(&url) }),

@@ -108,10 +108,11 @@ pub fn remember(name: &str, url: &str) -> Result<(), Failure> {
     save(&r)
 }
 
-/// Forgets plan `name`'s store.
-pub fn forget(name: &str) -> Result<(), Failure> {
+/// Forgets plan `name`'s store when it is the one remembered, `url`.
+pub fn forget(name: &str, url: &str) -> Result<(), Failure> {
     let mut r = load()?;
-    if r.stores.remove(name).is_some() {
+    if r.stores.get(name).map(String::as_str) == Some(url) {
+        r.stores.remove(name);
         save(&r)?;
     }
     Ok(())
