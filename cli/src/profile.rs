@@ -93,6 +93,16 @@ pub enum Auth {
     },
 }
 
+impl Auth {
+    /// `oauth2` or `oauth1`, as printed and in `--json`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Auth::OAuth2 { .. } => "oauth2",
+            Auth::OAuth1 { .. } => "oauth1",
+        }
+    }
+}
+
 /// A profile as stored (see the module documentation).
 pub struct Profile {
     pub name: String,

@@ -34,10 +34,7 @@ impl Session {
     /// `oauth2` or `oauth1`.
     pub fn auth_name(&self) -> &'static str {
         match &self.source {
-            Source::Profile(p) => match p.auth {
-                Auth::OAuth2 { .. } => "oauth2",
-                Auth::OAuth1 { .. } => "oauth1",
-            },
+            Source::Profile(p) => p.auth.name(),
             Source::Env(a) => a,
         }
     }

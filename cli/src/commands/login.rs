@@ -77,10 +77,7 @@ pub fn run(g: &Global, out: Out, a: &LoginArgs) -> Result<Exit, Failure> {
         let _ = std::fs::remove_file(&paths.tokens);
     }
     paths.save(&profile)?;
-    let auth_name = match profile.auth {
-        Auth::OAuth2 { .. } => "oauth2",
-        Auth::OAuth1 { .. } => "oauth1",
-    };
+    let auth_name = profile.auth.name();
     out.emit(
         &format!(
             "logged in as @{} ({}): profile {}, {auth_name}",
