@@ -470,6 +470,22 @@ def load(path: Optional[str] = None) -> Library:
     return lib
 
 
+def library() -> Library:
+    """The library the package loaded at import (`xfollow._library`)."""
+    from . import _library
+
+    return _library
+
+
+def take_string(lib: Library, p: c_void_p) -> str:
+    """A string the library handed to the caller, decoded, then freed with x_string_free
+    (NULL reads as "")."""
+    try:
+        return ctypes.string_at(p).decode("utf-8") if p.value else ""
+    finally:
+        lib.x_string_free(p)
+
+
 def encode(value: Any, name: str, *, allow_int: bool = False) -> bytes:
     """A str argument as UTF-8 for a `const char *` (ints allowed for ids).
 

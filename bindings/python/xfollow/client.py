@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from ctypes import byref, c_void_p, string_at
+from ctypes import byref, c_void_p
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Union
 
 from . import _ffi
@@ -34,10 +34,7 @@ def _optional_id(value: Any, name: str) -> Optional[bytes]:
     return None if value is None else _id(value, name)
 
 
-def _lib() -> _ffi.Library:
-    from . import _library  # loaded once, at import of the package
-
-    return _library
+_lib = _ffi.library
 
 
 def _timeout_ms(seconds: Optional[float], name: str) -> Optional[int]:
@@ -428,10 +425,7 @@ class Client(_Guarded):
         id from `GET /2/users/me`, fetched once per client."""
         out = c_void_p()
         self._call("x_client_own_user_id", byref(out))
-        try:
-            return string_at(out).decode("utf-8")
-        finally:
-            self._lib.x_string_free(out)
+        return _ffi.take_string(self._lib, out)
 
     # -- limits -------------------------------------------------------------------------------
     def quota_status(self, user_id: Optional[UserId] = None) -> QuotaStatus:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import math
 import weakref
-from ctypes import POINTER, byref, c_bool, c_char_p, c_uint64, c_void_p, string_at
+from ctypes import POINTER, byref, c_bool, c_char_p, c_uint64, c_void_p
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Tuple
 
 from . import _ffi
 from ._handle import _Guarded
-from .types import User
+from .client import _id
 
 __all__ = ["Plan", "PlanProgress", "PlanRun", "PlanStatus"]
 
@@ -70,35 +70,19 @@ class PlanRun:
     """Intents sent by this run."""
 
 
-def _lib() -> _ffi.Library:
-    from . import _library  # loaded once, at import of the package
-
-    return _library
-
-
-def _target(value: Any) -> bytes:
-    if isinstance(value, User):
-        value = value.id
-    return _ffi.encode(value, "target", allow_int=True)
+_lib = _ffi.library
 
 
 def _string_list(values: Iterable[Any], what: str) -> Tuple[Any, int]:
     """An array of C strings for `const char *const *` (kept alive by the caller)."""
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{what} must be an iterable of ids or usernames, not a single string")
-    items = [_target(v) for v in values]
+    items = [_id(v, "target") for v in values]
     if len(items) > MAX_TARGETS:
         raise _ffi.error_class(_ffi.X_ERR_INVALID_ARGUMENT)(
             f"{what}: at most {MAX_TARGETS} entries", code=_ffi.X_ERR_INVALID_ARGUMENT
         )
     return (c_char_p * max(len(items), 1))(*items), len(items)
-
-
-def _owned_text(lib: _ffi.Library, out: c_void_p) -> str:
-    try:
-        return string_at(out).decode("utf-8") if out.value else ""
-    finally:
-        lib.x_string_free(out)
 
 
 def _free_plan(lib: _ffi.Library, handle: Any) -> None:
@@ -137,7 +121,7 @@ class Plan(_Guarded):
     def create(cls, name: str, source_user_id: Any, *, store: str = "memory:") -> "Plan":
         """The plan `name` of `source_user_id`, created when missing (InvalidArgument when it
         exists for another user). Names: 1 to 64 of A-Z a-z 0-9 _ - ."""
-        return cls._open(name, store, _target(source_user_id))
+        return cls._open(name, store, _id(source_user_id, "target"))
 
     @classmethod
     def open(cls, name: str, *, store: str = "memory:") -> "Plan":
@@ -157,7 +141,7 @@ class Plan(_Guarded):
         lib = _lib()
         out = c_void_p()
         lib.x_plan_list(_ffi.encode(store, "store"), byref(out))
-        return _owned_text(lib, out).splitlines()
+        return _ffi.take_string(lib, out).splitlines()
 
     @staticmethod
     def drop(name: str, *, store: str = "memory:") -> bool:
@@ -213,7 +197,7 @@ class Plan(_Guarded):
         out = c_void_p()
         self._call("x_plan_dry_run", min(limit, MAX_TARGETS), byref(out))
         pairs = []
-        for line in _owned_text(self._lib, out).splitlines():
+        for line in _ffi.take_string(self._lib, out).splitlines():
             action, _, target = line.partition(" ")
             pairs.append((action, target))
         return pairs

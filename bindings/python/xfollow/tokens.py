@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import weakref
 from contextlib import contextmanager
-from ctypes import byref, c_void_p, string_at
+from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
@@ -35,18 +35,7 @@ __all__ = [
 ]
 
 
-def _lib() -> _ffi.Library:
-    from . import _library
-
-    return _library
-
-
-def _take_string(lib: _ffi.Library, p: c_void_p) -> str:
-    """A string returned to the caller (then freed with x_string_free)."""
-    try:
-        return string_at(p).decode("utf-8")
-    finally:
-        lib.x_string_free(p)
+_lib = _ffi.library
 
 
 def _text(b: Optional[bytes]) -> Optional[str]:
@@ -242,7 +231,7 @@ class OAuth1Flow(_Handle):
         self._lib.x_oauth1_flow_authorize_url(
             self._live(), r._live(), bool(authenticate), bool(force_login),
             _ffi.encode_optional(screen_name, "screen_name"), byref(out))
-        return _take_string(self._lib, out)
+        return _ffi.take_string(self._lib, out)
 
     def _credentials(self, out: Any) -> OAuth1Credentials:
         lib = self._lib
@@ -325,8 +314,8 @@ class OAuth2PKCE(_Handle):
         self._lib.x_oauth2_flow_authorization_request(
             self._live(), byref(url), byref(state), byref(verifier))
         lib = self._lib
-        return AuthorizationRequest(_take_string(lib, url), _take_string(lib, state),
-                                    _take_string(lib, verifier))
+        return AuthorizationRequest(_ffi.take_string(lib, url), _ffi.take_string(lib, state),
+                                    _ffi.take_string(lib, verifier))
 
     def exchange(self, code: str, code_verifier: str) -> TokenSet:
         """Exchanges the callback's code for a token set (a refused code raises `AuthError`
@@ -389,7 +378,7 @@ class RedirectReceiver(_Handle):
         with self._lock:
             self._lib.x_redirect_receiver_wait(
                 self._live(), _ffi.encode(state, "state"), self._ms(timeout), byref(out))
-        return _take_string(self._lib, out)
+        return _ffi.take_string(self._lib, out)
 
     def wait_oauth1(self, request_token: OAuth1RequestToken, timeout: float = 300) -> str:
         """Waits for the OAuth 1.0a callback of `request_token` and returns its verifier."""
@@ -397,7 +386,7 @@ class RedirectReceiver(_Handle):
         with self._lock:
             self._lib.x_redirect_receiver_wait_oauth1(
                 self._live(), request_token._live(), self._ms(timeout), byref(out))
-        return _take_string(self._lib, out)
+        return _ffi.take_string(self._lib, out)
 
     def __repr__(self) -> str:
         return f"<xfollow.RedirectReceiver {self.redirect_uri if self._finalizer.alive else 'closed'}>"
