@@ -198,12 +198,7 @@ module Xfollow
     def own_user_id
       out = ::FFI::MemoryPointer.new(:pointer)
       with_handle { |h| Native.check(Native.x_client_own_user_id(h, out)) }
-      ptr = out.read_pointer
-      begin
-        ptr.read_string.force_encoding(Encoding::UTF_8)
-      ensure
-        Native.x_string_free(ptr)
-      end
+      Native.take_string(out)
     end
 
     # The OAuth 2.0 token set in use now (after a refresh, the new one); only for clients

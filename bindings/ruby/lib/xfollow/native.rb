@@ -372,6 +372,19 @@ module Xfollow
         s.valid_encoding? ? s : s.scrub
       end
 
+      # A string the caller owns (a char ** out-parameter), freed with x_string_free; NULL
+      # reads as "".
+      def take_string(out)
+        ptr = out.read_pointer
+        return "" if ptr.null?
+
+        begin
+          utf8(ptr.read_string)
+        ensure
+          x_string_free(ptr)
+        end
+      end
+
       # A String argument as the library wants it: UTF-8 bytes without NUL. Invalid UTF-8
       # is passed through for the library to refuse with its own message.
       def text_arg(value, name)

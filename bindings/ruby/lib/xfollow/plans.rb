@@ -60,7 +60,7 @@ module Xfollow
       def list(store: "memory:")
         out = ::FFI::MemoryPointer.new(:pointer)
         Native.check(Native.x_plan_list(Native.text_arg(store, "store"), out))
-        Plan.owned_text(out.read_pointer).split("\n")
+        Native.take_string(out).split("\n")
       end
 
       # Deletes the plan and its intents; false when there was none.
@@ -68,14 +68,6 @@ module Xfollow
         out = ::FFI::MemoryPointer.new(:bool)
         Native.check(Native.x_plan_drop(Native.text_arg(store, "store"), Native.text_arg(name, "name"), out))
         out.read(:bool)
-      end
-
-      def owned_text(ptr) # :nodoc:
-        return "" if ptr.null?
-
-        ptr.read_string.force_encoding(Encoding::UTF_8)
-      ensure
-        Native.x_string_free(ptr) unless ptr.null?
       end
 
       # An array of C strings for `const char *const *`, with the buffers that back it.
@@ -154,7 +146,7 @@ module Xfollow
 
       out = ::FFI::MemoryPointer.new(:pointer)
       with_handle { |h| Native.check(Native.x_plan_dry_run(h, [limit, MAX_TARGETS].min, out)) }
-      Plan.owned_text(out.read_pointer).split("\n").map do |line|
+      Native.take_string(out).split("\n").map do |line|
         action, target = line.split(" ", 2)
         [action.to_sym, target]
       end

@@ -50,16 +50,6 @@ module Xfollow
 
   module Native # :nodoc:
     class << self
-      # A string the caller owns (a char ** out-parameter), freed with x_string_free.
-      def take_string(out)
-        ptr = out.read_pointer
-        begin
-          utf8(ptr.read_string)
-        ensure
-          x_string_free(ptr)
-        end
-      end
-
       # An x_config carrying transport options; yields it and frees it.
       def with_transport(timeout, connect_timeout, ca_file, proxy)
         ca = optional_text_arg(ca_file, "ca_file")
