@@ -3,8 +3,8 @@
 
 use super::client::x_client;
 use super::result::{rate_limit_of, x_rate_window};
-use super::{arg_opt_str, boundary, c_string, free_raw, out_handle, x_result};
-use super::{castable, opt_ref, try_ref};
+use super::{arg_opt_str, boundary, c_string, free_raw, out_handle, value_of, x_result};
+use super::{castable, try_ref};
 use super::{opt_ptr, str_of};
 use crate::client::pages::{PageRequest, UserPage};
 use std::ffi::{c_char, CString};
@@ -107,19 +107,15 @@ pub unsafe extern "C" fn x_user_page_free(page: *mut x_user_page) {
 /// The number of users on the page (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_count(page: *const x_user_page) -> usize {
-    boundary!(default = 0, {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe { opt_ref(page) }.map_or(0, |p| p.page.users.len())
-    })
+    // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+    unsafe { value_of(page, 0, |p| p.page.users.len()) }
 }
 
 /// `meta.result_count` as the API sent it (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_user_page_result_count(page: *const x_user_page) -> u32 {
-    boundary!(default = 0, {
-        // SAFETY: `page` is NULL or a live x_user_page from its constructor.
-        unsafe { opt_ref(page) }.map_or(0, |p| p.page.result_count)
-    })
+    // SAFETY: `page` is NULL or a live x_user_page from its constructor.
+    unsafe { value_of(page, 0, |p| p.page.result_count) }
 }
 
 fn nth(v: &[CString], index: usize) -> *const c_char {

@@ -248,6 +248,21 @@ pub(crate) fn c_string(s: &str) -> CString {
     CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "")).unwrap_or_default())
 }
 
+/// An accessor: what `get` reads from the handle, `default` for a NULL handle.
+///
+/// # Safety
+/// `p` is NULL or a live `T` from its constructor.
+pub(crate) unsafe fn value_of<T: Castable, V: Copy>(
+    p: *const T,
+    default: V,
+    get: impl FnOnce(&T) -> V,
+) -> V {
+    boundary!(default = default, {
+        // SAFETY: this function's contract, passed on.
+        unsafe { opt_ref(p) }.map_or(default, get)
+    })
+}
+
 /// A string accessor: the pointer `get` reads from the handle (which keeps owning the
 /// string), NULL for a NULL handle.
 ///
@@ -257,10 +272,8 @@ pub(crate) unsafe fn str_of<T: Castable>(
     p: *const T,
     get: impl FnOnce(&T) -> *const c_char,
 ) -> *const c_char {
-    boundary!(default = std::ptr::null(), {
-        // SAFETY: this function's contract, passed on.
-        unsafe { opt_ref(p) }.map_or(std::ptr::null(), get)
-    })
+    // SAFETY: this function's contract, passed on.
+    unsafe { value_of(p, std::ptr::null(), get) }
 }
 
 /// An optional string's pointer, NULL for `None`.

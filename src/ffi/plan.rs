@@ -3,7 +3,7 @@
 use super::client::x_client;
 use super::{
     arg_opt_str, arg_str, boundary, c_string, check_out, out_handle, out_string, out_value, status,
-    write_out, x_result,
+    value_of, write_out, x_result,
 };
 use super::{castable, free_raw, opt_ref, str_of, try_ref};
 use crate::error::{Delivery, Error, ErrorKind};
@@ -379,21 +379,17 @@ pub unsafe extern "C" fn x_plan_progress_target(p: *const x_plan_progress) -> *c
 /// 0 for a follow, 1 for an unfollow (-1 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_plan_progress_unfollow(p: *const x_plan_progress) -> c_int {
-    boundary!(default = -1, {
-        // SAFETY: NULL, or the progress object of the callback running now (it lives until
-        // the callback returns).
-        unsafe { opt_ref(p) }.map_or(-1, |p| p.action)
-    })
+    // SAFETY: NULL, or the progress object of the callback running now (it lives until
+    // the callback returns).
+    unsafe { value_of(p, -1, |p| p.action) }
 }
 
 /// The intent's state after it was handled (-1 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_plan_progress_state(p: *const x_plan_progress) -> x_plan_state {
-    boundary!(default = -1, {
-        // SAFETY: NULL, or the progress object of the callback running now (it lives until
-        // the callback returns).
-        unsafe { opt_ref(p) }.map_or(-1, |p| p.state)
-    })
+    // SAFETY: NULL, or the progress object of the callback running now (it lives until
+    // the callback returns).
+    unsafe { value_of(p, -1, |p| p.state) }
 }
 
 /// The plan's count of intents in `state` after it (0 for NULL or an unknown state).
@@ -415,11 +411,9 @@ pub unsafe extern "C" fn x_plan_progress_count(
 /// When the plan may send its next request (Unix epoch seconds; 0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_plan_progress_next_request_at(p: *const x_plan_progress) -> i64 {
-    boundary!(default = 0, {
-        // SAFETY: NULL, or the progress object of the callback running now (it lives until
-        // the callback returns).
-        unsafe { opt_ref(p) }.map_or(0, |p| p.next_request_at)
-    })
+    // SAFETY: NULL, or the progress object of the callback running now (it lives until
+    // the callback returns).
+    unsafe { value_of(p, 0, |p| p.next_request_at) }
 }
 
 /// The names of every plan in the store, sorted, each ending in '\n'. `*out` (free with

@@ -5,9 +5,9 @@ use super::client::x_client;
 use super::config::x_config;
 use super::result::window_out;
 use super::{
-    arg_opt_str, arg_str, boundary, free_raw, out_handle, status, x_rate_window, x_result,
+    arg_opt_str, arg_str, boundary, free_raw, out_handle, status, value_of, x_rate_window, x_result,
 };
-use super::{castable, opt_ref, try_mut, try_ref};
+use super::{castable, try_mut, try_ref};
 use crate::client::policy::quota_error;
 use crate::client::Endpoint;
 use crate::error::Error;
@@ -135,18 +135,6 @@ pub unsafe extern "C" fn x_quota_status_free(s: *mut x_quota_status) {
     boundary!(default = (), { unsafe { free_raw(s) } })
 }
 
-unsafe fn status_get<T>(
-    s: *const x_quota_status,
-    default: T,
-    f: impl FnOnce(&QuotaStatus) -> T,
-) -> T {
-    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
-    match unsafe { opt_ref(s) } {
-        Some(s) => f(&s.s),
-        None => default,
-    }
-}
-
 fn remaining(r: Option<u32>) -> i64 {
     r.map_or(-1, i64::from)
 }
@@ -154,80 +142,66 @@ fn remaining(r: Option<u32>) -> i64 {
 /// When the counts were read (Unix seconds). 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_at(s: *const x_quota_status) -> i64 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = 0, { unsafe { status_get(s, 0, |s| s.at) } })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, 0, |q| q.s.at) }
 }
 
 /// The user's follows in the last 24 hours. 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_user_used(s: *const x_quota_status) -> u32 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = 0, {
-        unsafe { status_get(s, 0, |s| s.user_used) }
-    })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, 0, |q| q.s.user_used) }
 }
 
 /// Follows the user has left; -1 when the per-user cap is off (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_user_remaining(s: *const x_quota_status) -> i64 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = -1, {
-        unsafe { status_get(s, -1, |s| remaining(s.user_remaining)) }
-    })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, -1, |q| remaining(q.s.user_remaining)) }
 }
 
 /// The app's follows (all users) in the last 24 hours. 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_app_used(s: *const x_quota_status) -> u32 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = 0, { unsafe { status_get(s, 0, |s| s.app_used) } })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, 0, |q| q.s.app_used) }
 }
 
 /// Follows the app has left; -1 when the per-app cap is off (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_app_remaining(s: *const x_quota_status) -> i64 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = -1, {
-        unsafe { status_get(s, -1, |s| remaining(s.app_remaining)) }
-    })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, -1, |q| remaining(q.s.app_remaining)) }
 }
 
 /// The app's unfollows in the last 24 hours. 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_unfollows_used(s: *const x_quota_status) -> u32 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = 0, {
-        unsafe { status_get(s, 0, |s| s.unfollows_used) }
-    })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, 0, |q| q.s.unfollows_used) }
 }
 
 /// Unfollows the app has left; -1 when the unfollow cap is off (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_unfollows_remaining(s: *const x_quota_status) -> i64 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = -1, {
-        unsafe { status_get(s, -1, |s| remaining(s.unfollows_remaining)) }
-    })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, -1, |q| remaining(q.s.unfollows_remaining)) }
 }
 
 /// 0 when the user may follow now; else the Unix time (seconds) at which both the user's and
 /// the app's follow windows have a free slot.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_next_free_at(s: *const x_quota_status) -> i64 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = 0, {
-        unsafe { status_get(s, 0, |s| s.next_free_at.unwrap_or(0)) }
-    })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, 0, |q| q.s.next_free_at.unwrap_or(0)) }
 }
 
 /// 0 when the app may unfollow now; else the Unix time at which its unfollow window has a
 /// free slot.
 #[no_mangle]
 pub unsafe extern "C" fn x_quota_status_unfollows_next_free_at(s: *const x_quota_status) -> i64 {
-    // SAFETY: `status_get` gets this function's pointers, under the same contract.
-    boundary!(default = 0, {
-        unsafe { status_get(s, 0, |s| s.unfollows_next_free_at.unwrap_or(0)) }
-    })
+    // SAFETY: `s` is NULL or a live x_quota_status from its constructor.
+    unsafe { value_of(s, 0, |q| q.s.unfollows_next_free_at.unwrap_or(0)) }
 }
 
 /// Copies one window of the latest rate-limit snapshot `client` saw for `endpoint` (an

@@ -1,7 +1,7 @@
 //! Opaque results read through accessor functions, so that they can grow without an ABI
 //! break.
 
-use super::{boundary, c_string, free_raw};
+use super::{boundary, c_string, free_raw, value_of};
 use super::{castable, opt_ref, Castable};
 use super::{opt_ptr, str_of};
 use crate::api::{FollowOutcome, FollowState, User};
@@ -112,19 +112,15 @@ pub unsafe extern "C" fn x_follow_result_free(r: *mut x_follow_result) {
 /// `data.following` (false for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_following(r: *const x_follow_result) -> bool {
-    boundary!(default = false, {
-        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
-        unsafe { opt_ref(r) }.is_some_and(|r| r.outcome.following)
-    })
+    // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+    unsafe { value_of(r, false, |r| r.outcome.following) }
 }
 
 /// `data.pending_follow` (false when absent, as after an unfollow, and for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_pending_follow(r: *const x_follow_result) -> bool {
-    boundary!(default = false, {
-        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
-        unsafe { opt_ref(r) }.is_some_and(|r| r.outcome.pending_follow)
-    })
+    // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+    unsafe { value_of(r, false, |r| r.outcome.pending_follow) }
 }
 
 /// The state: X_STATE_FOLLOWING, X_STATE_PENDING or X_STATE_NOT_FOLLOWING (also for NULL).
@@ -143,10 +139,8 @@ pub unsafe extern "C" fn x_follow_result_state(r: *const x_follow_result) -> x_f
 /// The HTTP status of the response (200), or 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_http_status(r: *const x_follow_result) -> i32 {
-    boundary!(default = 0, {
-        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
-        unsafe { opt_ref(r) }.map_or(0, |r| i32::from(r.outcome.http_status))
-    })
+    // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+    unsafe { value_of(r, 0, |r| i32::from(r.outcome.http_status)) }
 }
 
 /// Copies one rate-limit window of the response into the out-parameters (each may be
@@ -176,10 +170,8 @@ pub unsafe extern "C" fn x_follow_result_rate_limit(
 /// The number of partial `errors` that came beside `data`.
 #[no_mangle]
 pub unsafe extern "C" fn x_follow_result_error_count(r: *const x_follow_result) -> usize {
-    boundary!(default = 0, {
-        // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
-        unsafe { opt_ref(r) }.map_or(0, |r| r.outcome.errors.len())
-    })
+    // SAFETY: `r` is NULL or a live x_follow_result from its constructor.
+    unsafe { value_of(r, 0, |r| r.outcome.errors.len()) }
 }
 
 /// The legacy `code` of partial error `index`, or -1.
