@@ -8,8 +8,8 @@ use super::store::{
 };
 use super::{memory, redis_store, sqlite};
 use super::{
-    Action, AppId, QuotaError, QuotaLimits, QuotaStatus, Reservation, Scope, ServerWindow,
-    StoreKind, WindowStatus, WINDOW_SECS,
+    Action, AppId, QuotaError, QuotaLimits, QuotaStatus, Reservation, ServerWindow, StoreKind,
+    WindowStatus, WINDOW_SECS,
 };
 use crate::clock::{Clock, SystemClock};
 
@@ -147,11 +147,8 @@ impl Ledger {
         let reset = server.reset.min(now.saturating_add(WINDOW_SECS));
         let remaining = server.remaining.min(QuotaLimits::MAX);
         let limits = &self.inner.limits;
-        let (window, cap) = match (action, server.scope) {
-            (Action::Follow, Scope::User) => (user_window(user_id), limits.follows_per_user),
-            (Action::Follow, Scope::App) => (APP_FOLLOWS.to_string(), limits.follows_per_app),
-            (Action::Unfollow, Scope::App) => (APP_UNFOLLOWS.to_string(), limits.unfollows_per_app),
-            (Action::Unfollow, Scope::User) => return Ok(0),
+        let Some((window, cap)) = Windows::one(limits, action, server.scope, user_id) else {
+            return Ok(0);
         };
         if cap == 0 {
             return Ok(0);

@@ -45,18 +45,31 @@ pub(crate) struct Windows {
 
 impl Windows {
     pub(crate) fn for_action(limits: &QuotaLimits, action: Action, user_id: &str) -> Windows {
-        let list = match action {
-            Action::Follow => vec![
-                (Scope::User, user_window(user_id), limits.follows_per_user),
-                (Scope::App, APP_FOLLOWS.to_string(), limits.follows_per_app),
-            ],
-            Action::Unfollow => vec![(
-                Scope::App,
-                APP_UNFOLLOWS.to_string(),
-                limits.unfollows_per_app,
-            )],
-        };
+        let list = [Scope::User, Scope::App]
+            .into_iter()
+            .filter_map(|scope| {
+                Self::one(limits, action, scope, user_id).map(|(win, cap)| (scope, win, cap))
+            })
+            .collect();
         Windows { list }
+    }
+
+    /// The window `action` counts in at `scope`, with its cap; `None` for unfollows per user
+    /// (X keeps no such cap).
+    pub(crate) fn one(
+        limits: &QuotaLimits,
+        action: Action,
+        scope: Scope,
+        user_id: &str,
+    ) -> Option<(String, u32)> {
+        match (action, scope) {
+            (Action::Follow, Scope::User) => Some((user_window(user_id), limits.follows_per_user)),
+            (Action::Follow, Scope::App) => Some((APP_FOLLOWS.to_string(), limits.follows_per_app)),
+            (Action::Unfollow, Scope::App) => {
+                Some((APP_UNFOLLOWS.to_string(), limits.unfollows_per_app))
+            }
+            (Action::Unfollow, Scope::User) => None,
+        }
     }
 }
 
