@@ -17,10 +17,18 @@ pub const MAX_TARGETS: usize = 10_000;
 pub const MAX_LINE: usize = 256;
 
 fn bad_target(where_: &str, s: &str) -> Failure {
+    bad_user(where_, s, "target")
+}
+
+/// `s` (shown cut to 40 characters) is not a user id or @username; `noun` names what it
+/// should have been.
+pub fn bad_user(where_: &str, s: &str, noun: &str) -> Failure {
     let shown: String = s.chars().take(40).collect();
     Failure::usage(
         format!("{where_} {shown:?}"),
-        "a target is a user id (1 to 19 digits) or @username (1 to 15 of A-Z, a-z, 0-9, _)",
+        format!(
+            "a {noun} is a user id (1 to 19 digits) or @username (1 to 15 of A-Z, a-z, 0-9, _)"
+        ),
     )
 }
 

@@ -8,7 +8,7 @@ use crate::failure::{Exit, Failure};
 use crate::interrupt;
 use crate::output::Out;
 use crate::session;
-use crate::targets::{Resolver, Target};
+use crate::targets::{bad_user, Resolver, Target};
 
 pub fn run(g: &Global, out: Out, a: &ListArgs) -> Result<Exit, Failure> {
     list(g, out, a, true)
@@ -17,13 +17,7 @@ pub fn run(g: &Global, out: Out, a: &ListArgs) -> Result<Exit, Failure> {
 pub fn list(g: &Global, out: Out, a: &ListArgs, followers: bool) -> Result<Exit, Failure> {
     let what = if followers { "followers" } else { "following" };
     let target = match &a.user {
-        Some(u) => Some(Target::parse(u).map_err(|_| {
-            let shown: String = u.chars().take(40).collect();
-            Failure::usage(
-                format!("USER {shown:?}"),
-                "a user is a user id (1 to 19 digits) or @username (1 to 15 of A-Z, a-z, 0-9, _)",
-            )
-        })?),
+        Some(u) => Some(Target::parse(u).map_err(|_| bad_user("USER", u, "user"))?),
         None => None,
     };
     let s = session::open(g)?;

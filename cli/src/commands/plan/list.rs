@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
 use xfollow::plan::PlanStore;
 use xfollow::Secret;
 
-use super::{counts_line, failure, put_counts, stores};
+use super::{failure, stores};
 use crate::failure::{Exit, Failure};
 use crate::output::Out;
 
@@ -45,21 +44,7 @@ fn show(out: Out, store: &PlanStore, url: &str, name: &str) -> Result<(), Failur
     let plan = store
         .plan(name)
         .map_err(|e| failure(&format!("plan {name}"), e))?;
-    let counts = super::counts(&plan)?;
-    let mut v = json!({
-        "plan": name,
-        "source_user_id": plan.source_user_id(),
-        "store": xfollow::redact_userinfo(url),
-    });
-    put_counts(&mut v, &counts);
-    out.emit(
-        &format!(
-            "{name} (user {}, {}): {}",
-            plan.source_user_id(),
-            xfollow::redact_userinfo(url),
-            counts_line(&counts)
-        ),
-        v,
-    );
+    let (line, v) = super::summary(&plan, url)?;
+    out.emit(&line, v);
     Ok(())
 }

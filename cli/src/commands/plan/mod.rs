@@ -111,6 +111,31 @@ pub fn counts(plan: &Plan) -> Result<Counts, Failure> {
         .map_err(|e| failure(&format!("plan {}", plan.name()), e))
 }
 
+/// A plan as `plan list` and `plan status` show it: `NAME (user ID, STORE): COUNTS`, and the
+/// JSON object with `plan`, `source_user_id`, `store` and the counts.
+pub fn summary(plan: &Plan, url: &str) -> Result<(String, Value), Failure> {
+    let counts = counts(plan)?;
+    let store = xfollow::redact_userinfo(url);
+    let line = format!(
+        "{} (user {}, {store}): {}",
+        plan.name(),
+        plan.source_user_id(),
+        counts_line(&counts)
+    );
+    let mut v = json!({
+        "plan": plan.name(),
+        "source_user_id": plan.source_user_id(),
+        "store": store,
+    });
+    put_counts(&mut v, &counts);
+    Ok((line, v))
+}
+
+/// The `error` object of an intent that failed: `kind` and `message`.
+pub fn intent_error(f: &xfollow::plan::Failure) -> Value {
+    json!({ "kind": crate::output::kind_name(f.kind), "message": f.message })
+}
+
 /// Opens a session, adds the computed intents, reports how many were new.
 pub fn computed(
     g: &Global,

@@ -20,7 +20,7 @@ use super::{action_name, counts_line, open, put_counts, wrong_client};
 use crate::args::{Global, PlanRunArgs};
 use crate::failure::{timestamp, Exit, Failure};
 use crate::interrupt;
-use crate::output::{kind_name, Out};
+use crate::output::Out;
 use crate::session::{self, Session};
 use crate::windows;
 
@@ -227,7 +227,7 @@ fn emit_outcome(out: Out, p: &Progress<'_>) {
     };
     let mut v = intent_json(p.plan, i, p.state.as_str());
     if let Some(f) = p.failure {
-        v["error"] = json!({ "kind": kind_name(f.kind), "message": f.message });
+        v["error"] = super::intent_error(f);
     }
     v["next_request_at"] = json!(secs(p.next_request_at));
     put_counts(&mut v, &p.counts);

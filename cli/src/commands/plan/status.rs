@@ -5,27 +5,15 @@ use serde_json::{json, Value};
 use xfollow::plan::{IntentRecord, Target};
 use xfollow::Secret;
 
-use super::{action_name, counts_line, failure, open, put_counts};
+use super::{action_name, failure, open};
 use crate::args::PlanStatusArgs;
 use crate::failure::{Exit, Failure};
-use crate::output::{kind_name, Out};
+use crate::output::Out;
 
 pub fn run(out: Out, given: Option<&Secret>, a: &PlanStatusArgs) -> Result<Exit, Failure> {
     let (plan, url) = open(given, &a.name)?;
-    let counts = super::counts(&plan)?;
-    let mut v = json!({
-        "plan": a.name,
-        "source_user_id": plan.source_user_id(),
-        "store": xfollow::redact_userinfo(&url),
-    });
-    put_counts(&mut v, &counts);
-    let mut human = format!(
-        "plan {} (user {}, {}): {}",
-        a.name,
-        plan.source_user_id(),
-        xfollow::redact_userinfo(&url),
-        counts_line(&counts)
-    );
+    let (line, mut v) = super::summary(&plan, &url)?;
+    let mut human = format!("plan {line}");
     if a.intents {
         let mut records = plan
             .intents()
@@ -65,7 +53,7 @@ fn intent_json(r: &IntentRecord) -> Value {
         "resolved_id": r.resolved_id,
     });
     if let Some(f) = &r.failure {
-        v["error"] = json!({ "kind": kind_name(f.kind), "message": f.message });
+        v["error"] = super::intent_error(f);
     }
     v
 }
